@@ -1,0 +1,62 @@
+# tiaki: top-level wrapper around CMake.
+#   make deps   install the Debian packages tiaki needs (idempotent)
+#   make        build build/tiaki
+#   make test   deps + build + every test (unit, fuzz replay, integration)
+#   make demo   deps + build + start the test world + tiaki check on it
+#   make fuzz   libFuzzer builds of every parser harness (clang)
+#   make bench  the benchmarks in bench/ (figures, not tests)
+
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+# Libraries (ARCHITECTURE.md), servers of the test world, peers and tools.
+DEB_PACKAGES = build-essential cmake pkg-config clang \
+	libunbound-dev libevent-dev libssl-dev libcurl4-openssl-dev libexpat1-dev libjansson-dev \
+	libarchive-dev zlib1g-dev libgmime-3.0-dev libpsl-dev publicsuffix libsqlite3-dev \
+	libpq-dev libmilter-dev libmicrohttpd-dev libinih-dev libcmocka-dev \
+	nsd unbound dnsperf ldnsutils dnsutils iproute2 python3 time
+
+.PHONY: all build deps test demo fuzz bench clean world-start world-stop
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	else echo "deps: all packages present"; fi
+
+build:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: deps build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: deps build
+	tests/world/world.sh start $(BUILD)/world
+	-$(BUILD)/tiaki check --resolver $$(cat $(BUILD)/world/resolver) \
+		--inventory tests/world/inventory.csv --format text
+	@echo
+	@echo "The world is still running; 'make world-stop' stops it."
+
+world-start: build
+	tests/world/world.sh start $(BUILD)/world
+
+world-stop:
+	tests/world/world.sh stop $(BUILD)/world
+
+fuzz:
+	CC=clang cmake -S . -B build-fuzz -DTIAKI_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build build-fuzz -j $(JOBS)
+	@echo "harnesses: build-fuzz/tests/fuzz/fuzz_*  (run one with its corpus: build-fuzz/tests/fuzz/fuzz_spf tests/fuzz/corpus/spf)"
+
+bench: build
+	bench/check-throughput
+
+clean:
+	rm -rf $(BUILD) build-fuzz

@@ -1,0 +1,21 @@
+/*
+ * NAME
+ *	commands.h - the subcommands of tiaki
+ * DESCRIPTION
+ *	Each subcommand's entry point takes argv starting at its own name
+ *	and returns the process exit code.
+ */
+#ifndef TIAKI_CLI_COMMANDS_H
+#define TIAKI_CLI_COMMANDS_H
+
+#define TIAKI_VERSION "0.1.0"
+
+struct tk_command {
+    const char *name;
+    const char *summary;
+    int (*main)(int argc, char **argv);
+};
+
+int cmd_check_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * NAME
+ *	main.c - the tiaki command: dispatch to one subcommand
+ * DESCRIPTION
+ *	"tiaki check ..." and friends. Each subcommand lives in its own
+ *	file (cmd_<name>.c) with one entry point; this file only picks it.
+ *	Exit codes are the subcommand's; 2 means a usage error.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+static const struct tk_command commands[] = {
+    {"check", "judge domains against the framework", cmd_check_main},
+};
+
+static void usage(FILE *out)
+{
+    size_t i;
+
+    fprintf(out, "usage: tiaki COMMAND [OPTIONS] ...\n\ncommands:\n");
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'tiaki COMMAND --help' describes one command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    size_t i;
+
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("tiaki %s\n", TIAKI_VERSION);
+        return 0;
+    }
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].main(argc - 1, argv + 1);
+    fprintf(stderr, "tiaki: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,90 @@
+/*
+ * NAME
+ *	limits.h - every limit tiaki enforces, in one place
+ * DESCRIPTION
+ *	Each limit has a default and a reason. Input from DNS, HTTPS, SMTP,
+ *	reports and mail is attacker-controlled: nothing is sized from a
+ *	number a peer sent, and every loop over peer data is bounded by one
+ *	of these. Where an operator may tune a limit, the CLI exposes it and
+ *	clamps it to the hard bound given here.
+ */
+#ifndef TIAKI_CORE_LIMITS_H
+#define TIAKI_CORE_LIMITS_H
+
+/* RFC 1035 2.3.4: 255 octets on the wire, so at most 253 characters in
+ * text form without the trailing dot. */
+#define TK_DOMAIN_MAX 253
+#define TK_LABEL_MAX 63
+
+/* A TXT RRset can legally be ~64 KB; real SPF/DMARC records are < 1 KB.
+ * 4 KB is generous for published policy records and keeps a hostile
+ * zone from making us hold megabytes per domain. Longer records are
+ * reported, not truncated silently. */
+#define TK_TXT_RECORD_MAX 4096
+
+/* Records of one RRset we look at. A domain that publishes more TXT
+ * records than this at one name is broken or hostile. */
+#define TK_RRSET_MAX 64
+
+/* RFC 7208 4.6.4: at most 10 DNS-querying terms per check_host(). */
+#define TK_SPF_DNS_TERMS_MAX 10
+/* RFC 7208 4.6.4: at most 2 void look-ups. */
+#define TK_SPF_VOID_LOOKUPS_MAX 2
+/* RFC 7208 4.6.4: at most 10 names from one mx or ptr term. */
+#define TK_SPF_MX_PTR_NAMES_MAX 10
+/* Terms in one SPF record. A record of 4 KB holds at most ~1000 terms of
+ * a few bytes; 512 is plenty for any real record and bounds the parse. */
+#define TK_SPF_TERMS_MAX 512
+/* Records fetched while walking an include/redirect tree. The RFC limit
+ * of 10 querying terms is what a receiver enforces; we walk a little
+ * further so a report can say how far over the limit a domain is, but no
+ * further than this: a hostile tree cannot make us fetch without end. */
+#define TK_SPF_TREE_NODES_MAX 40
+/* Expanded macro string length (RFC 7208 7.3 truncates domains to 253). */
+#define TK_SPF_MACRO_EXPANSION_MAX 1024
+
+/* DMARC: URIs in one rua= or ruf= list. RFC 7489 does not bound it;
+ * receivers send to the first two. 16 is plenty to judge. */
+#define TK_DMARC_URIS_MAX 16
+/* DMARC tags in one record. */
+#define TK_DMARC_TAGS_MAX 64
+
+/* DKIM: selectors tried per domain (inventory + common list). */
+#define TK_DKIM_SELECTORS_MAX 32
+/* DKIM: the base64 text of p= in a key record. 16384-bit RSA is ~2.8 KB
+ * of base64; anything longer is refused. */
+#define TK_DKIM_KEY_B64_MAX 4096
+
+/* TLS-RPT and MTA-STS TXT: URIs in one rua= list. */
+#define TK_TLSRPT_URIS_MAX 16
+
+/* MX: hosts kept per domain (RFC does not bound; 32 covers reality). */
+#define TK_MX_MAX 32
+
+/* Tag-value lists (DMARC, DKIM, TLS-RPT, MTA-STS TXT): tags per record. */
+#define TK_TAGS_MAX 64
+
+/* DNS: default time one query may take before it counts as temperror.
+ * libunbound has no per-query deadline of its own (FIELD-NOTES). */
+#define TK_DNS_TIMEOUT_MS_DEFAULT 5000
+#define TK_DNS_TIMEOUT_MS_MAX 120000
+/* DNS: queries in flight at once across all domains. */
+#define TK_DNS_INFLIGHT_DEFAULT 1000
+#define TK_DNS_INFLIGHT_MAX 20000
+
+/* Scanning: domains observed at once. */
+#define TK_SCAN_DOMAINS_INFLIGHT_DEFAULT 256
+#define TK_SCAN_DOMAINS_INFLIGHT_MAX 4096
+
+/* Inventory: one CSV line, and fields in it. */
+#define TK_CSV_LINE_MAX 8192
+#define TK_CSV_FIELDS_MAX 32
+
+/* Error messages carried back to a person. */
+#define TK_ERROR_MSG_MAX 256
+
+/* Growable buffers never exceed this: 256 MiB. A single record, report
+ * or message that needs more is refused rather than grown without end. */
+#define TK_BUF_MAX ((size_t)256 * 1024 * 1024)
+
+#endif
