@@ -1,0 +1,258 @@
+/*
+ * NAME
+ *	rules_dmarc.c - DMARC-PRESENT, DMARC-REJECT, DMARC-ADKIM-STRICT, DMARC-RUA
+ * DESCRIPTION
+ *	Which record applies follows RFC 7489 6.6.3: the domain's own, else
+ *	the organisational domain's, whose sp= (else p=) then governs.
+ * STANDARDS
+ *	RFC 7489 6.3, 6.6.3, 7.1; RFC 9989 (t=). Seed section 8 "DMARC",
+ *	section 10 "DMARC (Outbound)"; NZISM 15.2.36.C.06 (reports).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/text.h"
+#include "rules/checks.h"
+#include "rules/finding.h"
+
+static bool dmarc_candidate(const char *text, size_t len)
+{
+    struct tk_dmarc_record rec;
+
+    return tk_dmarc_record_parse(text, len, &rec, NULL) != TK_ABSENT;
+}
+
+/* dmarc_at decides from one look-up; TK_ABSENT when it holds no record. */
+static void dmarc_at(const struct tk_lookup *l, struct dmarc_applied *d)
+{
+    struct tk_error err = {0};
+
+    d->where = l->name;
+    if (l->status == TK_TEMP) {
+        d->status = TK_TEMP;
+        tk_strlcpy(d->why, l->why, sizeof(d->why));
+        return;
+    }
+    d->count = tk_lookup_select(l, dmarc_candidate, &d->text);
+    if (d->count == 0) {
+        d->status = TK_ABSENT;
+        return;
+    }
+    if (d->count > 1) {
+        d->status = TK_INVALID;
+        snprintf(d->why, sizeof(d->why),
+                 "%zu DMARC records at %s: receivers ignore them all (RFC 7489 6.6.3)", d->count,
+                 l->name);
+        return;
+    }
+    d->status = tk_dmarc_record_parse(d->text->text, d->text->len, &d->rec, &err);
+    if (d->status != TK_OK) {
+        d->status = TK_INVALID;
+        tk_strlcpy(d->why, err.msg, sizeof(d->why));
+    }
+}
+
+void dmarc_applied_find(const struct tk_observation *obs, struct dmarc_applied *d)
+{
+    memset(d, 0, sizeof(*d));
+    dmarc_at(&obs->dmarc, d);
+    if (d->status != TK_ABSENT || !obs->dmarc_org.asked)
+        return;
+    dmarc_at(&obs->dmarc_org, d);
+    d->from_org = true;
+}
+
+static const char *dmarc_quote(const struct dmarc_applied *d, char *q, size_t qlen)
+{
+    return tk_finding_quote(d->text->text, d->text->len, q, qlen);
+}
+
+/* dmarc_not_applied fills f for "no usable policy" and returns 1. */
+static int dmarc_not_applied(const struct tk_observation *obs, const struct dmarc_applied *d,
+                             struct tk_finding *f)
+{
+    char q[TK_QUOTE_MAX + 16];
+
+    if (d->status == TK_OK)
+        return 0;
+    if (d->status == TK_TEMP) {
+        tk_finding_set(f, TK_VERDICT_UNKNOWN, "the look-up of %s failed: %s", d->where, d->why);
+    } else if (d->status == TK_INVALID) {
+        tk_finding_set(f, TK_VERDICT_FAIL, "%s at %s: %s", dmarc_quote(d, q, sizeof(q)),
+                       d->where, d->why);
+        tk_finding_fix(f, "Correct the record at %s: %s", d->where, d->why);
+    } else {
+        tk_finding_set(f, TK_VERDICT_FAIL, "no DMARC record at _dmarc.%s%s%s", obs->domain,
+                       d->from_org ? " nor at its organisational domain " : "",
+                       d->from_org ? obs->org_domain : "");
+        tk_finding_fix(f, "Publish _dmarc.%s TXT \"v=DMARC1; p=reject; adkim=s; "
+                          "rua=mailto:dmarc-reports@%s\".",
+                       obs->domain, obs->org_domain);
+    }
+    return 1;
+}
+
+void check_dmarc_present(const struct tk_observation *obs, struct tk_finding *f)
+{
+    struct dmarc_applied d;
+    char q[TK_QUOTE_MAX + 16];
+
+    memset(&d, 0, sizeof(d));
+    dmarc_at(&obs->dmarc, &d);
+    if (d.status == TK_ABSENT) {
+        struct dmarc_applied org;
+
+        dmarc_applied_find(obs, &org);
+        tk_finding_set(f, TK_VERDICT_FAIL, "no DMARC record at _dmarc.%s%s", obs->domain,
+                       org.from_org && org.status == TK_OK
+                           ? " (the organisational domain's record applies in its place)"
+                           : "");
+        tk_finding_fix(f, "Publish _dmarc.%s TXT \"v=DMARC1; p=reject; adkim=s; "
+                          "rua=mailto:dmarc-reports@%s\".",
+                       obs->domain, obs->org_domain);
+        return;
+    }
+    if (dmarc_not_applied(obs, &d, f))
+        return;
+    tk_finding_set(f, TK_VERDICT_PASS, "%s%s%s", dmarc_quote(&d, q, sizeof(q)),
+                   d.rec.notes.n ? "; note: " : "", d.rec.notes.n ? d.rec.notes.text[0] : "");
+}
+
+void check_dmarc_reject(const struct tk_observation *obs, struct tk_finding *f)
+{
+    struct dmarc_applied d;
+    enum tk_dmarc_policy p;
+    const char *which;
+
+    dmarc_applied_find(obs, &d);
+    if (dmarc_not_applied(obs, &d, f))
+        return;
+    p = d.rec.p;
+    which = "p";
+    if (d.from_org && d.rec.sp != TK_DMARC_POLICY_UNSET) {
+        p = d.rec.sp;
+        which = "sp";
+    }
+    if (p == TK_DMARC_POLICY_REJECT && d.rec.pct == 100 && !d.rec.testing) {
+        tk_finding_set(f, TK_VERDICT_PASS, "%s=reject at %s%s", which, d.where,
+                       d.from_org ? " (organisational domain)" : "");
+        return;
+    }
+    if (p != TK_DMARC_POLICY_REJECT)
+        tk_finding_set(f, TK_VERDICT_FAIL, "%s=%s at %s%s: failing mail is not rejected", which,
+                       tk_dmarc_policy_name(p), d.where,
+                       d.from_org ? " (organisational domain)" : "");
+    else if (d.rec.testing)
+        tk_finding_set(f, TK_VERDICT_FAIL, "%s=reject but t=y at %s: receivers apply it as "
+                                           "quarantine (testing mode)",
+                       which, d.where);
+    else
+        tk_finding_set(f, TK_VERDICT_FAIL, "%s=reject but pct=%d at %s: only %d%% of failing "
+                                           "mail is rejected",
+                       which, d.rec.pct, d.where, d.rec.pct);
+    tk_finding_fix(f, "Set p=reject (and remove pct= and t=) in _dmarc.%s once DMARC reports "
+                      "show legitimate mail passes (seed section 8, moving to p=reject).",
+                   obs->domain);
+}
+
+void check_dmarc_adkim_strict(const struct tk_observation *obs, struct tk_finding *f)
+{
+    struct dmarc_applied d;
+
+    dmarc_applied_find(obs, &d);
+    if (d.status == TK_TEMP) {
+        tk_finding_set(f, TK_VERDICT_UNKNOWN, "the look-up of %s failed: %s", d.where, d.why);
+        return;
+    }
+    if (d.status != TK_OK) {
+        tk_finding_set(f, TK_VERDICT_WARN, "no valid DMARC record, so no adkim=s");
+        tk_finding_fix(f, "Publish a DMARC record with adkim=s (see DMARC-PRESENT).");
+        return;
+    }
+    if (d.rec.adkim == TK_DMARC_ALIGN_STRICT) {
+        tk_finding_set(f, TK_VERDICT_PASS, "adkim=s at %s", d.where);
+        return;
+    }
+    if (obs->bulk) {
+        tk_finding_set(f, TK_VERDICT_PASS,
+                       "relaxed DKIM alignment; allowed: the inventory marks %s as a bulk-mail "
+                       "domain",
+                       obs->domain);
+        return;
+    }
+    if (d.rec.seed_adkim_dash) {
+        tk_finding_set(f, TK_VERDICT_WARN, "the record at %s has 'adkim-s', which is not a tag "
+                                           "(receivers ignore it): alignment is relaxed",
+                       d.where);
+        tk_finding_fix(f, "Replace 'adkim-s' with 'adkim=s' in %s (the seed's example has this "
+                          "typo).",
+                       d.where);
+        return;
+    }
+    tk_finding_set(f, TK_VERDICT_WARN, "DKIM alignment is relaxed (%s) at %s",
+                   d.rec.adkim_written ? "adkim=r" : "no adkim=, default r", d.where);
+    tk_finding_fix(f, "Add adkim=s to %s; send bulk mail from a sub-domain with its own "
+                      "record (seed section 8, DKIM alignment).",
+                   d.where);
+}
+
+/* rua_unauthorised finds an external destination that has not agreed
+ * to receive reports; returns it or NULL (*temp when unsure). */
+static const struct tk_rua_authorisation *rua_unauthorised(const struct tk_observation *obs,
+                                                          bool *temp)
+{
+    size_t i;
+
+    *temp = false;
+    for (i = 0; i < obs->nrua_auth; i++) {
+        const struct tk_rua_authorisation *a = &obs->rua_auth[i];
+
+        if (a->txt.status == TK_TEMP) {
+            *temp = true;
+            continue;
+        }
+        if (tk_lookup_select(&a->txt, tk_dmarc_is_record, NULL) == 0)
+            return a;
+    }
+    return NULL;
+}
+
+void check_dmarc_rua(const struct tk_observation *obs, struct tk_finding *f)
+{
+    const struct tk_rua_authorisation *bad;
+    struct dmarc_applied d;
+    char q[TK_QUOTE_MAX + 16];
+    bool temp;
+
+    dmarc_applied_find(obs, &d);
+    if (dmarc_not_applied(obs, &d, f))
+        return;
+    if (d.rec.nrua == 0) {
+        tk_finding_set(f, TK_VERDICT_FAIL, "no rua= in %s: nobody receives aggregate reports",
+                       d.where);
+        tk_finding_fix(f, "Add rua=mailto:dmarc-reports@%s to %s and review the reports "
+                          "(NZISM 15.2.36.C.06).",
+                       obs->org_domain, d.where);
+        return;
+    }
+    bad = rua_unauthorised(obs, &temp);
+    if (bad) {
+        tk_finding_set(f, TK_VERDICT_FAIL,
+                       "%s has not authorised reports for %s: no v=DMARC1 record at %s, so "
+                       "receivers send it nothing (RFC 7489 7.1)",
+                       bad->destination, d.from_org ? obs->org_domain : obs->domain,
+                       bad->txt.name);
+        tk_finding_fix(f, "Ask the operator of %s to publish %s TXT \"v=DMARC1\", or report to "
+                          "an address in your own domain.",
+                       bad->destination, bad->txt.name);
+        return;
+    }
+    if (temp) {
+        tk_finding_set(f, TK_VERDICT_UNKNOWN,
+                       "the look-up of an external report destination's authorisation failed");
+        return;
+    }
+    tk_finding_set(f, TK_VERDICT_PASS, "%zu report destination%s, first %s", d.rec.nrua,
+                   d.rec.nrua == 1 ? "" : "s",
+                   tk_finding_quote(d.rec.rua[0].uri, strlen(d.rec.rua[0].uri), q, sizeof(q)));
+}
