@@ -54,8 +54,7 @@ enum tk_status tk_domain_normalise(const char *in, size_t len, char out[TK_DOMAI
                                 "byte 0x%02x at position %zu is not allowed in a domain name",
                                 (unsigned char)in[i], i + 1);
         } else if (++label > TK_LABEL_MAX) {
-            return tk_error_set(err, TK_INVALID, "label longer than %d characters",
-                                TK_LABEL_MAX);
+            return tk_error_set(err, TK_INVALID, "label longer than %d characters", TK_LABEL_MAX);
         }
         out[i] = (char)ch;
     }
@@ -65,8 +64,7 @@ enum tk_status tk_domain_normalise(const char *in, size_t len, char out[TK_DOMAI
     return TK_OK;
 }
 
-enum tk_status tk_domain_join(const char *prefix, const char *domain,
-                              char out[TK_DOMAIN_MAX + 1])
+enum tk_status tk_domain_join(const char *prefix, const char *domain, char out[TK_DOMAIN_MAX + 1])
 {
     int n;
 

@@ -29,8 +29,7 @@ enum tk_status tk_domain_normalise(const char *in, size_t len, char out[TK_DOMAI
 
 /* tk_domain_join writes "prefix.domain" to out, or TK_LIMIT when longer
  * than TK_DOMAIN_MAX. prefix may be empty (then out is domain). */
-enum tk_status tk_domain_join(const char *prefix, const char *domain,
-                              char out[TK_DOMAIN_MAX + 1]);
+enum tk_status tk_domain_join(const char *prefix, const char *domain, char out[TK_DOMAIN_MAX + 1]);
 
 /* tk_domain_is_subdomain is true when name equals parent or ends in
  * ".parent" (both normalised). */

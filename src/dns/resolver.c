@@ -12,14 +12,6 @@
 
 #include "dns/resolver_impl.h"
 
-long long tk_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void tk_resolver_init(struct tk_resolver *r, const struct tk_resolver_ops *ops, void *backend,
                       int timeout_ms)
 {

@@ -66,7 +66,7 @@ typedef void (*tk_dns_callback)(void *arg, const struct tk_dns_answer *answer);
 struct tk_resolver_options {
     const char *const *servers; /* "ADDR" or "ADDR@PORT"; none: resolv.conf */
     size_t nservers;
-    int timeout_ms;             /* per question; 0: TK_DNS_TIMEOUT_MS_DEFAULT */
+    int timeout_ms;                /* per question; 0: TK_DNS_TIMEOUT_MS_DEFAULT */
     const char *trust_anchor_file; /* DNSSEC anchor (zone-file format), or NULL */
 };
 
@@ -111,13 +111,11 @@ enum tk_status tk_static_zone_add(struct tk_static_zone *z, const char *name, ui
                                   const void *rdata, size_t len);
 /* tk_static_zone_add_txt adds a TXT record whose text is split into
  * character-strings of at most 255 bytes, as a zone file would. */
-enum tk_status tk_static_zone_add_txt(struct tk_static_zone *z, const char *name,
-                                      const char *text);
+enum tk_status tk_static_zone_add_txt(struct tk_static_zone *z, const char *name, const char *text);
 enum tk_status tk_static_zone_add_mx(struct tk_static_zone *z, const char *name, uint16_t pref,
                                      const char *exchange);
 enum tk_status tk_static_zone_add_a(struct tk_static_zone *z, const char *name, const char *ipv4);
-enum tk_status tk_static_zone_add_temp(struct tk_static_zone *z, const char *name,
-                                       uint16_t rrtype);
+enum tk_status tk_static_zone_add_temp(struct tk_static_zone *z, const char *name, uint16_t rrtype);
 void tk_static_zone_free(struct tk_static_zone *z);
 
 /* tk_resolver_new_static answers from z (which must outlive it). */

@@ -8,6 +8,7 @@
 #ifndef TIAKI_DNS_RESOLVER_IMPL_H
 #define TIAKI_DNS_RESOLVER_IMPL_H
 
+#include "core/clock.h"
 #include "dns/resolver.h"
 
 struct tk_dns_question {
@@ -46,8 +47,5 @@ void tk_resolver_deliver(struct tk_resolver *r, struct tk_dns_question *q,
 /* tk_resolver_init sets the common fields. */
 void tk_resolver_init(struct tk_resolver *r, const struct tk_resolver_ops *ops, void *backend,
                       int timeout_ms);
-
-/* tk_now_ms is a monotonic clock in milliseconds. */
-long long tk_now_ms(void);
 
 #endif

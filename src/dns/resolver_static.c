@@ -74,8 +74,7 @@ enum tk_status tk_static_zone_add(struct tk_static_zone *z, const char *name, ui
     return TK_OK;
 }
 
-enum tk_status tk_static_zone_add_txt(struct tk_static_zone *z, const char *name,
-                                      const char *text)
+enum tk_status tk_static_zone_add_txt(struct tk_static_zone *z, const char *name, const char *text)
 {
     size_t len = strlen(text), off = 0, w = 0;
     unsigned char *wire = malloc(len + len / 255 + 2);
@@ -129,8 +128,7 @@ enum tk_status tk_static_zone_add_a(struct tk_static_zone *z, const char *name, 
     return tk_static_zone_add(z, name, TK_DNS_A, a, 4);
 }
 
-enum tk_status tk_static_zone_add_temp(struct tk_static_zone *z, const char *name,
-                                       uint16_t rrtype)
+enum tk_status tk_static_zone_add_temp(struct tk_static_zone *z, const char *name, uint16_t rrtype)
 {
     struct static_record *r = static_zone_push(z, name, rrtype);
 

@@ -55,8 +55,7 @@ static enum tk_status unbound_configure(struct ub_ctx *ctx, const struct tk_reso
         return st;
     for (i = 0; i < o->nservers; i++)
         if ((rc = ub_ctx_set_fwd(ctx, o->servers[i])) != 0)
-            return tk_error_set(err, TK_USAGE, "--resolver %s: %s", o->servers[i],
-                                ub_strerror(rc));
+            return tk_error_set(err, TK_USAGE, "--resolver %s: %s", o->servers[i], ub_strerror(rc));
     if (o->nservers == 0 && (rc = ub_ctx_resolvconf(ctx, NULL)) != 0)
         return tk_error_set(err, TK_USAGE, "cannot read the system resolver configuration: %s",
                             ub_strerror(rc));
@@ -134,8 +133,8 @@ static void unbound_callback(void *mydata, int err, struct ub_result *res)
 
 static enum tk_status unbound_submit(struct tk_resolver *r, struct tk_dns_question *q)
 {
-    int rc = ub_resolve_async(r->backend, q->qname, q->qtype, 1, q, unbound_callback,
-                              &q->backend_id);
+    int rc =
+        ub_resolve_async(r->backend, q->qname, q->qtype, 1, q, unbound_callback, &q->backend_id);
 
     return rc == 0 ? TK_OK : TK_TEMP;
 }

@@ -41,7 +41,7 @@ struct tk_lookup {
     bool asked;            /* false: the question was never needed */
     enum tk_status status; /* TK_OK, TK_ABSENT, TK_TEMP, TK_INVALID (bad rdata) */
     bool nxdomain;
-    char why[128];         /* TK_TEMP / TK_INVALID: the reason */
+    char why[128]; /* TK_TEMP / TK_INVALID: the reason */
     size_t n;
     struct tk_rr_text *rr;
 };
@@ -57,21 +57,21 @@ struct tk_dkim_observation {
 /* One record of the SPF include/redirect tree. */
 struct tk_spf_node {
     char domain[TK_DOMAIN_MAX + 1];
-    int parent;           /* index of the node that referred to it; -1: root */
-    char via[16];         /* "include" or "redirect"; "" for the root */
+    int parent;   /* index of the node that referred to it; -1: root */
+    char via[16]; /* "include" or "redirect"; "" for the root */
     unsigned depth;
     struct tk_lookup txt; /* the TXT look-up at domain */
     /* TK_OK: one valid SPF record; TK_ABSENT: none; TK_INVALID: several
      * or a syntax error; TK_TEMP: the look-up failed. */
     enum tk_status spf_status;
     char spf_error[TK_ERROR_MSG_MAX];
-    char *record;         /* the SPF record's text (when TK_OK or a syntax error) */
-    unsigned dns_terms;   /* this record's DNS-querying terms */
-    char all;             /* qualifier of its "all" ('-', '~', '?', '+') or 0 */
-    bool has_redirect;    /* a redirect= that takes effect (no "all") */
-    bool authorises;      /* some term can pass a sender: a mechanism other
-                             than all, "+all", or a redirect= */
-    bool loop;            /* its domain is already on the path from the root */
+    char *record;       /* the SPF record's text (when TK_OK or a syntax error) */
+    unsigned dns_terms; /* this record's DNS-querying terms */
+    char all;           /* qualifier of its "all" ('-', '~', '?', '+') or 0 */
+    bool has_redirect;  /* a redirect= that takes effect (no "all") */
+    bool authorises;    /* some term can pass a sender: a mechanism other
+                           than all, "+all", or a redirect= */
+    bool loop;          /* its domain is already on the path from the root */
 };
 
 #define TK_SPF_VOID_EXAMPLES 4
@@ -83,10 +83,10 @@ struct tk_spf_tree {
     unsigned void_lookups;    /* a/mx/exists/include targets with no data */
     size_t nvoid_examples;
     char void_examples[TK_SPF_VOID_EXAMPLES][TK_DOMAIN_MAX + 1];
-    bool truncated;   /* more records than TK_SPF_TREE_NODES_MAX */
-    bool loop;        /* some include/redirect leads back to an ancestor */
-    bool temp;        /* some look-up in the tree failed temporarily */
-    bool macros;      /* a target uses macros: it depends on the sender */
+    bool truncated; /* more records than TK_SPF_TREE_NODES_MAX */
+    bool loop;      /* some include/redirect leads back to an ancestor */
+    bool temp;      /* some look-up in the tree failed temporarily */
+    bool macros;    /* a target uses macros: it depends on the sender */
 };
 
 #define TK_RUA_AUTH_MAX TK_DMARC_URIS_MAX
@@ -102,19 +102,19 @@ struct tk_observation {
     char org_domain[TK_DOMAIN_MAX + 1]; /* by the public suffix list */
     char agency[128];                   /* from the inventory, may be "" */
     char contact[128];
-    enum tk_profile profile_hint;       /* inventory or --profile */
-    enum tk_profile profile;            /* what applies (hint, else inferred) */
+    enum tk_profile profile_hint; /* inventory or --profile */
+    enum tk_profile profile;      /* what applies (hint, else inferred) */
     bool profile_inferred;
     char profile_reason[160];
-    bool bulk;                          /* inventory: a bulk-mail domain */
+    bool bulk; /* inventory: a bulk-mail domain */
 
     struct tk_lookup mx;
-    struct tk_lookup txt;          /* TXT at the domain (SPF lives here) */
-    struct tk_lookup dmarc;        /* _dmarc.<domain> */
-    struct tk_lookup dmarc_org;    /* _dmarc.<org domain>, asked only when needed */
-    struct tk_lookup tlsrpt;       /* _smtp._tls.<domain> */
-    struct tk_lookup tlsrpt_seed;  /* _smtptls.<domain>: the seed's wrong name */
-    struct tk_lookup mta_sts;      /* _mta-sts.<domain> */
+    struct tk_lookup txt;           /* TXT at the domain (SPF lives here) */
+    struct tk_lookup dmarc;         /* _dmarc.<domain> */
+    struct tk_lookup dmarc_org;     /* _dmarc.<org domain>, asked only when needed */
+    struct tk_lookup tlsrpt;        /* _smtp._tls.<domain> */
+    struct tk_lookup tlsrpt_seed;   /* _smtptls.<domain>: the seed's wrong name */
+    struct tk_lookup mta_sts;       /* _mta-sts.<domain> */
     struct tk_lookup dkim_wildcard; /* *._domainkey.<domain> (parked) */
 
     size_t ndkim;

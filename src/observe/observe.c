@@ -70,8 +70,8 @@ static void obs_fail_lookup(struct tk_lookup *l, enum tk_status st, const char *
 
 /* obs_ask asks (name, type) into target. A question that cannot be
  * submitted is recorded as a temporary failure: nothing waits for it. */
-static void obs_ask(struct obs_ctx *ctx, struct tk_lookup *target, const char *name,
-                    uint16_t type, enum obs_kind kind, int node)
+static void obs_ask(struct obs_ctx *ctx, struct tk_lookup *target, const char *name, uint16_t type,
+                    enum obs_kind kind, int node)
 {
     struct obs_question *q;
 
@@ -210,7 +210,8 @@ static void spf_add_child(struct obs_ctx *ctx, int parent, const char *domain, c
     if (spf_on_path(t, parent, domain)) {
         c->loop = true;
         c->spf_status = TK_INVALID;
-        snprintf(c->spf_error, sizeof(c->spf_error), "%s:%s leads back to a record already on the path (a loop)", via, domain);
+        snprintf(c->spf_error, sizeof(c->spf_error),
+                 "%s:%s leads back to a record already on the path (a loop)", via, domain);
         t->loop = true;
         t->n++;
         return;
@@ -336,8 +337,7 @@ static bool rua_auth_known(const struct tk_observation *obs, const char *dest)
 /* rua_auth_ask asks, for each mailto: destination outside the policy
  * domain's organisation, whether it agreed to receive the reports
  * (RFC 7489 7.1). */
-static void rua_auth_ask(struct obs_ctx *ctx, const char *policy_domain,
-                         const struct tk_lookup *l)
+static void rua_auth_ask(struct obs_ctx *ctx, const char *policy_domain, const struct tk_lookup *l)
 {
     struct tk_observation *obs = ctx->obs;
     const struct tk_rr_text *rr;
@@ -391,16 +391,19 @@ static void profile_decide(struct tk_observation *obs)
     obs->profile_inferred = obs->profile_hint == TK_PROFILE_UNSET;
     if (!obs->profile_inferred) {
         obs->profile = obs->profile_hint;
-        snprintf(obs->profile_reason, sizeof(obs->profile_reason), "set by the inventory or --profile");
+        snprintf(obs->profile_reason, sizeof(obs->profile_reason),
+                 "set by the inventory or --profile");
     } else if (obs->mx.status == TK_OK && !mx_is_null(&obs->mx)) {
         obs->profile = TK_PROFILE_EMAIL;
         snprintf(obs->profile_reason, sizeof(obs->profile_reason), "it publishes MX records");
     } else if (root->spf_status == TK_OK && root->authorises) {
         obs->profile = TK_PROFILE_EMAIL;
-        snprintf(obs->profile_reason, sizeof(obs->profile_reason), "its SPF record authorises senders");
+        snprintf(obs->profile_reason, sizeof(obs->profile_reason),
+                 "its SPF record authorises senders");
     } else if (obs->mx.status == TK_TEMP) {
         obs->profile = TK_PROFILE_EMAIL;
-        snprintf(obs->profile_reason, sizeof(obs->profile_reason), "MX look-up failed; judged as email-enabled");
+        snprintf(obs->profile_reason, sizeof(obs->profile_reason),
+                 "MX look-up failed; judged as email-enabled");
     } else {
         obs->profile = TK_PROFILE_PARKED;
         snprintf(obs->profile_reason, sizeof(obs->profile_reason), "%s and SPF authorises nobody",

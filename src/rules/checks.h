@@ -32,7 +32,7 @@ struct dmarc_applied {
     const struct tk_rr_text *text;
     struct tk_dmarc_record rec;
     char why[TK_ERROR_MSG_MAX]; /* TK_INVALID / TK_TEMP: the reason */
-    size_t count;          /* DMARC records at the name that decided */
+    size_t count;               /* DMARC records at the name that decided */
 };
 
 /* dmarc_applied_find fills d from obs. */

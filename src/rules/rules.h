@@ -47,7 +47,7 @@ struct tk_finding {
 };
 
 struct tk_rule {
-    const char *id;          /* "SPF-HARDFAIL" */
+    const char *id; /* "SPF-HARDFAIL" */
     enum tk_level level;
     enum tk_profile profile; /* the profile it applies to */
     const char *seed;        /* "8 SPF", "9 DMARC", with the checklist row */

@@ -94,19 +94,22 @@ static int dkim_failures(const struct tk_observation *obs, const struct dkim_tal
     const struct tk_dkim_observation *d;
 
     if ((d = t->first[DKIM_MISSING]) != NULL) {
-        tk_finding_set(f, TK_VERDICT_FAIL, "selector %s (named in the inventory) publishes no "
-                                           "key at %s",
+        tk_finding_set(f, TK_VERDICT_FAIL,
+                       "selector %s (named in the inventory) publishes no "
+                       "key at %s",
                        d->selector, d->key.name);
-        tk_finding_fix(f, "Publish the public key of selector %s at %s, or correct the "
-                          "inventory's selectors.",
+        tk_finding_fix(f,
+                       "Publish the public key of selector %s at %s, or correct the "
+                       "inventory's selectors.",
                        d->selector, d->key.name);
         return 1;
     }
     if ((d = t->first[DKIM_BROKEN]) != NULL) {
         tk_finding_set(f, TK_VERDICT_FAIL, "the key at %s is unusable: %s", d->key.name,
                        t->detail[DKIM_BROKEN]);
-        tk_finding_fix(f, "Publish a valid RSA key of 2048 bits (or ed25519) at %s and sign "
-                          "with its private key.",
+        tk_finding_fix(f,
+                       "Publish a valid RSA key of 2048 bits (or ed25519) at %s and sign "
+                       "with its private key.",
                        d->key.name);
         return 1;
     }
@@ -123,7 +126,8 @@ void check_dkim_signed(const struct tk_observation *obs, struct tk_finding *f)
         return;
     if (t.first[DKIM_GOOD]) {
         tk_finding_set(f, TK_VERDICT_PASS, "selector %s: %s%s", t.first[DKIM_GOOD]->selector,
-                       t.detail[DKIM_GOOD], t.count[DKIM_WEAK] ? " (a weaker key is also published)" : "");
+                       t.detail[DKIM_GOOD],
+                       t.count[DKIM_WEAK] ? " (a weaker key is also published)" : "");
         return;
     }
     if (t.first[DKIM_WEAK]) {
@@ -137,7 +141,8 @@ void check_dkim_signed(const struct tk_observation *obs, struct tk_finding *f)
     tk_finding_set(f, TK_VERDICT_UNKNOWN, "no DKIM key found at the selectors tried (%s)%s%s",
                    tried, t.count[DKIM_TEMP] ? "; some look-ups failed" : "",
                    t.count[DKIM_REVOKED] ? "; only revoked keys" : "");
-    tk_finding_fix(f, "Name the selectors %s signs with in the inventory (dkim_selectors) or "
-                      "with --dkim-selector.",
+    tk_finding_fix(f,
+                   "Name the selectors %s signs with in the inventory (dkim_selectors) or "
+                   "with --dkim-selector.",
                    obs->domain);
 }

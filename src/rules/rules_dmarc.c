@@ -78,15 +78,16 @@ static int dmarc_not_applied(const struct tk_observation *obs, const struct dmar
     if (d->status == TK_TEMP) {
         tk_finding_set(f, TK_VERDICT_UNKNOWN, "the look-up of %s failed: %s", d->where, d->why);
     } else if (d->status == TK_INVALID) {
-        tk_finding_set(f, TK_VERDICT_FAIL, "%s at %s: %s", dmarc_quote(d, q, sizeof(q)),
-                       d->where, d->why);
+        tk_finding_set(f, TK_VERDICT_FAIL, "%s at %s: %s", dmarc_quote(d, q, sizeof(q)), d->where,
+                       d->why);
         tk_finding_fix(f, "Correct the record at %s: %s", d->where, d->why);
     } else {
         tk_finding_set(f, TK_VERDICT_FAIL, "no DMARC record at _dmarc.%s%s%s", obs->domain,
                        d->from_org ? " nor at its organisational domain " : "",
                        d->from_org ? obs->org_domain : "");
-        tk_finding_fix(f, "Publish _dmarc.%s TXT \"v=DMARC1; p=reject; adkim=s; "
-                          "rua=mailto:dmarc-reports@%s\".",
+        tk_finding_fix(f,
+                       "Publish _dmarc.%s TXT \"v=DMARC1; p=reject; adkim=s; "
+                       "rua=mailto:dmarc-reports@%s\".",
                        obs->domain, obs->org_domain);
     }
     return 1;
@@ -107,8 +108,9 @@ void check_dmarc_present(const struct tk_observation *obs, struct tk_finding *f)
                        org.from_org && org.status == TK_OK
                            ? " (the organisational domain's record applies in its place)"
                            : "");
-        tk_finding_fix(f, "Publish _dmarc.%s TXT \"v=DMARC1; p=reject; adkim=s; "
-                          "rua=mailto:dmarc-reports@%s\".",
+        tk_finding_fix(f,
+                       "Publish _dmarc.%s TXT \"v=DMARC1; p=reject; adkim=s; "
+                       "rua=mailto:dmarc-reports@%s\".",
                        obs->domain, obs->org_domain);
         return;
     }
@@ -143,15 +145,18 @@ void check_dmarc_reject(const struct tk_observation *obs, struct tk_finding *f)
                        tk_dmarc_policy_name(p), d.where,
                        d.from_org ? " (organisational domain)" : "");
     else if (d.rec.testing)
-        tk_finding_set(f, TK_VERDICT_FAIL, "%s=reject but t=y at %s: receivers apply it as "
-                                           "quarantine (testing mode)",
+        tk_finding_set(f, TK_VERDICT_FAIL,
+                       "%s=reject but t=y at %s: receivers apply it as "
+                       "quarantine (testing mode)",
                        which, d.where);
     else
-        tk_finding_set(f, TK_VERDICT_FAIL, "%s=reject but pct=%d at %s: only %d%% of failing "
-                                           "mail is rejected",
+        tk_finding_set(f, TK_VERDICT_FAIL,
+                       "%s=reject but pct=%d at %s: only %d%% of failing "
+                       "mail is rejected",
                        which, d.rec.pct, d.where, d.rec.pct);
-    tk_finding_fix(f, "Set p=reject (and remove pct= and t=) in _dmarc.%s once DMARC reports "
-                      "show legitimate mail passes (seed section 8, moving to p=reject).",
+    tk_finding_fix(f,
+                   "Set p=reject (and remove pct= and t=) in _dmarc.%s once DMARC reports "
+                   "show legitimate mail passes (seed section 8, moving to p=reject).",
                    obs->domain);
 }
 
@@ -181,25 +186,28 @@ void check_dmarc_adkim_strict(const struct tk_observation *obs, struct tk_findin
         return;
     }
     if (d.rec.seed_adkim_dash) {
-        tk_finding_set(f, TK_VERDICT_WARN, "the record at %s has 'adkim-s', which is not a tag "
-                                           "(receivers ignore it): alignment is relaxed",
+        tk_finding_set(f, TK_VERDICT_WARN,
+                       "the record at %s has 'adkim-s', which is not a tag "
+                       "(receivers ignore it): alignment is relaxed",
                        d.where);
-        tk_finding_fix(f, "Replace 'adkim-s' with 'adkim=s' in %s (the seed's example has this "
-                          "typo).",
+        tk_finding_fix(f,
+                       "Replace 'adkim-s' with 'adkim=s' in %s (the seed's example has this "
+                       "typo).",
                        d.where);
         return;
     }
     tk_finding_set(f, TK_VERDICT_WARN, "DKIM alignment is relaxed (%s) at %s",
                    d.rec.adkim_written ? "adkim=r" : "no adkim=, default r", d.where);
-    tk_finding_fix(f, "Add adkim=s to %s; send bulk mail from a sub-domain with its own "
-                      "record (seed section 8, DKIM alignment).",
+    tk_finding_fix(f,
+                   "Add adkim=s to %s; send bulk mail from a sub-domain with its own "
+                   "record (seed section 8, DKIM alignment).",
                    d.where);
 }
 
 /* rua_unauthorised finds an external destination that has not agreed
  * to receive reports; returns it or NULL (*temp when unsure). */
 static const struct tk_rua_authorisation *rua_unauthorised(const struct tk_observation *obs,
-                                                          bool *temp)
+                                                           bool *temp)
 {
     size_t i;
 
@@ -230,8 +238,9 @@ void check_dmarc_rua(const struct tk_observation *obs, struct tk_finding *f)
     if (d.rec.nrua == 0) {
         tk_finding_set(f, TK_VERDICT_FAIL, "no rua= in %s: nobody receives aggregate reports",
                        d.where);
-        tk_finding_fix(f, "Add rua=mailto:dmarc-reports@%s to %s and review the reports "
-                          "(NZISM 15.2.36.C.06).",
+        tk_finding_fix(f,
+                       "Add rua=mailto:dmarc-reports@%s to %s and review the reports "
+                       "(NZISM 15.2.36.C.06).",
                        obs->org_domain, d.where);
         return;
     }
@@ -240,10 +249,10 @@ void check_dmarc_rua(const struct tk_observation *obs, struct tk_finding *f)
         tk_finding_set(f, TK_VERDICT_FAIL,
                        "%s has not authorised reports for %s: no v=DMARC1 record at %s, so "
                        "receivers send it nothing (RFC 7489 7.1)",
-                       bad->destination, d.from_org ? obs->org_domain : obs->domain,
-                       bad->txt.name);
-        tk_finding_fix(f, "Ask the operator of %s to publish %s TXT \"v=DMARC1\", or report to "
-                          "an address in your own domain.",
+                       bad->destination, d.from_org ? obs->org_domain : obs->domain, bad->txt.name);
+        tk_finding_fix(f,
+                       "Ask the operator of %s to publish %s TXT \"v=DMARC1\", or report to "
+                       "an address in your own domain.",
                        bad->destination, bad->txt.name);
         return;
     }

@@ -95,8 +95,9 @@ void check_parked_dkim(const struct tk_observation *obs, struct tk_finding *f)
     revoked = key.revoked;
     tk_dkim_key_free(&key);
     if (!revoked) {
-        tk_finding_set(f, TK_VERDICT_FAIL, "%s at %s publishes a usable key: mail signed as "
-                                           "this domain could pass",
+        tk_finding_set(f, TK_VERDICT_FAIL,
+                       "%s at %s publishes a usable key: mail signed as "
+                       "this domain could pass",
                        q, l->name);
         tk_finding_fix(f, "Publish *._domainkey.%s TXT \"v=DKIM1; p=\" with an empty key.",
                        obs->domain);
@@ -128,9 +129,10 @@ void check_parked_dmarc(const struct tk_observation *obs, struct tk_finding *f)
     char missing[96];
 
     dmarc_applied_find(obs, &d);
-    tk_finding_fix(f, "Publish _dmarc.%s TXT \"v=DMARC1; p=reject; adkim=s; aspf=s; "
-                      "rua=mailto:dmarc-reports@%s\" (seed section 9; note v= in lower case "
-                      "and adkim=s, not the example's V= and adkim-s).",
+    tk_finding_fix(f,
+                   "Publish _dmarc.%s TXT \"v=DMARC1; p=reject; adkim=s; aspf=s; "
+                   "rua=mailto:dmarc-reports@%s\" (seed section 9; note v= in lower case "
+                   "and adkim=s, not the example's V= and adkim-s).",
                    obs->domain, obs->org_domain);
     if (d.status == TK_TEMP) {
         tk_finding_set(f, TK_VERDICT_UNKNOWN, "the look-up of %s failed: %s", d.where, d.why);
@@ -138,13 +140,15 @@ void check_parked_dmarc(const struct tk_observation *obs, struct tk_finding *f)
         return;
     }
     if (d.status == TK_OK && d.from_org) {
-        tk_finding_set(f, TK_VERDICT_FAIL, "no DMARC record of its own; the organisational "
-                                           "domain's sp= alone does not protect it (seed "
-                                           "section 9, example 2)");
+        tk_finding_set(f, TK_VERDICT_FAIL,
+                       "no DMARC record of its own; the organisational "
+                       "domain's sp= alone does not protect it (seed "
+                       "section 9, example 2)");
         return;
     }
     if (d.status != TK_OK) {
-        tk_finding_set(f, TK_VERDICT_FAIL, "%s", d.status == TK_INVALID ? d.why : "no DMARC record");
+        tk_finding_set(f, TK_VERDICT_FAIL, "%s",
+                       d.status == TK_INVALID ? d.why : "no DMARC record");
         return;
     }
     parked_dmarc_missing(&d, missing, sizeof(missing));
@@ -166,9 +170,10 @@ void check_parked_null_mx(const struct tk_observation *obs, struct tk_finding *f
         tk_finding_set(f, TK_VERDICT_PASS, "null MX (0 .)");
         return;
     }
-    tk_finding_set(f, TK_VERDICT_WARN, mx->status == TK_OK ? "MX records, but the domain sends "
-                                                             "and receives no mail"
-                                                           : "no null MX: senders try its A "
-                                                             "record for mail");
+    tk_finding_set(f, TK_VERDICT_WARN,
+                   mx->status == TK_OK ? "MX records, but the domain sends "
+                                         "and receives no mail"
+                                       : "no null MX: senders try its A "
+                                         "record for mail");
     tk_finding_fix(f, "Publish %s MX 0 . (RFC 7505) so mail to it fails at once.", obs->domain);
 }

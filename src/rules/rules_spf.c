@@ -37,16 +37,17 @@ static int spf_tree_problem(const struct tk_observation *obs, struct tk_finding 
         if (nd->spf_status == TK_INVALID) {
             tk_finding_set(f, TK_VERDICT_FAIL, "%s:%s: %s (receivers return permerror)", nd->via,
                            nd->domain, nd->spf_error);
-            tk_finding_fix(f, "Correct or remove %s:%s in the SPF tree of %s.", nd->via,
-                           nd->domain, obs->domain);
+            tk_finding_fix(f, "Correct or remove %s:%s in the SPF tree of %s.", nd->via, nd->domain,
+                           obs->domain);
             return 1;
         }
         if (nd->spf_status == TK_ABSENT) {
             tk_finding_set(f, TK_VERDICT_FAIL,
                            "%s:%s publishes no SPF record (receivers return permerror)", nd->via,
                            nd->domain);
-            tk_finding_fix(f, "Remove %s:%s from the SPF record of %s, or use the name the "
-                              "sending service documents.",
+            tk_finding_fix(f,
+                           "Remove %s:%s from the SPF record of %s, or use the name the "
+                           "sending service documents.",
                            nd->via, nd->domain, obs->domain);
             return 1;
         }
@@ -65,8 +66,9 @@ static int spf_limits(const struct tk_observation *obs, struct tk_finding *f)
                        "the limit is %d, past it receivers return permerror",
                        t->truncated ? "more than " : "", t->dns_terms_total, t->n,
                        TK_SPF_DNS_TERMS_MAX);
-        tk_finding_fix(f, "Reduce the includes of %s to at most %d look-ups: remove services "
-                          "no longer used, or replace an include by its ip4:/ip6: ranges.",
+        tk_finding_fix(f,
+                       "Reduce the includes of %s to at most %d look-ups: remove services "
+                       "no longer used, or replace an include by its ip4:/ip6: ranges.",
                        obs->domain, TK_SPF_DNS_TERMS_MAX);
         return 1;
     }
@@ -74,8 +76,9 @@ static int spf_limits(const struct tk_observation *obs, struct tk_finding *f)
         tk_finding_set(f, TK_VERDICT_FAIL,
                        "%u void look-ups (names with no records, e.g. %s); the limit is %d",
                        t->void_lookups, t->void_examples[0], TK_SPF_VOID_LOOKUPS_MAX);
-        tk_finding_fix(f, "Remove the terms of %s's SPF tree that name hosts which no longer "
-                          "exist.",
+        tk_finding_fix(f,
+                       "Remove the terms of %s's SPF tree that name hosts which no longer "
+                       "exist.",
                        obs->domain);
         return 1;
     }
@@ -160,8 +163,8 @@ static void spf_hardfail_judge(const struct tk_observation *obs, const struct tk
                        nd->domain, via);
         break;
     case '?':
-        tk_finding_set(f, TK_VERDICT_FAIL, "the record at %s%s ends in ?all (neutral)",
-                       nd->domain, via);
+        tk_finding_set(f, TK_VERDICT_FAIL, "the record at %s%s ends in ?all (neutral)", nd->domain,
+                       via);
         break;
     case '+':
         tk_finding_set(f, TK_VERDICT_FAIL,
@@ -201,8 +204,9 @@ void check_spf_hardfail(const struct tk_observation *obs, struct tk_finding *f)
         return;
     }
     if (obs->spf.nodes[idx].spf_status != TK_OK) {
-        tk_finding_set(f, TK_VERDICT_FAIL, "the record at %s is not valid SPF (%s), so it "
-                                           "does not end in -all",
+        tk_finding_set(f, TK_VERDICT_FAIL,
+                       "the record at %s is not valid SPF (%s), so it "
+                       "does not end in -all",
                        obs->spf.nodes[idx].domain, obs->spf.nodes[idx].spf_error);
         tk_finding_fix(f, "Correct the record at %s: %s", obs->spf.nodes[idx].domain,
                        obs->spf.nodes[idx].spf_error);

@@ -26,8 +26,9 @@ static void tlsrpt_absent(const struct tk_observation *obs, struct tk_finding *f
                        "no record at _smtp._tls.%s; the record at _smtptls.%s (the name in the "
                        "framework's example) is ignored by senders",
                        obs->domain, obs->domain);
-        tk_finding_fix(f, "Publish the same TXT record at _smtp._tls.%s (RFC 8460 3) and "
-                          "delete _smtptls.%s.",
+        tk_finding_fix(f,
+                       "Publish the same TXT record at _smtp._tls.%s (RFC 8460 3) and "
+                       "delete _smtptls.%s.",
                        obs->domain, obs->domain);
         return;
     }
@@ -52,8 +53,9 @@ void check_tlsrpt(const struct tk_observation *obs, struct tk_finding *f)
         return;
     }
     if (n > 1) {
-        tk_finding_set(f, TK_VERDICT_FAIL, "%zu TLS-RPT records at _smtp._tls.%s: senders "
-                                           "use none when there is more than one",
+        tk_finding_set(f, TK_VERDICT_FAIL,
+                       "%zu TLS-RPT records at _smtp._tls.%s: senders "
+                       "use none when there is more than one",
                        n, obs->domain);
         tk_finding_fix(f, "Keep exactly one TXT record starting v=TLSRPTv1 at _smtp._tls.%s.",
                        obs->domain);
@@ -62,8 +64,9 @@ void check_tlsrpt(const struct tk_observation *obs, struct tk_finding *f)
     tk_finding_quote(rr->text, rr->len, q, sizeof(q));
     if (tk_tlsrpt_record_parse(rr->text, rr->len, &rec, &err) != TK_OK) {
         tk_finding_set(f, TK_VERDICT_FAIL, "%s: %s", q, err.msg);
-        tk_finding_fix(f, "Correct _smtp._tls.%s: %s (e.g. \"v=TLSRPTv1; "
-                          "rua=mailto:tls-reports@%s\").",
+        tk_finding_fix(f,
+                       "Correct _smtp._tls.%s: %s (e.g. \"v=TLSRPTv1; "
+                       "rua=mailto:tls-reports@%s\").",
                        obs->domain, err.msg, obs->org_domain);
         return;
     }
@@ -84,15 +87,17 @@ void check_mta_sts_txt(const struct tk_observation *obs, struct tk_finding *f)
     n = tk_lookup_select(&obs->mta_sts, tk_mtasts_txt_is_record, &rr);
     if (n == 0) {
         tk_finding_set(f, TK_VERDICT_FAIL, "no MTA-STS record at _mta-sts.%s", obs->domain);
-        tk_finding_fix(f, "Publish _mta-sts.%s TXT \"v=STSv1; id=20260101T000000;\" and serve "
-                          "a policy with mode: enforce at https://mta-sts.%s/.well-known/"
-                          "mta-sts.txt.",
+        tk_finding_fix(f,
+                       "Publish _mta-sts.%s TXT \"v=STSv1; id=20260101T000000;\" and serve "
+                       "a policy with mode: enforce at https://mta-sts.%s/.well-known/"
+                       "mta-sts.txt.",
                        obs->domain, obs->domain);
         return;
     }
     if (n > 1) {
-        tk_finding_set(f, TK_VERDICT_FAIL, "%zu MTA-STS records at _mta-sts.%s: senders "
-                                           "ignore MTA-STS when there is more than one",
+        tk_finding_set(f, TK_VERDICT_FAIL,
+                       "%zu MTA-STS records at _mta-sts.%s: senders "
+                       "ignore MTA-STS when there is more than one",
                        n, obs->domain);
         tk_finding_fix(f, "Keep exactly one TXT record starting v=STSv1 at _mta-sts.%s.",
                        obs->domain);
