@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/buf.h"
+#include "core/cursor.h"
 #include "core/text.h"
 #include "rules/checks.h"
 #include "rules/finding.h"
@@ -67,20 +69,81 @@ static const char *dmarc_quote(const struct dmarc_applied *d, char *q, size_t ql
     return tk_finding_quote(d->text->text, d->text->len, q, qlen);
 }
 
-/* dmarc_not_applied fills f for "no usable policy" and returns 1. */
+/* dmarc_segment_fixed writes one tag of a broken record as it should
+ * be written: the seed's "V=DMARC1" and "adkim-s" get their '=' and
+ * case right; anything else stays as it was. */
+static void dmarc_segment_fixed(struct tk_span seg, struct tk_buf *out)
+{
+    static const char *const dashed[] = {"adkim-s", "adkim-r", "aspf-s", "aspf-r", NULL};
+    size_t i, n;
+
+    if (tk_span_eq_ci(seg, "v=DMARC1")) {
+        tk_buf_puts(out, "v=DMARC1");
+        return;
+    }
+    for (i = 0; dashed[i]; i++) {
+        if (!tk_span_eq_ci(seg, dashed[i]))
+            continue;
+        n = strlen(dashed[i]);
+        tk_buf_append(out, dashed[i], n - 2);
+        tk_buf_putc(out, '=');
+        tk_buf_putc(out, dashed[i][n - 1]);
+        return;
+    }
+    tk_buf_append(out, seg.p, seg.len);
+}
+
+/* dmarc_corrected rewrites a record with the seed's mistakes mended;
+ * false when the result is still not a valid record. */
+static bool dmarc_corrected(const struct tk_rr_text *rr, struct tk_buf *out)
+{
+    struct tk_dmarc_record rec;
+    struct tk_cursor c;
+    struct tk_span seg;
+
+    tk_cursor_init(&c, rr->text, rr->len);
+    while (!tk_cursor_eof(&c)) {
+        tk_cursor_span_until(&c, ';', &seg);
+        tk_cursor_take(&c, ';');
+        seg = tk_span_trim_wsp(seg);
+        if (seg.len == 0)
+            continue;
+        if (out->len)
+            tk_buf_puts(out, "; ");
+        dmarc_segment_fixed(seg, out);
+    }
+    return out->len > 0 && out->len < TK_QUOTE_MAX &&
+           tk_dmarc_record_parse(tk_buf_cstr(out), out->len, &rec, NULL) == TK_OK;
+}
+
+static void dmarc_fix_invalid(const struct dmarc_applied *d, struct tk_finding *f)
+{
+    struct tk_buf fixed = {0};
+    char q[TK_QUOTE_MAX + 16];
+
+    if (d->text && dmarc_corrected(d->text, &fixed))
+        tk_finding_fix(f, "Replace the record at %s with %s", d->where,
+                       tk_finding_quote(fixed.data, fixed.len, q, sizeof(q)));
+    else
+        tk_finding_fix(f, "Correct the record at %s: %s", d->where, d->why);
+    tk_buf_free(&fixed);
+}
+
+/* dmarc_not_applied fills f for "no usable policy" and returns 1. The
+ * details of a broken record are DMARC-PRESENT's to tell. */
 static int dmarc_not_applied(const struct tk_observation *obs, const struct dmarc_applied *d,
                              struct tk_finding *f)
 {
-    char q[TK_QUOTE_MAX + 16];
-
     if (d->status == TK_OK)
         return 0;
     if (d->status == TK_TEMP) {
         tk_finding_set(f, TK_VERDICT_UNKNOWN, "the look-up of %s failed: %s", d->where, d->why);
     } else if (d->status == TK_INVALID) {
-        tk_finding_set(f, TK_VERDICT_FAIL, "%s at %s: %s", dmarc_quote(d, q, sizeof(q)), d->where,
-                       d->why);
-        tk_finding_fix(f, "Correct the record at %s: %s", d->where, d->why);
+        tk_finding_set(f, TK_VERDICT_FAIL,
+                       "the DMARC record at %s is not valid, so no policy applies (see "
+                       "DMARC-PRESENT)",
+                       d->where);
+        tk_finding_fix(f, "Correct the record at %s (see DMARC-PRESENT).", d->where);
     } else {
         tk_finding_set(f, TK_VERDICT_FAIL, "no DMARC record at _dmarc.%s%s%s", obs->domain,
                        d->from_org ? " nor at its organisational domain " : "",
@@ -112,6 +175,15 @@ void check_dmarc_present(const struct tk_observation *obs, struct tk_finding *f)
                        "Publish _dmarc.%s TXT \"v=DMARC1; p=reject; adkim=s; "
                        "rua=mailto:dmarc-reports@%s\".",
                        obs->domain, obs->org_domain);
+        return;
+    }
+    if (d.status == TK_INVALID) {
+        if (d.text)
+            tk_finding_set(f, TK_VERDICT_FAIL, "%s at %s: %s", dmarc_quote(&d, q, sizeof(q)),
+                           d.where, d.why);
+        else
+            tk_finding_set(f, TK_VERDICT_FAIL, "%s", d.why);
+        dmarc_fix_invalid(&d, f);
         return;
     }
     if (dmarc_not_applied(obs, &d, f))
