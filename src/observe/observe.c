@@ -444,6 +444,11 @@ static void obs_phase2(struct obs_ctx *ctx)
 
     spf_node_process(ctx, 0, &obs->txt);
     profile_decide(obs);
+    /* Every first question failed: the domain's name servers are not
+     * answering. More questions would only wait for the same timeout. */
+    if (obs->mx.status == TK_TEMP && obs->txt.status == TK_TEMP && obs->dmarc.status == TK_TEMP &&
+        obs->tlsrpt.status == TK_TEMP && obs->mta_sts.status == TK_TEMP)
+        return;
     dmarc_phase2(ctx);
     if (obs->profile == TK_PROFILE_PARKED) {
         if (tk_domain_join("*._domainkey", obs->domain, name) == TK_OK)

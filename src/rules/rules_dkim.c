@@ -121,6 +121,8 @@ void check_dkim_signed(const struct tk_observation *obs, struct tk_finding *f)
     struct dkim_tally t;
     char tried[400];
 
+    if (obs->ndkim == 0 && tk_finding_lookup_unknown(f, &obs->mx))
+        return;
     dkim_tally(obs, &t);
     if (dkim_failures(obs, &t, f))
         return;
