@@ -65,7 +65,8 @@ struct tk_spf_term {
     int cidr4;                       /* a, mx, ip4: prefix length, -1 when absent */
     int cidr6;                       /* a, mx, ip6: prefix length, -1 when absent */
     uint8_t ip[16];                  /* ip4: first 4 bytes; ip6: all 16 */
-    struct tk_span mod_name;         /* unknown modifiers: the name */
+    struct tk_span mod_name;         /* unknown modifiers: the name (the value is the
+                                        rest of text after '=') */
 };
 
 struct tk_spf_record {
@@ -98,8 +99,14 @@ bool tk_spf_is_record(const char *txt, size_t len);
  *	TK_LIMIT    longer than TK_TXT_RECORD_MAX or more than TK_SPF_TERMS_MAX
  *	            terms
  *	TK_NOMEM
- * On any error out is left empty (safe to free). Duplicate redirect= or
- * exp= is TK_INVALID (RFC 7208 6). */
+ * On any error out is left empty (safe to free) and err is set, TK_ABSENT
+ * included. Duplicate redirect= or exp= is TK_INVALID (RFC 7208 6).
+ * Term numbers in messages and notes count the words of the record from
+ * 1 as a person would, "v=spf1" being term 1: terms[i] is term i + 2.
+ * Terms are separated by SP only (a tab or line break is an error), and
+ * a term may hold only visible 7-bit ASCII. Unknown modifiers are
+ * checked for macro syntax only (any letter allowed: they are never
+ * expanded); a second "v=spf1" parses as one and gets a note. */
 enum tk_status tk_spf_record_parse(const char *txt, size_t len, struct tk_spf_record *out,
                                    struct tk_error *err);
 
@@ -113,24 +120,30 @@ const char *tk_spf_term_kind_name(enum tk_spf_term_kind kind);
 
 /* What check_host() knows when it expands a macro (RFC 7208 7.2). */
 struct tk_spf_macro_ctx {
-    const char *sender;      /* s: full sender mailbox, "local@domain" */
-    const char *local_part;  /* l */
+    const char *sender;        /* s: full sender mailbox, "local@domain" */
+    const char *local_part;    /* l */
     const char *sender_domain; /* o */
-    const char *domain;      /* d: the current domain */
+    const char *domain;        /* d: the current domain */
     bool ip_is_v6;
-    uint8_t ip[16];          /* i, c, v: the client address */
-    const char *validated;   /* p: validated domain name, or NULL ("unknown") */
-    const char *helo;        /* h */
-    const char *receiver;    /* r: only in exp= (default "unknown") */
-    long long timestamp;     /* t: only in exp= */
+    uint8_t ip[16];        /* i, c, v: the client address */
+    const char *validated; /* p: validated domain name, or NULL ("unknown") */
+    const char *helo;      /* h */
+    const char *receiver;  /* r: only in exp= (default "unknown") */
+    long long timestamp;   /* t: only in exp= */
 };
 
 /* tk_spf_macro_expand expands the macro-string spec into out (appended).
- * is_exp allows the c, r and t letters (explanation strings only).
- * Returns TK_OK, TK_INVALID for a bad macro (err says which), or
- * TK_LIMIT when the expansion passes TK_SPF_MACRO_EXPANSION_MAX. When
- * !is_exp the result is a domain-spec: one longer than 253 characters
- * is cut from the left at a dot as RFC 7208 7.3 says. */
+ * is_exp says spec is an explanation string (the TXT text exp= points
+ * to, RFC 7208 6.2): SP is then allowed and so are the c, r and t
+ * letters. The exp= domain-spec itself is a domain: expand it with
+ * !is_exp. NULL strings in ctx count as empty, except p and r, which
+ * become "unknown"; the caller sets local_part to "postmaster" when the
+ * sender has none (RFC 7208 4.3). Returns TK_OK, TK_INVALID for a bad
+ * macro (err says which), TK_LIMIT when the expansion passes
+ * TK_SPF_MACRO_EXPANSION_MAX, or TK_NOMEM; out is unchanged on error.
+ * When !is_exp the result is a domain: one trailing dot is dropped, and
+ * a name longer than 253 characters is cut from the left at a dot as
+ * RFC 7208 7.3 says (TK_LIMIT when no cut fits: a label over 253). */
 enum tk_status tk_spf_macro_expand(struct tk_span spec, const struct tk_spf_macro_ctx *ctx,
                                    bool is_exp, struct tk_buf *out, struct tk_error *err);
 
