@@ -53,16 +53,16 @@ struct tk_dmarc_record {
     enum tk_dmarc_policy sp; /* UNSET: not written (p applies) */
     enum tk_dmarc_policy np; /* UNSET: not written (sp, then p apply) */
     enum tk_dmarc_align adkim, aspf;
-    bool adkim_written, aspf_written;
-    int pct;      /* 0..100; 100 when not written */
-    bool pct_written;
-    bool testing; /* t=y (RFC 9989) */
-    char psd;     /* 'y', 'n', 'u' (default) */
+    bool adkim_written, aspf_written; /* a valid r or s was written */
+    int pct;                          /* 0..100; 100 when not written or invalid */
+    bool pct_written;                 /* a valid pct= was written */
+    bool testing;                     /* t=y (RFC 9989) */
+    char psd;                         /* 'y', 'n', 'u' (default) */
     size_t nrua, nruf;
     struct tk_dmarc_uri rua[TK_DMARC_URIS_MAX];
     struct tk_dmarc_uri ruf[TK_DMARC_URIS_MAX];
-    char fo[16];  /* as written, default "0" */
-    char rf[16];  /* default "afrf" */
+    char fo[16];      /* as written, default "0" */
+    char rf[16];      /* default "afrf" */
     unsigned long ri; /* default 86400 */
     /* Remarks: unknown tags, malformed segments (adkim-s), invalid
      * optional values that fell back to defaults, URIs that are not
@@ -80,13 +80,21 @@ struct tk_dmarc_record {
 bool tk_dmarc_is_record(const char *txt, size_t len);
 
 /* tk_dmarc_record_parse parses one DMARC record. Returns:
- *	TK_OK       out filled (notes may hold remarks)
- *	TK_ABSENT   the text is not a DMARC record at all (no v= first)
+ *	TK_OK       out filled (notes may hold remarks). A missing or
+ *	            invalid p= with a valid rua= gives p=NONE and a note
+ *	            (RFC 7489 6.6.3).
+ *	TK_ABSENT   the text is not a DMARC record at all (no v=DMARC... tag
+ *	            first or later: "v=spf1 -all", "")
  *	TK_INVALID  a DMARC record that receivers must ignore: "V=DMARC1"
- *	            (err: "write v=DMARC1 in lower case"), v= not first,
- *	            p= missing or not none/quarantine/reject; err says what
- *	            to write
- *	TK_LIMIT    too long or too many tags
+ *	            or "v=dmarc1" (err: write exactly v=DMARC1), v=DMARC2,
+ *	            v= not first, no ';' after v=DMARC1, a tag written
+ *	            twice, p= missing or not none/quarantine/reject with no
+ *	            valid rua=; err says what to write. out is still filled
+ *	            as far as it could be read (notes, seed_* flags), so a
+ *	            report can list every fix at once; p may be UNSET.
+ *	TK_LIMIT    longer than TK_TXT_RECORD_MAX or more than TK_TAGS_MAX
+ *	            tags
+ * err quotes record bytes only as printable ASCII.
  */
 enum tk_status tk_dmarc_record_parse(const char *txt, size_t len, struct tk_dmarc_record *out,
                                      struct tk_error *err);
