@@ -39,7 +39,8 @@ int tk_cursor_next(struct tk_cursor *c)
 
 bool tk_cursor_take(struct tk_cursor *c, int ch)
 {
-    if (tk_cursor_peek(c) != ch)
+    /* ch < 0 would match peek's end-of-input -1 and step past the end. */
+    if (ch < 0 || tk_cursor_peek(c) != ch)
         return false;
     c->pos++;
     return true;
