@@ -45,8 +45,11 @@ enum tk_status tk_rdata_name(const struct tk_dns_rdata *rd, size_t off, size_t *
         if (n == 0)
             break;
         /* 0xC0 and up are compression pointers: never in unbound's rdata
-         * for these types, so refuse them. */
-        if (n > TK_LABEL_MAX || n > rd->len - off || t + n + 1 >= sizeof(text))
+         * for these types, so refuse them. A '.' inside a label has no
+         * plain text form: "a.b" as one label would read back as a
+         * different, two-label name, so refuse it too. */
+        if (n > TK_LABEL_MAX || n > rd->len - off || t + n + 1 >= sizeof(text) ||
+            memchr(rd->data + off, '.', n) != NULL)
             return TK_INVALID;
         if (t > 0)
             text[t++] = '.';
