@@ -38,8 +38,11 @@ struct tk_dkim_key {
     bool sha1_only;      /* h= lists sha1 alone (RFC 8301: fails) */
     bool sha256_allowed; /* h= absent or lists sha256 */
     bool service_email;  /* s= absent, "*" or lists "email" */
-    unsigned char *der;  /* decoded p= (SubjectPublicKeyInfo for RSA,
-                            32 raw bytes for ed25519); malloc'd, NULL if revoked */
+    unsigned char *der;  /* decoded p= (SubjectPublicKeyInfo for RSA, also
+                            when published as a bare PKCS#1 RSAPublicKey;
+                            32 raw bytes for ed25519; the bytes as
+                            published for another k=); malloc'd, NULL if
+                            revoked */
     size_t der_len;
     struct tk_notes notes; /* unknown tags, v= not first, sha1 only, ... */
 };
@@ -47,8 +50,11 @@ struct tk_dkim_key {
 /* tk_dkim_key_parse parses one key record. Returns:
  *	TK_OK       out filled; free with tk_dkim_key_free
  *	TK_INVALID  v= present but not DKIM1 or not first, p= missing,
- *	            base64 broken, key does not load, duplicate tags; err
- *	            says what is wrong and what to publish instead
+ *	            base64 broken, key does not load or is not the type k=
+ *	            says (an ed25519 key as SubjectPublicKeyInfo: err gives
+ *	            the raw key to publish), duplicate tags; err says what
+ *	            is wrong and what to publish instead. An RSA key under
+ *	            1024 bits is TK_OK with a note: the rule judges size.
  *	TK_LIMIT    too long
  *	TK_NOMEM
  * On error out is left empty (safe to free). */
