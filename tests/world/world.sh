@@ -119,6 +119,25 @@ port_users() {
     ss -Hlnptu "src $1:$2" 2>/dev/null || true
 }
 
+# stop_other_world ADDR PORT: the world's addresses are fixed, so there is
+# one world per machine. When a world started from another state directory
+# (another build tree) holds ADDR:PORT, stop it with its own world.sh stop;
+# anything else holding the address is left alone (start then fails).
+stop_other_world() {
+    local pid conf dir
+    for pid in $(port_users "$1" "$2" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
+        conf=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -E '/(nsd|unbound)\.conf$' | head -n 1) || true
+        [ -n "$conf" ] && [ -f "$conf" ] || continue
+        grep -q "tiaki's test world" "$conf" || continue
+        dir=$(dirname "$conf")
+        [ "$dir" != "$STATE" ] || continue
+        echo "world: stopping the world of $dir (it holds $1:$2; one world per machine)"
+        "$WORLD_DIR/world.sh" stop "$dir" >/dev/null || true
+        return 0
+    done
+    return 0
+}
+
 # answers SERVER NAME TYPE [DIG-OPTION...]: true when SERVER answers
 # NAME/TYPE with NOERROR and at least one answer record.
 answers() {
@@ -279,8 +298,9 @@ cmd_start() {
     done
     cmd_stop >/dev/null
     for addr in "$NSD_ADDR" "$RESOLVER_ADDR"; do
+        stop_other_world "$addr" 53
         users=$(port_users "$addr" 53)
-        [ -z "$users" ] || die "$addr:53 is already in use (another world, started from another STATEDIR?):
+        [ -z "$users" ] || die "$addr:53 is already in use:
 $users"
     done
     rm -f "$STATE/resolver" "$STATE/nsd"

@@ -158,7 +158,7 @@ def cmd_compare(expected_path, jsonl, domains):
         rules = {r for r, _ in exp}
         profile = "parked" if rules & set(PARKED_RULES) else "email"
         if obj.get("profile") != profile:
-            t.fail("%s: expected profile %s, got %r" % (d, profile, obj.get("profile")))
+            t.fail("%s: expected profile %s, got %s" % (d, profile, json.dumps(obj.get("profile"))))
         else:
             t.passed += 1
         # compliant: every MUST rule of the profile passes. Decided when a
@@ -174,8 +174,8 @@ def cmd_compare(expected_path, jsonl, domains):
             want_compliant = None
         if want_compliant is not None:
             if obj.get("compliant") is not want_compliant:
-                t.fail("%s: expected compliant %s, got %r" % (
-                    d, str(want_compliant).lower(), obj.get("compliant")))
+                t.fail("%s: expected compliant %s, got %s" % (
+                    d, json.dumps(want_compliant), json.dumps(obj.get("compliant"))))
             else:
                 t.passed += 1
         if matched == len(exp):
