@@ -18,6 +18,8 @@ static enum tk_status csv_quoted(struct tk_cursor *c, struct tk_buf *storage, si
 
         if (ch < 0)
             return tk_error_set(err, TK_INVALID, "field %zu: a quote is never closed", field);
+        if (ch == '\0')
+            return tk_error_set(err, TK_INVALID, "field %zu: a NUL byte", field);
         if (ch == '"' && !tk_cursor_take(c, '"')) {
             if (tk_cursor_eof(c) || tk_cursor_peek(c) == ',')
                 return TK_OK;
@@ -50,10 +52,13 @@ enum tk_status tk_csv_split(const char *line, size_t len, struct tk_buf *storage
                 return st;
         } else {
             tk_cursor_span_until(&c, ',', &raw);
+            if (memchr(raw.p, '\0', raw.len) != NULL)
+                return tk_error_set(err, TK_INVALID, "field %zu: a NUL byte", n);
             if (tk_buf_append(storage, raw.p, raw.len) != TK_OK)
                 return tk_error_set(err, TK_LIMIT, "out of memory");
         }
-        /* NUL-separate the fields inside storage. */
+        /* NUL-separate the fields inside storage (a NUL in the input
+         * would cut a field short without a word, so it is refused). */
         if (tk_buf_putc(storage, '\0') != TK_OK)
             return tk_error_set(err, TK_LIMIT, "out of memory");
     } while (tk_cursor_take(&c, ','));

@@ -58,26 +58,42 @@ static enum tk_status inv_error_at(const struct tk_inventory *inv, enum tk_statu
 }
 
 /* inv_read_line reads one line without its ending; TK_ABSENT at EOF,
- * TK_LIMIT (and skips the rest) when it is too long. */
+ * TK_LIMIT (and skips the rest) when it is longer than TK_CSV_LINE_MAX
+ * bytes without its ending. Byte by byte, not fgets: a NUL in the line
+ * must neither cut it short nor make the reader skip the line after. */
 static enum tk_status inv_read_line(struct tk_inventory *inv, size_t *len)
 {
-    size_t n;
+    size_t n = 0;
+    bool over = false;
+    int ch;
 
-    if (fgets(inv->line, sizeof(inv->line), inv->f) == NULL)
+    while ((ch = getc(inv->f)) != EOF && ch != '\n') {
+        if (n < sizeof(inv->line) - 1)
+            inv->line[n++] = (char)ch;
+        else
+            over = true;
+    }
+    if (ch == EOF && n == 0)
         return TK_ABSENT;
     inv->lineno++;
-    n = strlen(inv->line);
-    if (n > 0 && inv->line[n - 1] != '\n' && !feof(inv->f)) {
-        int ch;
-
-        while ((ch = fgetc(inv->f)) != EOF && ch != '\n')
-            ;
+    while (n > 0 && inv->line[n - 1] == '\r')
+        n--;
+    inv->line[n] = '\0';
+    if (over || n > TK_CSV_LINE_MAX)
         return TK_LIMIT;
-    }
-    while (n > 0 && (inv->line[n - 1] == '\n' || inv->line[n - 1] == '\r'))
-        inv->line[--n] = '\0';
     *len = n;
     return TK_OK;
+}
+
+/* inv_read_data_line reads the next line that is not blank or a comment. */
+static enum tk_status inv_read_data_line(struct tk_inventory *inv, size_t *len)
+{
+    enum tk_status st;
+
+    while ((st = inv_read_line(inv, len)) == TK_OK)
+        if (*len > 0 && inv->line[0] != '#')
+            break;
+    return st;
 }
 
 static enum tk_status inv_header(struct tk_inventory *inv, struct tk_error *err)
@@ -86,7 +102,10 @@ static enum tk_status inv_header(struct tk_inventory *inv, struct tk_error *err)
     size_t len, n, i, c;
     enum tk_status st;
 
-    if ((st = inv_read_line(inv, &len)) != TK_OK)
+    if ((st = inv_read_data_line(inv, &len)) == TK_LIMIT)
+        return tk_error_set(err, TK_INVALID, "%s:%lu: header row longer than %d bytes", inv->name,
+                            inv->lineno, TK_CSV_LINE_MAX);
+    if (st != TK_OK)
         return tk_error_set(err, TK_INVALID, "%s: no header row", inv->name);
     if ((st = tk_csv_split(inv->line, len, &inv->fields_storage, fields, TK_CSV_FIELDS_MAX, &n,
                            err)) != TK_OK)
@@ -98,8 +117,8 @@ static enum tk_status inv_header(struct tk_inventory *inv, struct tk_error *err)
                 inv->col[c] = (int)i;
     }
     if (inv->col[COL_DOMAIN] < 0)
-        return tk_error_set(err, TK_INVALID, "%s:1: the header row has no 'domain' column",
-                            inv->name);
+        return tk_error_set(err, TK_INVALID, "%s:%lu: the header row has no 'domain' column",
+                            inv->name, inv->lineno);
     return TK_OK;
 }
 
@@ -127,14 +146,19 @@ static const char *inv_field(const struct tk_inventory *inv, const char **fields
     return inv->col[c] >= 0 && (size_t)inv->col[c] < n ? fields[inv->col[c]] : "";
 }
 
-static void inv_selectors(struct tk_inventory *inv, const char *text, struct tk_inventory_row *row)
+/* inv_selectors splits the selectors; more than TK_DKIM_SELECTORS_MAX
+ * is an error, not a silent cut (a dropped selector is a key unchecked). */
+static bool inv_selectors(struct tk_inventory *inv, const char *text, struct tk_inventory_row *row)
 {
     char *save = NULL, *tok;
 
     snprintf(inv->selectors, sizeof(inv->selectors), "%s", text);
-    for (tok = strtok_r(inv->selectors, " \t;", &save);
-         tok && row->nselectors < TK_DKIM_SELECTORS_MAX; tok = strtok_r(NULL, " \t;", &save))
+    for (tok = strtok_r(inv->selectors, " \t;", &save); tok; tok = strtok_r(NULL, " \t;", &save)) {
+        if (row->nselectors >= TK_DKIM_SELECTORS_MAX)
+            return false;
         row->selectors[row->nselectors++] = tok;
+    }
+    return true;
 }
 
 static enum tk_status inv_row(struct tk_inventory *inv, const char **fields, size_t n,
@@ -152,7 +176,9 @@ static enum tk_status inv_row(struct tk_inventory *inv, const char **fields, siz
                             inv->name, inv->lineno, profile);
     row->bulk = tk_ascii_strcaseeq(bulk, "yes") || tk_ascii_strcaseeq(bulk, "true") ||
                 strcmp(bulk, "1") == 0;
-    inv_selectors(inv, inv_field(inv, fields, n, COL_SELECTORS), row);
+    if (!inv_selectors(inv, inv_field(inv, fields, n, COL_SELECTORS), row))
+        return tk_error_set(err, TK_LIMIT, "%s:%lu: more than %d DKIM selectors", inv->name,
+                            inv->lineno, TK_DKIM_SELECTORS_MAX);
     if (row->domain[0] == '\0')
         return tk_error_set(err, TK_INVALID, "%s:%lu: no domain", inv->name, inv->lineno);
     return TK_OK;
@@ -165,16 +191,12 @@ enum tk_status tk_inventory_next(struct tk_inventory *inv, struct tk_inventory_r
     size_t len, n;
     enum tk_status st;
 
-    for (;;) {
-        st = inv_read_line(inv, &len);
-        if (st == TK_ABSENT)
-            return TK_ABSENT;
-        if (st == TK_LIMIT)
-            return tk_error_set(err, TK_LIMIT, "%s:%lu: line longer than %d bytes", inv->name,
-                                inv->lineno, TK_CSV_LINE_MAX);
-        if (len > 0 && inv->line[0] != '#')
-            break;
-    }
+    st = inv_read_data_line(inv, &len);
+    if (st == TK_ABSENT)
+        return TK_ABSENT;
+    if (st == TK_LIMIT)
+        return tk_error_set(err, TK_LIMIT, "%s:%lu: line longer than %d bytes", inv->name,
+                            inv->lineno, TK_CSV_LINE_MAX);
     st = tk_csv_split(inv->line, len, &inv->fields_storage, fields, TK_CSV_FIELDS_MAX, &n, err);
     if (st != TK_OK)
         return inv_error_at(inv, st, err);

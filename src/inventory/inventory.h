@@ -29,10 +29,9 @@
 /* tk_csv_split splits one line (no line ending) into fields, unquoting
  * them into storage (which it resets and fills); fields[i] point into
  * storage. Returns TK_OK, TK_INVALID (an unterminated quote, text after
- * a closing quote; err says where) or TK_LIMIT. */
+ * a closing quote, a NUL byte; err says where) or TK_LIMIT. */
 enum tk_status tk_csv_split(const char *line, size_t len, struct tk_buf *storage,
-                            const char **fields, size_t max, size_t *nfields,
-                            struct tk_error *err);
+                            const char **fields, size_t max, size_t *nfields, struct tk_error *err);
 
 struct tk_inventory_row {
     const char *domain;
@@ -53,7 +52,8 @@ enum tk_status tk_inventory_open(FILE *f, const char *name, struct tk_inventory 
 
 /* tk_inventory_next fills row from the next data line: TK_OK, TK_ABSENT
  * at the end, or TK_INVALID/TK_LIMIT for a bad line (err names the line;
- * the next call goes on with the line after). Row strings live until the
+ * the next call goes on with the line after; more than
+ * TK_DKIM_SELECTORS_MAX selectors is TK_LIMIT). Row strings live until the
  * next call. */
 enum tk_status tk_inventory_next(struct tk_inventory *inv, struct tk_inventory_row *row,
                                  struct tk_error *err);
