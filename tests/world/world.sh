@@ -303,6 +303,11 @@ cmd_start() {
         [ -z "$users" ] || die "$addr:53 is already in use:
 $users"
     done
+    # A server bound to every address at port 53 (a distribution's own
+    # unbound or dnsmasq) keeps the world from binding its own.
+    users=$(ss -Hlnptu 'sport = :53' 2>/dev/null | awk '$5 ~ /^(0\.0\.0\.0|\*|\[::\]):53$/' || true)
+    [ -z "$users" ] || die "a server listens on every address at port 53; stop it first:
+$users"
     rm -f "$STATE/resolver" "$STATE/nsd"
     for comp in "${COMPONENTS[@]}"; do
         "${comp}_start"
