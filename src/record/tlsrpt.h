@@ -41,9 +41,13 @@ struct tk_tlsrpt_record {
  * by ';', white space or its end. */
 bool tk_tlsrpt_is_record(const char *txt, size_t len);
 
-/* tk_tlsrpt_record_parse returns TK_OK, TK_ABSENT (not a TLS-RPT record),
- * TK_INVALID (no valid rua=, or rua= missing; err says what to write),
- * or TK_LIMIT. */
+/* tk_tlsrpt_record_parse returns TK_OK (at least one usable URI kept),
+ * TK_ABSENT (not a TLS-RPT record), TK_INVALID (no valid rua=, or rua=
+ * missing; or a record plainly meant as TLS-RPT that senders discard:
+ * "V=TLSRPTv1", a leading space, v= not first, no ';' after the version;
+ * err says what to write, and for the seed's "mailto: <address>" gives
+ * the exact rua= to publish) or TK_LIMIT. err quotes record bytes only
+ * as printable ASCII. */
 enum tk_status tk_tlsrpt_record_parse(const char *txt, size_t len, struct tk_tlsrpt_record *out,
                                       struct tk_error *err);
 
