@@ -215,6 +215,11 @@ static bool spf_is_exp_literal(int ch)
     return ch == ' ' || spf_is_literal(ch);
 }
 
+static bool spf_is_literal_not_brace(int ch)
+{
+    return spf_is_literal(ch) && ch != '}';
+}
+
 static bool spf_is_delimiter(int ch)
 {
     return ch == '.' || ch == '-' || ch == '+' || ch == ',' || ch == '/' || ch == '_' || ch == '=';
@@ -288,11 +293,12 @@ static bool spf_item_escape(struct tk_cursor *c, struct spf_item *it)
 }
 
 /* spf_macro_body reads letter, transformers, delimiters and '}' after
- * "%{". On error *why says what is wrong. */
+ * "%{". On error *why says what is wrong and the offending byte is left
+ * unread. */
 static bool spf_macro_body(struct tk_cursor *c, unsigned flags, struct spf_item *it,
                            const char **why)
 {
-    int ch = tk_cursor_next(c);
+    int ch = tk_cursor_peek(c);
     struct tk_span digits;
 
     it->kind = SPF_ITEM_MACRO;
@@ -301,6 +307,7 @@ static bool spf_macro_body(struct tk_cursor *c, unsigned flags, struct spf_item 
                "(and c, r, t in explanation text)";
         return false;
     }
+    tk_cursor_next(c);
     it->letter = tk_ascii_lower(ch);
     it->url_escape = ch != it->letter;
     if (!(flags & SPF_MS_CRT) && (it->letter == 'c' || it->letter == 'r' || it->letter == 't')) {
@@ -321,7 +328,6 @@ static bool spf_macro_body(struct tk_cursor *c, unsigned flags, struct spf_item 
     *why = tk_cursor_eof(c) ? "no closing '}'"
                             : "unexpected character; a macro is '%{', a letter, digits, 'r', "
                               "delimiters from '.-+,/_=' and '}'";
-    tk_cursor_next(c);
     return false;
 }
 
@@ -352,6 +358,10 @@ static bool spf_item_next(struct tk_cursor *c, unsigned flags, struct spf_item *
     }
     if (tk_cursor_take(c, '{')) {
         ok = spf_macro_body(c, flags, it, why);
+        if (!ok) { /* show the whole macro in the message: read on to its '}' */
+            tk_cursor_span_while(c, spf_is_literal_not_brace, NULL);
+            tk_cursor_take(c, '}');
+        }
     } else {
         tk_cursor_next(c);
         *why = "'%' must be followed by '{', '%', '_' or '-'; write '%%' for a percent sign";

@@ -791,13 +791,12 @@ static void test_expand_suite_macros(void **state)
     run_expand(&upper, &ctx);
 }
 
-static void test_expand_limits(void **state)
+static void test_expand_truncation(void **state)
 {
     struct tk_spf_macro_ctx ctx = fixed_ctx;
     struct tk_buf out = {NULL, 0, 0};
     struct tk_error err;
-    char spec[512], label[300];
-    size_t i;
+    char spec[512];
 
     (void)state;
     /* RFC 7208 7.3: cut from the left at a dot down to 253 characters */
@@ -812,7 +811,18 @@ static void test_expand_limits(void **state)
     assert_int_equal(
         tk_spf_macro_expand((struct tk_span){spec, strlen(spec)}, &ctx, true, &out, &err), TK_OK);
     assert_int_equal(out.len, 258);
-    tk_buf_reset(&out);
+    tk_buf_free(&out);
+}
+
+static void test_expand_limits(void **state)
+{
+    struct tk_spf_macro_ctx ctx = fixed_ctx;
+    struct tk_buf out = {NULL, 0, 0};
+    struct tk_error err;
+    char spec[512], label[300];
+    size_t i;
+
+    (void)state;
     /* one label over 253: no cut fits */
     memset(label, 'a', 280);
     label[280] = '\0';
@@ -1300,38 +1310,41 @@ static void suite_scenario(struct suite *s, yaml_node_t *root)
     }
 }
 
-static void test_rfc7208_suite(void **state)
+/* suite_load walks every scenario (YAML document) of the suite. */
+static void suite_load(const char *path, struct suite *s)
 {
-    const char *path = testutil_shared_path("testdata/spf/rfc7208-tests.yml");
     FILE *f = fopen(path, "rb");
     yaml_parser_t parser;
     yaml_document_t doc;
-    struct suite s;
-    unsigned checked = 0, k;
+    yaml_node_t *root;
 
-    (void)state;
-    memset(&s, 0, sizeof(s));
     if (f == NULL)
         fail_msg("cannot open %s", path);
     assert_true(yaml_parser_initialize(&parser));
     yaml_parser_set_input_file(&parser, f);
     for (;;) {
-        yaml_node_t *root;
-
         if (!yaml_parser_load(&parser, &doc))
             fail_msg("%s: YAML error at line %zu: %s", path, parser.problem_mark.line + 1,
                      parser.problem ? parser.problem : "?");
-        root = yaml_document_get_root_node(&doc);
-        if (root == NULL) {
-            yaml_document_delete(&doc);
+        if ((root = yaml_document_get_root_node(&doc)) == NULL)
             break;
-        }
-        s.doc = &doc;
-        suite_scenario(&s, root);
+        s->doc = &doc;
+        suite_scenario(s, root);
         yaml_document_delete(&doc);
     }
+    yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     fclose(f);
+}
+
+static void test_rfc7208_suite(void **state)
+{
+    struct suite s;
+    unsigned checked = 0, k;
+
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    suite_load(testutil_shared_path("testdata/spf/rfc7208-tests.yml"), &s);
     for (k = SUITE_NONE; k < SUITE_EVALUATION; k++)
         checked += s.checked[k];
     print_message("rfc7208 suite: %u zone records parsed (%u expanded as explanations); %u test "
@@ -1363,6 +1376,7 @@ int main(void)
         cmocka_unit_test(test_expand_rfc),
         cmocka_unit_test(test_expand_ip6),
         cmocka_unit_test(test_expand_suite_macros),
+        cmocka_unit_test(test_expand_truncation),
         cmocka_unit_test(test_expand_limits),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_rfc7208_suite),
