@@ -54,12 +54,16 @@ const char *tk_finding_quote(const char *text, size_t len, char *out, size_t out
     return out;
 }
 
+void tk_finding_fix_retry(struct tk_finding *f, const char *name)
+{
+    tk_finding_fix(f, "Check that the name servers for %s answer; tiaki will check again.", name);
+}
+
 int tk_finding_lookup_unknown(struct tk_finding *f, const struct tk_lookup *l)
 {
     if (l->status != TK_TEMP)
         return 0;
     tk_finding_set(f, TK_VERDICT_UNKNOWN, "the look-up of %s failed: %s", l->name, l->why);
-    tk_finding_fix(f, "Check that the name servers for %s answer; tiaki will check again.",
-                   l->name);
+    tk_finding_fix_retry(f, l->name);
     return 1;
 }

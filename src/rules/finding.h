@@ -29,6 +29,10 @@ void tk_finding_fix(struct tk_finding *f, const char *fmt, ...)
  * double quotes, escaped and cut as above. Returns out. */
 const char *tk_finding_quote(const char *text, size_t len, char *out, size_t outlen);
 
+/* tk_finding_fix_retry sets the remediation of an unknown finding: the
+ * look-up of name failed, so its name servers must answer first. */
+void tk_finding_fix_retry(struct tk_finding *f, const char *name);
+
 /* tk_finding_lookup_unknown sets status unknown when the look-up failed
  * temporarily, with its name and reason; returns 1 if it did, else 0. */
 int tk_finding_lookup_unknown(struct tk_finding *f, const struct tk_lookup *l);

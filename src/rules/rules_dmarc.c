@@ -121,7 +121,9 @@ static void dmarc_fix_invalid(const struct dmarc_applied *d, struct tk_finding *
     struct tk_buf fixed = {0};
     char q[TK_QUOTE_MAX + 16];
 
-    if (d->text && dmarc_corrected(d->text, &fixed))
+    if (d->count > 1)
+        tk_finding_fix(f, "Keep exactly one record starting v=DMARC1 at %s.", d->where);
+    else if (d->text && dmarc_corrected(d->text, &fixed))
         tk_finding_fix(f, "Replace the record at %s with %s", d->where,
                        tk_finding_quote(fixed.data, fixed.len, q, sizeof(q)));
     else
@@ -138,6 +140,7 @@ static int dmarc_not_applied(const struct tk_observation *obs, const struct dmar
         return 0;
     if (d->status == TK_TEMP) {
         tk_finding_set(f, TK_VERDICT_UNKNOWN, "the look-up of %s failed: %s", d->where, d->why);
+        tk_finding_fix_retry(f, d->where);
     } else if (d->status == TK_INVALID) {
         tk_finding_set(f, TK_VERDICT_FAIL,
                        "the DMARC record at %s is not valid, so no policy applies (see "
@@ -239,6 +242,7 @@ void check_dmarc_adkim_strict(const struct tk_observation *obs, struct tk_findin
     dmarc_applied_find(obs, &d);
     if (d.status == TK_TEMP) {
         tk_finding_set(f, TK_VERDICT_UNKNOWN, "the look-up of %s failed: %s", d.where, d.why);
+        tk_finding_fix_retry(f, d.where);
         return;
     }
     if (d.status != TK_OK) {
@@ -277,18 +281,20 @@ void check_dmarc_adkim_strict(const struct tk_observation *obs, struct tk_findin
 }
 
 /* rua_unauthorised finds an external destination that has not agreed
- * to receive reports; returns it or NULL (*temp when unsure). */
+ * to receive reports; returns it or NULL (*temp: the first whose
+ * look-up failed, or NULL). */
 static const struct tk_rua_authorisation *rua_unauthorised(const struct tk_observation *obs,
-                                                           bool *temp)
+                                                           const struct tk_rua_authorisation **temp)
 {
     size_t i;
 
-    *temp = false;
+    *temp = NULL;
     for (i = 0; i < obs->nrua_auth; i++) {
         const struct tk_rua_authorisation *a = &obs->rua_auth[i];
 
         if (a->txt.status == TK_TEMP) {
-            *temp = true;
+            if (*temp == NULL)
+                *temp = a;
             continue;
         }
         if (tk_lookup_select(&a->txt, tk_dmarc_is_record, NULL) == 0)
@@ -299,10 +305,9 @@ static const struct tk_rua_authorisation *rua_unauthorised(const struct tk_obser
 
 void check_dmarc_rua(const struct tk_observation *obs, struct tk_finding *f)
 {
-    const struct tk_rua_authorisation *bad;
+    const struct tk_rua_authorisation *bad, *temp;
     struct dmarc_applied d;
     char q[TK_QUOTE_MAX + 16];
-    bool temp;
 
     dmarc_applied_find(obs, &d);
     if (dmarc_not_applied(obs, &d, f))
@@ -330,7 +335,9 @@ void check_dmarc_rua(const struct tk_observation *obs, struct tk_finding *f)
     }
     if (temp) {
         tk_finding_set(f, TK_VERDICT_UNKNOWN,
-                       "the look-up of an external report destination's authorisation failed");
+                       "the look-up of %s, where %s would authorise reports, failed: %s",
+                       temp->txt.name, temp->destination, temp->txt.why);
+        tk_finding_fix_retry(f, temp->txt.name);
         return;
     }
     tk_finding_set(f, TK_VERDICT_PASS, "%zu report destination%s, first %s", d.rec.nrua,

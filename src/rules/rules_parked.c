@@ -56,6 +56,14 @@ void check_parked_spf(const struct tk_observation *obs, struct tk_finding *f)
                        obs->domain);
         return;
     }
+    /* The answer came but could not be read (malformed rdata): there is
+     * no record text to judge. */
+    if (root->spf_status == TK_TEMP || root->record == NULL) {
+        tk_finding_set(f, TK_VERDICT_UNKNOWN, "the TXT records at %s could not be read: %s",
+                       obs->domain, root->spf_error);
+        tk_finding_fix_retry(f, obs->domain);
+        return;
+    }
     tk_finding_quote(root->record, strlen(root->record), q, sizeof(q));
     if (root->spf_status != TK_OK) {
         tk_finding_set(f, TK_VERDICT_FAIL, "%s: %s", q, root->spf_error);
@@ -136,7 +144,7 @@ void check_parked_dmarc(const struct tk_observation *obs, struct tk_finding *f)
                    obs->domain, obs->org_domain);
     if (d.status == TK_TEMP) {
         tk_finding_set(f, TK_VERDICT_UNKNOWN, "the look-up of %s failed: %s", d.where, d.why);
-        f->remediation[0] = '\0';
+        tk_finding_fix_retry(f, d.where);
         return;
     }
     if (d.status == TK_OK && d.from_org) {

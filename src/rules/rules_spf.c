@@ -24,6 +24,23 @@ static void spf_fix_publish(struct tk_finding *f, const struct tk_observation *o
                    obs->domain);
 }
 
+/* spf_fix_temp names the first record of the tree whose look-up failed
+ * (else the hosts its terms name) in the remediation of an unknown. */
+static void spf_fix_temp(const struct tk_observation *obs, struct tk_finding *f)
+{
+    size_t i;
+
+    for (i = 0; i < obs->spf.n; i++)
+        if (obs->spf.nodes[i].spf_status == TK_TEMP) {
+            tk_finding_fix_retry(f, obs->spf.nodes[i].domain);
+            return;
+        }
+    tk_finding_fix(f,
+                   "Check that the name servers of the hosts named in the SPF record of %s "
+                   "answer; tiaki will check again.",
+                   obs->domain);
+}
+
 /* spf_tree_problem reports the first record below the root that makes
  * check_host() fail; returns 1 when it did. */
 static int spf_tree_problem(const struct tk_observation *obs, struct tk_finding *f)
@@ -109,6 +126,7 @@ void check_spf_present(const struct tk_observation *obs, struct tk_finding *f)
     if (obs->spf.temp) {
         tk_finding_set(f, TK_VERDICT_UNKNOWN,
                        "a look-up in the include/redirect tree failed temporarily");
+        spf_fix_temp(obs, f);
         return;
     }
     tk_finding_set(f, TK_VERDICT_PASS, "%s (%u of %d DNS look-ups, %u void%s)",
@@ -201,6 +219,7 @@ void check_spf_hardfail(const struct tk_observation *obs, struct tk_finding *f)
     idx = spf_effective_all(&obs->spf, &temp);
     if (temp || idx < 0) {
         tk_finding_set(f, TK_VERDICT_UNKNOWN, "a look-up along the redirect= chain failed");
+        spf_fix_temp(obs, f);
         return;
     }
     if (obs->spf.nodes[idx].spf_status != TK_OK) {
