@@ -53,7 +53,7 @@ world-stop:
 fuzz:
 	CC=clang cmake -S . -B build-fuzz -DTIAKI_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build build-fuzz -j $(JOBS)
-	@echo "harnesses: build-fuzz/tests/fuzz/fuzz_*  (run one with its corpus: build-fuzz/tests/fuzz/fuzz_spf tests/fuzz/corpus/spf)"
+	@echo "harnesses: build-fuzz/tests/fuzz/fuzz_*  (run one on a copy of its corpus: mkdir -p /tmp/c && cp tests/fuzz/corpus/spf/* /tmp/c && build-fuzz/tests/fuzz/fuzz_spf /tmp/c)"
 
 bench: build
 	bench/check-throughput

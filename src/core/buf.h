@@ -39,7 +39,8 @@ enum tk_status tk_buf_putc(struct tk_buf *b, char c);
 /* tk_buf_printf appends formatted text. */
 enum tk_status tk_buf_printf(struct tk_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-enum tk_status tk_buf_vprintf(struct tk_buf *b, const char *fmt, va_list ap);
+enum tk_status tk_buf_vprintf(struct tk_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* tk_buf_cstr returns the content as a C string ("" when empty). */
 const char *tk_buf_cstr(const struct tk_buf *b);
