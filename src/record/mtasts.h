@@ -41,8 +41,10 @@ struct tk_mtasts_txt {
 bool tk_mtasts_txt_is_record(const char *txt, size_t len);
 
 /* tk_mtasts_txt_parse returns TK_OK, TK_ABSENT (not an MTA-STS record),
- * TK_INVALID (id missing or malformed; err says what to write) or
- * TK_LIMIT. */
+ * TK_INVALID (id missing or malformed; or a record plainly meant as
+ * MTA-STS that senders discard: "V=STSv1", a leading space, v= not
+ * first, no ';' after the version; err says what to write) or
+ * TK_LIMIT. A repeated id= keeps the first, with a note. */
 enum tk_status tk_mtasts_txt_parse(const char *txt, size_t len, struct tk_mtasts_txt *out,
                                    struct tk_error *err);
 
@@ -58,13 +60,18 @@ struct tk_mtasts_policy {
     unsigned long max_age;
     size_t nmx;
     char mx[TK_MX_MAX][TK_DOMAIN_MAX + 1]; /* lower-cased patterns */
-    struct tk_notes notes; /* unknown keys, duplicate keys, LF-only lines */
+    struct tk_notes notes;                 /* unknown keys, duplicate keys, LF-only lines */
 };
 
 /* tk_mtasts_policy_parse returns TK_OK, TK_INVALID (version not STSv1,
  * mode missing or unknown, max_age missing or out of range, no mx in
  * enforce or testing mode, a line that is not "key: value"; err names the
- * line) or TK_LIMIT. */
+ * line) or TK_LIMIT (more than TK_MTASTS_POLICY_MAX bytes, or more than
+ * TK_MX_MAX mx patterns: dropping one could make a covered MX look
+ * uncovered). Keys and mode values are case-sensitive (RFC 8461 %s);
+ * the first of a repeated key counts; an mx value that is no host name
+ * or "*.domain" pattern is dropped with a note. On error out holds what
+ * was read before it. */
 enum tk_status tk_mtasts_policy_parse(const char *text, size_t len, struct tk_mtasts_policy *out,
                                       struct tk_error *err);
 
