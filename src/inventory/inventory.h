@@ -46,7 +46,9 @@ struct tk_inventory_row {
 struct tk_inventory;
 
 /* tk_inventory_open reads the header row of f. Returns TK_OK, TK_INVALID
- * (no domain column; err says so) or TK_IO. */
+ * (no header row, a malformed one, or no domain column; err says which)
+ * or TK_LIMIT (more than TK_CSV_FIELDS_MAX columns). A read error looks
+ * like the end of the file. */
 enum tk_status tk_inventory_open(FILE *f, const char *name, struct tk_inventory **out,
                                  struct tk_error *err);
 

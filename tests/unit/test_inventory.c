@@ -333,6 +333,13 @@ static const struct header_case header_cases[] = {
     {"# NZ government mail domains\n\ndomain,agency\n", TK_OK, NULL},
     {"# inventory\r\n\r\nagency\n", TK_INVALID, "inv.csv:3: the header row has no 'domain'"},
     {"# only a comment\n\n", TK_INVALID, "inv.csv: no header row"},
+    /* TK_CSV_FIELDS_MAX columns, and one more. */
+    {"domain,c1,c2,c3,c4,c5,c6,c7,c8,c9,c10,c11,c12,c13,c14,c15,c16,c17,c18,c19,c20,"
+     "c21,c22,c23,c24,c25,c26,c27,c28,c29,c30,c31\n",
+     TK_OK, NULL},
+    {"domain,c1,c2,c3,c4,c5,c6,c7,c8,c9,c10,c11,c12,c13,c14,c15,c16,c17,c18,c19,c20,"
+     "c21,c22,c23,c24,c25,c26,c27,c28,c29,c30,c31,c32\n",
+     TK_LIMIT, "inv.csv:1: more than 32 fields"},
 };
 
 static void test_header(void **state)
