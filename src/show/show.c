@@ -28,7 +28,9 @@ bool tk_format_parse(const char *name, enum tk_format *out)
 }
 
 /* show_escape appends text with bytes outside printable ASCII written
- * as \xNN, so the result is safe in a terminal and valid UTF-8. */
+ * as \xNN, so the result is safe in a terminal and valid UTF-8. The
+ * backslash itself is written \x5c (as tk_finding_quote does), so a
+ * published "\x1b" cannot pass for an escaped ESC byte. */
 static void show_escape(struct tk_buf *b, const char *text, size_t len)
 {
     size_t i;
@@ -36,7 +38,7 @@ static void show_escape(struct tk_buf *b, const char *text, size_t len)
     for (i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)text[i];
 
-        if (ch < 0x20 || ch > 0x7e)
+        if (ch < 0x20 || ch > 0x7e || ch == '\\')
             tk_buf_printf(b, "\\x%02x", ch);
         else
             tk_buf_putc(b, (char)ch);
