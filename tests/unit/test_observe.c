@@ -1239,6 +1239,42 @@ static void test_temp_failures(void **state)
     }
 }
 
+/* A domain whose every first question fails costs no second round; one
+ * answer is enough for the second round to be asked. */
+static void test_dead_domain_stops_after_phase_one(void **state)
+{
+    const struct zrr dead[] = {
+        TEMP(SUB, TK_DNS_MX),
+        TEMP(SUB, TK_DNS_TXT),
+        TEMP("_dmarc." SUB, TK_DNS_TXT),
+        TEMP("_smtp._tls." SUB, TK_DNS_TXT),
+        TEMP("_mta-sts." SUB, TK_DNS_TXT),
+        {0},
+    };
+    const struct zrr one_answer[] = {
+        TEMP(SUB, TK_DNS_MX),
+        TEMP(SUB, TK_DNS_TXT),
+        TEMP("_dmarc." SUB, TK_DNS_TXT),
+        TEMP("_smtp._tls." SUB, TK_DNS_TXT),
+        TXT("_mta-sts." SUB, "v=STSv1; id=1;"),
+        {0},
+    };
+    struct tk_observation *obs;
+
+    obs = observe(dead, SUB);
+    qlog_print();
+    assert_int_equal(qlog.n, 5);
+    assert_int_equal(obs->ndkim, 0);
+    assert_false(obs->dmarc_org.asked);
+    assert_false(obs->tlsrpt_seed.asked);
+    tk_observation_destroy(obs);
+
+    obs = observe(one_answer, SUB);
+    assert_int_equal(obs->ndkim, 9); /* MX failed: judged email, selectors asked */
+    assert_int_equal(qlog.n, 5 + 9);
+    tk_observation_destroy(obs);
+}
+
 /* An absent name and a name with no data of the type are told apart. */
 static void test_absent_nxdomain(void **state)
 {
@@ -1400,6 +1436,7 @@ int main(void)
         cmocka_unit_test(test_dmarc_org_fallback),
         cmocka_unit_test(test_dmarc_rua_authorisation),
         cmocka_unit_test(test_temp_failures),
+        cmocka_unit_test(test_dead_domain_stops_after_phase_one),
         cmocka_unit_test(test_absent_nxdomain),
         cmocka_unit_test(test_invalid_domain_refused),
         cmocka_unit_test(test_many_domains_one_resolver),
