@@ -399,29 +399,39 @@ static void dmarc_uri_bad(struct dmarc_parse *ps, const char *tag, struct tk_spa
                      tag, SHOW(item), why, tag);
 }
 
+/* dmarc_uri_split cuts "uri!10m" into the URI and its size limit. */
+static bool dmarc_uri_split(struct dmarc_parse *ps, const char *tag, struct tk_span item,
+                            struct tk_span *uri, uint64_t *max_size)
+{
+    struct tk_cursor c;
+    struct tk_span size;
+
+    tk_cursor_init(&c, item.p, item.len);
+    tk_cursor_span_until(&c, '!', uri);
+    *uri = tk_span_trim_wsp(*uri);
+    if (!tk_cursor_take(&c, '!'))
+        return true;
+    tk_cursor_rest(&c, &size);
+    if (dmarc_size(tk_span_trim_wsp(size), max_size))
+        return true;
+    tk_notes_add(&ps->out->notes,
+                 "%s URI '%.*s': size limit after '!' is not digits and one of k, m, g, t (as "
+                 "in !10m): URI ignored",
+                 tag, SHOW(item));
+    return false;
+}
+
 /* dmarc_uri_one checks one list item and fills u; false drops it. */
 static bool dmarc_uri_one(struct dmarc_parse *ps, const char *tag, struct tk_span item,
                           struct tk_dmarc_uri *u)
 {
-    struct tk_cursor c;
-    struct tk_span uri, size;
+    struct tk_span uri;
     struct tk_report_uri info;
     struct tk_error e;
 
     memset(u, 0, sizeof(*u));
-    tk_cursor_init(&c, item.p, item.len);
-    tk_cursor_span_until(&c, '!', &uri);
-    uri = tk_span_trim_wsp(uri);
-    if (tk_cursor_take(&c, '!')) {
-        tk_cursor_rest(&c, &size);
-        if (!dmarc_size(tk_span_trim_wsp(size), &u->max_size)) {
-            tk_notes_add(&ps->out->notes,
-                         "%s URI '%.*s': size limit after '!' is not digits and one of k, m, "
-                         "g, t (as in !10m): URI ignored",
-                         tag, SHOW(item));
-            return false;
-        }
-    }
+    if (!dmarc_uri_split(ps, tag, item, &uri, &u->max_size))
+        return false;
     if (uri.len > TK_DMARC_URI_MAX) {
         tk_notes_add(&ps->out->notes, "%s URI '%.*s...' is longer than %d bytes: ignored", tag,
                      SHOW(uri), TK_DMARC_URI_MAX);
