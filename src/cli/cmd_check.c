@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "core/text.h"
 #include "inventory/inventory.h"
 #include "rules/rules.h"
 #include "scan/scan.h"
@@ -283,7 +284,12 @@ static void check_sink(void *arg, const struct tk_observation *obs)
 
 static void check_bad(void *arg, const struct tk_error *err)
 {
-    fprintf(stderr, "tiaki check: %s\n", err->msg);
+    char msg[TK_ERROR_MSG_MAX];
+
+    /* The message may quote bytes from the inventory. */
+    tk_strlcpy(msg, err->msg, sizeof(msg));
+    tk_text_sanitise(msg);
+    fprintf(stderr, "tiaki check: %s\n", msg);
 }
 
 static void check_progress(void *arg, const struct tk_scan_stats *st)

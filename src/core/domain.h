@@ -6,7 +6,9 @@
  *	tk_domain_normalise before they are used in a query or stored: it
  *	lower-cases ASCII, drops one trailing dot and checks lengths
  *	(RFC 1035: 63 per label, 253 in all). Underscores are allowed
- *	(_dmarc, _domainkey); other bytes outside letters, digits, '-' and
+ *	(_dmarc, _domainkey), and so is '*' (the wildcard label of
+ *	*._domainkey and of MTA-STS mx patterns; callers that take a domain
+ *	to check refuse it); other bytes outside letters, digits, '-' and
  *	'_' are refused, so a name never carries spaces, controls or
  *	non-ASCII into a query, a log line or a table cell.
  * STANDARDS

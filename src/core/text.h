@@ -13,4 +13,10 @@
  * truncation matters checks it (STYLE: truncation is an error). */
 bool tk_strlcpy(char *dst, const char *src, size_t dstsize);
 
+/* tk_text_sanitise makes s safe to print and to put in JSON, in place:
+ * control bytes become '?', and so does every byte of an invalid UTF-8
+ * sequence; a sequence cut short at the end (by an earlier truncation)
+ * is dropped. Valid UTF-8 such as macrons (Te Tari Taiwhenua) is kept. */
+void tk_text_sanitise(char *s);
+
 #endif

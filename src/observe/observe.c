@@ -544,6 +544,9 @@ enum tk_status tk_observe_start(struct tk_resolver *r, const struct tk_observe_r
         return tk_error_set(err, TK_NOMEM, "out of memory");
     }
     st = tk_domain_normalise(req->domain, strlen(req->domain), obs->domain, err);
+    if (st == TK_OK && strchr(obs->domain, '*') != NULL)
+        st =
+            tk_error_set(err, TK_INVALID, "'%s' is a wildcard, not a domain to check", obs->domain);
     if (st == TK_OK && strchr(obs->domain, '.') == NULL)
         st = tk_error_set(err, TK_INVALID, "'%s' is a top-level name, not a domain to check",
                           obs->domain);
@@ -556,6 +559,8 @@ enum tk_status tk_observe_start(struct tk_resolver *r, const struct tk_observe_r
     }
     snprintf(obs->agency, sizeof(obs->agency), "%s", req->agency ? req->agency : "");
     snprintf(obs->contact, sizeof(obs->contact), "%s", req->contact ? req->contact : "");
+    tk_text_sanitise(obs->agency);
+    tk_text_sanitise(obs->contact);
     obs->profile_hint = req->profile_hint;
     obs->bulk = req->bulk;
     ctx->obs = obs;

@@ -143,6 +143,10 @@ void check_dkim_signed(const struct tk_observation *obs, struct tk_finding *f)
     tk_finding_set(f, TK_VERDICT_UNKNOWN, "no DKIM key found at the selectors tried (%s)%s%s",
                    tried, t.count[DKIM_TEMP] ? "; some look-ups failed" : "",
                    t.count[DKIM_REVOKED] ? "; only revoked keys" : "");
+    if (t.count[DKIM_TEMP] > 0 && t.count[DKIM_NONE] == 0 && t.count[DKIM_REVOKED] == 0) {
+        tk_finding_fix_retry(f, t.first[DKIM_TEMP]->key.name);
+        return;
+    }
     tk_finding_fix(f,
                    "Name the selectors %s signs with in the inventory (dkim_selectors) or "
                    "with --dkim-selector.",
