@@ -161,3 +161,8 @@ bool tk_char_is_wsp(int ch)
 {
     return ch == ' ' || ch == '\t';
 }
+
+bool tk_char_is_fws(int ch)
+{
+    return tk_char_is_wsp(ch) || ch == '\r' || ch == '\n';
+}

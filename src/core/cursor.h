@@ -77,5 +77,8 @@ bool tk_char_is_alpha(int ch);
 bool tk_char_is_digit(int ch);
 bool tk_char_is_alnum(int ch);
 bool tk_char_is_wsp(int ch);
+/* tk_char_is_fws: SP, HTAB, CR or LF, the white space a TXT record or
+ * tag list may fold over lines (RFC 6376 2.8 FWS, byte by byte). */
+bool tk_char_is_fws(int ch);
 
 #endif

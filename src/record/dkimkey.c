@@ -79,11 +79,6 @@ void tk_dkim_key_free(struct tk_dkim_key *key)
     key->der_len = 0;
 }
 
-static bool dkim_is_fws(int ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
-}
-
 static bool dkim_name_is(struct tk_span s, const char *lit)
 {
     return s.len == strlen(lit) && (s.len == 0 || memcmp(s.p, lit, s.len) == 0);
@@ -98,11 +93,11 @@ static struct tk_span dkim_trim(struct tk_span s)
     int ch;
 
     tk_cursor_init(&c, s.p, s.len);
-    tk_cursor_span_while(&c, dkim_is_fws, &lead);
+    tk_cursor_span_while(&c, tk_char_is_fws, &lead);
     tk_cursor_rest(&c, &s);
     tk_cursor_init(&c, s.p, s.len);
     while ((ch = tk_cursor_next(&c)) != -1)
-        if (!dkim_is_fws(ch))
+        if (!tk_char_is_fws(ch))
             keep = c.pos;
     s.len = keep;
     return s;
@@ -338,7 +333,7 @@ static enum tk_status dkim_decode_p(struct tk_span p, struct tk_dkim_key *key, s
     memset(&d, 0, sizeof(d));
     tk_cursor_init(&c, p.p, p.len);
     while (st == TK_OK && (ch = tk_cursor_next(&c)) != -1)
-        if (!dkim_is_fws(ch))
+        if (!tk_char_is_fws(ch))
             st = dkim_b64_char(&d, ch, err);
     if (st == TK_OK && d.nchars == 0) {
         key->revoked = true;

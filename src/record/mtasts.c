@@ -38,36 +38,20 @@
 #include "record/mtasts.h"
 #include "record/recerr.h"
 #include "record/taglist.h"
+#include "record/version.h"
 
 #define MTASTS_SHOW_MAX 60
 #define SHOW(s) (int)((s).len > MTASTS_SHOW_MAX ? MTASTS_SHOW_MAX : (s).len), (s).p
 
-#define MTASTS_VERSION "v=STSv1"
+#define MTASTS_VERSION "STSv1"
 /* RFC 8461 3.1, 3.2: extension names are at most 32 characters. */
 #define MTASTS_EXT_NAME_MAX 32
 /* RFC 8461 3.2: sts-policy-max-age-value = 1*10(DIGIT). */
 #define MTASTS_MAX_AGE_DIGITS 10
 
-static bool mtasts_is_fws(int ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
-}
-
 static bool mtasts_span_is(struct tk_span s, const char *lit)
 {
     return s.len == strlen(lit) && (s.len == 0 || memcmp(s.p, lit, s.len) == 0);
-}
-
-static bool mtasts_take_exact(struct tk_cursor *c, const char *lit)
-{
-    struct tk_cursor save = *c;
-
-    for (; *lit; lit++)
-        if (!tk_cursor_take(c, (unsigned char)*lit)) {
-            *c = save;
-            return false;
-        }
-    return true;
 }
 
 static bool mtasts_ext_char(int ch)
@@ -107,64 +91,7 @@ const char *tk_mtasts_mode_name(enum tk_mtasts_mode mode)
 
 bool tk_mtasts_txt_is_record(const char *txt, size_t len)
 {
-    struct tk_cursor c;
-    int next;
-
-    tk_cursor_init(&c, txt, txt ? len : 0);
-    if (!mtasts_take_exact(&c, MTASTS_VERSION))
-        return false;
-    next = tk_cursor_peek(&c);
-    return next == -1 || next == ';' || tk_char_is_wsp(next);
-}
-
-static bool mtasts_txt_near_miss(const char *txt, size_t len)
-{
-    struct tk_cursor c;
-    struct tk_span seg, name, value;
-
-    tk_cursor_init(&c, txt, len);
-    tk_cursor_span_while(&c, mtasts_is_fws, NULL);
-    tk_cursor_span_until(&c, ';', &seg);
-    tk_cursor_init(&c, seg.p, seg.len);
-    tk_cursor_span_until(&c, '=', &name);
-    if (!tk_cursor_take(&c, '='))
-        return false;
-    tk_cursor_rest(&c, &value);
-    return tk_span_eq_ci(tk_span_trim_wsp(name), "v") &&
-           tk_span_startswith_ci(tk_span_trim_wsp(value), "STSv1");
-}
-
-static enum tk_status mtasts_txt_version(const char *txt, size_t len, struct tk_error *err)
-{
-    struct tk_cursor c;
-
-    if (!tk_mtasts_txt_is_record(txt, len)) {
-        if (mtasts_txt_near_miss(txt, len))
-            return tk_record_error(err, TK_INVALID,
-                                   "the record must begin exactly v=STSv1 (lower-case v, no space "
-                                   "before it or around '='): senders discard it as it is");
-        return tk_record_error(err, TK_ABSENT, "not an MTA-STS record (no v=STSv1 first)");
-    }
-    tk_cursor_init(&c, txt, len);
-    mtasts_take_exact(&c, MTASTS_VERSION);
-    tk_cursor_skip_wsp(&c);
-    if (!tk_cursor_eof(&c) && tk_cursor_peek(&c) != ';')
-        return tk_record_error(err, TK_INVALID,
-                               "put ';' after v=STSv1: senders read the rest as part of it");
-    return TK_OK;
-}
-
-/* mtasts_txt_late_version: v=STSv1 written, but not first. */
-static enum tk_status mtasts_txt_late_version(const struct tk_taglist *tl, struct tk_error *err)
-{
-    size_t i;
-
-    for (i = 0; i < tl->n; i++)
-        if (tk_span_eq_ci(tl->tags[i].name, "v") && tk_span_eq_ci(tl->tags[i].value, "STSv1"))
-            return tk_record_error(err, TK_INVALID,
-                                   "v=STSv1 must be the first tag: senders discard the record "
-                                   "as it is");
-    return tk_record_error(err, TK_ABSENT, "not an MTA-STS record (no v=STSv1 first)");
+    return tk_record_version_is(txt, len, MTASTS_VERSION);
 }
 
 /* mtasts_txt_spacing notes white space around '=' (RFC 8461 allows
@@ -180,7 +107,7 @@ static void mtasts_txt_spacing(const char *txt, size_t len, struct tk_mtasts_txt
         tk_cursor_span_until(&c, ';', &seg);
         tk_cursor_take(&c, ';');
         tk_cursor_init(&s, seg.p, seg.len);
-        tk_cursor_span_while(&s, mtasts_is_fws, NULL);
+        tk_cursor_span_while(&s, tk_char_is_fws, NULL);
         tk_cursor_span_until(&s, '=', &name);
         if (!tk_cursor_take(&s, '='))
             continue;
@@ -284,10 +211,7 @@ enum tk_status tk_mtasts_txt_parse(const char *txt, size_t len, struct tk_mtasts
     if (len > TK_TXT_RECORD_MAX)
         return tk_record_error(err, TK_LIMIT, "record of %zu bytes is longer than %d", len,
                                TK_TXT_RECORD_MAX);
-    st = mtasts_txt_version(txt, len, err);
-    if (st == TK_ABSENT)
-        return tk_taglist_parse(txt, len, &tl, NULL) == TK_OK ? mtasts_txt_late_version(&tl, err)
-                                                              : st;
+    st = tk_record_version(txt, len, MTASTS_VERSION, "an MTA-STS record", err);
     if (st == TK_OK)
         st = tk_taglist_parse(txt, len, &tl, err);
     if (st != TK_OK)

@@ -6,18 +6,13 @@
  */
 #include "record/taglist.h"
 
-static bool taglist_is_fws(int ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
-}
-
 static struct tk_span taglist_trim(struct tk_span s)
 {
-    while (s.len > 0 && taglist_is_fws((unsigned char)s.p[0])) {
+    while (s.len > 0 && tk_char_is_fws((unsigned char)s.p[0])) {
         s.p++;
         s.len--;
     }
-    while (s.len > 0 && taglist_is_fws((unsigned char)s.p[s.len - 1]))
+    while (s.len > 0 && tk_char_is_fws((unsigned char)s.p[s.len - 1]))
         s.len--;
     return s;
 }

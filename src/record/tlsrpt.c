@@ -29,11 +29,12 @@
 #include "record/recerr.h"
 #include "record/taglist.h"
 #include "record/tlsrpt.h"
+#include "record/version.h"
 
 #define TLSRPT_SHOW_MAX 60
 #define SHOW(s) (int)((s).len > TLSRPT_SHOW_MAX ? TLSRPT_SHOW_MAX : (s).len), (s).p
 
-#define TLSRPT_VERSION "v=TLSRPTv1"
+#define TLSRPT_VERSION "TLSRPTv1"
 /* RFC 8460 3: tlsrpt-ext-name is at most 32 characters. */
 #define TLSRPT_EXT_NAME_MAX 32
 
@@ -43,75 +44,9 @@ struct tlsrpt_parse {
     char fix[TK_TLSRPT_URI_MAX + 1]; /* first repaired URI, for the error */
 };
 
-static bool tlsrpt_is_fws(int ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
-}
-
-/* tlsrpt_take_exact consumes lit if the input starts with it, byte for
- * byte (RFC 8460 %s literals are case-sensitive). */
-static bool tlsrpt_take_exact(struct tk_cursor *c, const char *lit)
-{
-    struct tk_cursor save = *c;
-
-    for (; *lit; lit++)
-        if (!tk_cursor_take(c, (unsigned char)*lit)) {
-            *c = save;
-            return false;
-        }
-    return true;
-}
-
 bool tk_tlsrpt_is_record(const char *txt, size_t len)
 {
-    struct tk_cursor c;
-    int next;
-
-    tk_cursor_init(&c, txt, txt ? len : 0);
-    if (!tlsrpt_take_exact(&c, TLSRPT_VERSION))
-        return false;
-    next = tk_cursor_peek(&c);
-    return next == -1 || next == ';' || tk_char_is_wsp(next);
-}
-
-/* tlsrpt_near_miss: the first segment is v=TLSRPTv1 but for case or
- * white space, so senders discard a record that was meant. */
-static bool tlsrpt_near_miss(const char *txt, size_t len)
-{
-    struct tk_cursor c;
-    struct tk_span seg, name, value;
-
-    tk_cursor_init(&c, txt, len);
-    tk_cursor_span_while(&c, tlsrpt_is_fws, NULL);
-    tk_cursor_span_until(&c, ';', &seg);
-    tk_cursor_init(&c, seg.p, seg.len);
-    tk_cursor_span_until(&c, '=', &name);
-    if (!tk_cursor_take(&c, '='))
-        return false;
-    tk_cursor_rest(&c, &value);
-    return tk_span_eq_ci(tk_span_trim_wsp(name), "v") &&
-           tk_span_startswith_ci(tk_span_trim_wsp(value), "TLSRPTv1");
-}
-
-/* tlsrpt_check_version: TK_OK, TK_ABSENT or TK_INVALID with the fix. */
-static enum tk_status tlsrpt_check_version(const char *txt, size_t len, struct tk_error *err)
-{
-    struct tk_cursor c;
-
-    if (!tk_tlsrpt_is_record(txt, len)) {
-        if (tlsrpt_near_miss(txt, len))
-            return tk_record_error(err, TK_INVALID,
-                                   "the record must begin exactly v=TLSRPTv1 (lower-case v, no "
-                                   "space before it or around '='): senders discard it as it is");
-        return tk_record_error(err, TK_ABSENT, "not a TLS-RPT record (no v=TLSRPTv1 first)");
-    }
-    tk_cursor_init(&c, txt, len);
-    tlsrpt_take_exact(&c, TLSRPT_VERSION);
-    tk_cursor_skip_wsp(&c);
-    if (!tk_cursor_eof(&c) && tk_cursor_peek(&c) != ';')
-        return tk_record_error(err, TK_INVALID,
-                               "put ';' after v=TLSRPTv1: senders read the rest as part of it");
-    return TK_OK;
+    return tk_record_version_is(txt, len, TLSRPT_VERSION);
 }
 
 static void tlsrpt_uri_bad(struct tlsrpt_parse *ps, struct tk_span item, const char *why)
@@ -225,19 +160,6 @@ static void tlsrpt_bad_segment(struct tlsrpt_parse *ps, const struct tk_taglist_
                      SHOW(bad->text), bad->why);
 }
 
-/* tlsrpt_late_version: v=TLSRPTv1 written, but not first. */
-static enum tk_status tlsrpt_late_version(const struct tk_taglist *tl, struct tk_error *err)
-{
-    size_t i;
-
-    for (i = 0; i < tl->n; i++)
-        if (tk_span_eq_ci(tl->tags[i].name, "v") && tk_span_eq_ci(tl->tags[i].value, "TLSRPTv1"))
-            return tk_record_error(err, TK_INVALID,
-                                   "v=TLSRPTv1 must be the first tag: senders discard the "
-                                   "record as it is");
-    return tk_record_error(err, TK_ABSENT, "not a TLS-RPT record (no v=TLSRPTv1 first)");
-}
-
 static enum tk_status tlsrpt_no_rua(const struct tlsrpt_parse *ps, struct tk_error *err)
 {
     if (ps->fix[0] != '\0')
@@ -266,9 +188,7 @@ enum tk_status tk_tlsrpt_record_parse(const char *txt, size_t len, struct tk_tls
     if (len > TK_TXT_RECORD_MAX)
         return tk_record_error(err, TK_LIMIT, "record of %zu bytes is longer than %d", len,
                                TK_TXT_RECORD_MAX);
-    st = tlsrpt_check_version(txt, len, err);
-    if (st == TK_ABSENT)
-        return tk_taglist_parse(txt, len, &tl, NULL) == TK_OK ? tlsrpt_late_version(&tl, err) : st;
+    st = tk_record_version(txt, len, TLSRPT_VERSION, "a TLS-RPT record", err);
     if (st == TK_OK)
         st = tk_taglist_parse(txt, len, &tl, err);
     if (st != TK_OK)
