@@ -13,14 +13,7 @@
 #include <string.h>
 
 #include "inventory/inventory.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int ok)
-{
-    if (!ok)
-        abort();
-}
+#include "fuzz_util.h"
 
 static void split(const uint8_t *data, size_t size, size_t max)
 {

@@ -13,31 +13,13 @@
 #include <string.h>
 
 #include "record/dkimkey.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int ok)
-{
-    if (!ok)
-        abort();
-}
-
-static int printable(const char *s, size_t max)
-{
-    size_t i;
-
-    for (i = 0; i < max && s[i]; i++)
-        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-            return 0;
-    return i < max;
-}
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct tk_dkim_key key;
     struct tk_error err;
     enum tk_status st;
-    size_t i;
 
     tk_error_clear(&err);
     st = tk_dkim_key_parse((const char *)data, size, &key, &err);
@@ -54,8 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check(key.bits > 0);
         check(!(key.sha1_only && key.sha256_allowed));
     }
-    for (i = 0; i < key.notes.n; i++)
-        check(printable(key.notes.text[i], TK_NOTE_TEXT_MAX));
+    check_notes(&key.notes);
     tk_dkim_key_free(&key);
     return 0;
 }

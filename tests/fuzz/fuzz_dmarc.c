@@ -13,24 +13,7 @@
 #include <string.h>
 
 #include "record/dmarc.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int ok)
-{
-    if (!ok)
-        abort();
-}
-
-static int printable(const char *s, size_t max)
-{
-    size_t i;
-
-    for (i = 0; i < max && s[i]; i++)
-        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-            return 0;
-    return i < max;
-}
+#include "fuzz_util.h"
 
 static void check_uris(const struct tk_dmarc_uri *u, size_t n)
 {
@@ -50,7 +33,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tk_error err;
     enum tk_status st;
     bool is_record;
-    size_t i;
 
     if (r == NULL)
         return 0;
@@ -58,8 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     is_record = tk_dmarc_is_record((const char *)data, size);
     st = tk_dmarc_record_parse((const char *)data, size, r, &err);
     check(st == TK_OK || st == TK_ABSENT || st == TK_INVALID || st == TK_LIMIT);
-    check(st == TK_OK || err.msg[0] != '\0');
-    check(printable(err.msg, sizeof(err.msg)));
+    check_err(st, &err);
     if (is_record)
         check(st != TK_ABSENT);
     if (st == TK_OK)
@@ -70,8 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_uris(r->rua, r->nrua);
     check_uris(r->ruf, r->nruf);
     check(r->notes.n <= TK_NOTES_MAX);
-    for (i = 0; i < r->notes.n; i++)
-        check(printable(r->notes.text[i], TK_NOTE_TEXT_MAX));
+    check_notes(&r->notes);
     free(r);
     return 0;
 }

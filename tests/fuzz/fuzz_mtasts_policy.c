@@ -14,24 +14,7 @@
 #include <string.h>
 
 #include "record/mtasts.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int ok)
-{
-    if (!ok)
-        abort();
-}
-
-static int printable(const char *s, size_t max)
-{
-    size_t i;
-
-    for (i = 0; i < max && s[i]; i++)
-        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-            return 0;
-    return i < max;
-}
+#include "fuzz_util.h"
 
 static void check_patterns(const struct tk_mtasts_policy *p)
 {
@@ -63,22 +46,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tk_mtasts_policy *p = malloc(sizeof(*p));
     struct tk_error err;
     enum tk_status st;
-    size_t i;
 
     if (p == NULL)
         return 0;
     tk_error_clear(&err);
     st = tk_mtasts_policy_parse((const char *)data, size, p, &err);
     check(st == TK_OK || st == TK_INVALID || st == TK_LIMIT);
-    check(printable(err.msg, sizeof(err.msg)));
-    check(st == TK_OK || err.msg[0] != '\0');
+    check_err(st, &err);
     if (st == TK_OK) {
         check(p->mode != TK_MTASTS_MODE_UNSET && p->max_age <= TK_MTASTS_MAX_AGE_MAX);
         check(p->mode == TK_MTASTS_MODE_NONE || p->nmx > 0);
     }
     check_patterns(p);
-    for (i = 0; i < p->notes.n; i++)
-        check(printable(p->notes.text[i], TK_NOTE_TEXT_MAX));
+    check_notes(&p->notes);
     free(p);
     return 0;
 }

@@ -12,24 +12,7 @@
 #include <string.h>
 
 #include "record/mtasts.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int ok)
-{
-    if (!ok)
-        abort();
-}
-
-static int printable(const char *s, size_t max)
-{
-    size_t i;
-
-    for (i = 0; i < max && s[i]; i++)
-        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-            return 0;
-    return i < max;
-}
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -43,8 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     is_record = tk_mtasts_txt_is_record((const char *)data, size);
     st = tk_mtasts_txt_parse((const char *)data, size, &r, &err);
     check(st == TK_OK || st == TK_ABSENT || st == TK_INVALID || st == TK_LIMIT);
-    check(printable(err.msg, sizeof(err.msg)));
-    check(st == TK_OK || err.msg[0] != '\0');
+    check_err(st, &err);
     if (is_record)
         check(st != TK_ABSENT);
     n = strnlen(r.id, sizeof(r.id));
@@ -55,7 +37,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check((r.id[i] >= '0' && r.id[i] <= '9') || (r.id[i] >= 'a' && r.id[i] <= 'z') ||
                   (r.id[i] >= 'A' && r.id[i] <= 'Z'));
     }
-    for (i = 0; i < r.notes.n; i++)
-        check(printable(r.notes.text[i], TK_NOTE_TEXT_MAX));
+    check_notes(&r.notes);
     return 0;
 }

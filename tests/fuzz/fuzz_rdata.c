@@ -15,14 +15,7 @@
 
 #include "core/domain.h"
 #include "dns/rdata.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int ok)
-{
-    if (!ok)
-        abort();
-}
+#include "fuzz_util.h"
 
 static void check_name(const char *name)
 {

@@ -16,8 +16,7 @@
 #include <string.h>
 
 #include "record/spf.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 static const struct tk_spf_macro_ctx fuzz_ctx = {
     .sender = "strong-bad@email.example.com",
@@ -29,22 +28,6 @@ static const struct tk_spf_macro_ctx fuzz_ctx = {
     .helo = "mx.example.org",
     .timestamp = 1700000000,
 };
-
-static void check(int ok)
-{
-    if (!ok)
-        abort();
-}
-
-static int printable(const char *s, size_t max)
-{
-    size_t i;
-
-    for (i = 0; i < max && s[i]; i++)
-        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-            return 0;
-    return i < max;
-}
 
 static int inside(struct tk_span s, const uint8_t *data, size_t size)
 {
@@ -72,8 +55,7 @@ static void check_record(const struct tk_spf_record *rec, const uint8_t *data, s
     check(rec->all_index < (int)rec->nterms && rec->redirect_index < (int)rec->nterms &&
           rec->exp_index < (int)rec->nterms);
     check(rec->notes.n <= TK_NOTES_MAX);
-    for (i = 0; i < rec->notes.n; i++)
-        check(printable(rec->notes.text[i], TK_NOTE_TEXT_MAX));
+    check_notes(&rec->notes);
     for (i = 0; i < rec->nterms; i++) {
         const struct tk_spf_term *t = &rec->terms[i];
 

@@ -16,19 +16,7 @@
 #include <string.h>
 
 #include "record/taglist.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int ok)
-{
-    if (!ok)
-        abort();
-}
-
-static int is_fws(int ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
-}
+#include "fuzz_util.h"
 
 static void check_span(struct tk_span s, const uint8_t *data, size_t size)
 {
@@ -37,7 +25,8 @@ static void check_span(struct tk_span s, const uint8_t *data, size_t size)
     check(s.len == 0 || (s.p >= base && s.p + s.len <= base + size));
     check(memchr(s.p, ';', s.len) == NULL);
     if (s.len > 0)
-        check(!is_fws((unsigned char)s.p[0]) && !is_fws((unsigned char)s.p[s.len - 1]));
+        check(!tk_char_is_fws((unsigned char)s.p[0]) &&
+              !tk_char_is_fws((unsigned char)s.p[s.len - 1]));
 }
 
 static void check_name(struct tk_span s)

@@ -13,24 +13,7 @@
 #include <strings.h>
 
 #include "record/tlsrpt.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int ok)
-{
-    if (!ok)
-        abort();
-}
-
-static int printable(const char *s, size_t max)
-{
-    size_t i;
-
-    for (i = 0; i < max && s[i]; i++)
-        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-            return 0;
-    return i < max;
-}
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -44,8 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     is_record = tk_tlsrpt_is_record((const char *)data, size);
     st = tk_tlsrpt_record_parse((const char *)data, size, &r, &err);
     check(st == TK_OK || st == TK_ABSENT || st == TK_INVALID || st == TK_LIMIT);
-    check(printable(err.msg, sizeof(err.msg)));
-    check(st == TK_OK || err.msg[0] != '\0');
+    check_err(st, &err);
     check((st == TK_OK) == (r.nrua > 0));
     if (st == TK_OK)
         check(is_record);
@@ -57,7 +39,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(strncasecmp(r.rua[i].uri, r.rua[i].is_mailto ? "mailto:" : "https://",
                           r.rua[i].is_mailto ? 7 : 8) == 0);
     }
-    for (i = 0; i < r.notes.n; i++)
-        check(printable(r.notes.text[i], TK_NOTE_TEXT_MAX));
+    check_notes(&r.notes);
     return 0;
 }
