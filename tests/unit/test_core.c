@@ -24,7 +24,6 @@
 #include "core/limits.h"
 #include "core/text.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define GUARD 0x5a
 #define NGUARD 16
 

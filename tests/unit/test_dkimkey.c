@@ -22,62 +22,32 @@
 
 #include "record/dkimkey.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-/* A key as published: DER (SPKI, PKCS#1 or raw) and its base64. */
-struct pubkey {
-    unsigned char der[2048];
-    size_t der_len;
-    char b64[4096];
-};
-
 struct keys {
-    struct pubkey rsa512, rsa1024, rsa2048, rsa4096;
-    struct pubkey rsa2048_pkcs1; /* bare RSAPublicKey of rsa2048 */
-    struct pubkey ed_raw;        /* 32 raw bytes (RFC 8463) */
-    struct pubkey ed_spki;       /* the same key as SubjectPublicKeyInfo */
-    struct pubkey ec_spki;       /* P-256: a type DKIM does not use */
+    struct testutil_pubkey rsa512, rsa1024, rsa2048, rsa4096;
+    struct testutil_pubkey rsa2048_pkcs1; /* bare RSAPublicKey of rsa2048 */
+    struct testutil_pubkey ed_raw;        /* 32 raw bytes (RFC 8463) */
+    struct testutil_pubkey ed_spki;       /* the same key as SubjectPublicKeyInfo */
+    struct testutil_pubkey ec_spki;       /* P-256: a type DKIM does not use */
 };
 
 static struct keys *K;
 
-static void pubkey_set(struct pubkey *k, const unsigned char *der, size_t len)
+static EVP_PKEY *rsa_key(unsigned bits, struct testutil_pubkey *k)
 {
-    assert_true(len <= sizeof(k->der));
-    memcpy(k->der, der, len);
-    k->der_len = len;
-    assert_true(EVP_EncodeBlock((unsigned char *)k->b64, der, (int)len) > 0);
-}
-
-static void spki_of(EVP_PKEY *pk, struct pubkey *k)
-{
-    unsigned char *der = NULL;
-    int n = i2d_PUBKEY(pk, &der);
-
-    assert_true(n > 0);
-    pubkey_set(k, der, (size_t)n);
-    OPENSSL_free(der);
-}
-
-static EVP_PKEY *rsa_key(unsigned bits, struct pubkey *k)
-{
-    EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+    EVP_PKEY *pk = testutil_keygen(bits);
 
     assert_non_null(pk);
-    spki_of(pk, k);
+    assert_true(testutil_pubkey_spki(k, pk));
     return pk;
 }
 
 static void make_ed25519(void)
 {
-    EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-    unsigned char raw[32];
-    size_t len = sizeof(raw);
+    EVP_PKEY *pk = testutil_keygen(0);
 
     assert_non_null(pk);
-    assert_int_equal(EVP_PKEY_get_raw_public_key(pk, raw, &len), 1);
-    pubkey_set(&K->ed_raw, raw, len);
-    spki_of(pk, &K->ed_spki);
+    assert_true(testutil_pubkey_raw(&K->ed_raw, pk));
+    assert_true(testutil_pubkey_spki(&K->ed_spki, pk));
     EVP_PKEY_free(pk);
 }
 
@@ -98,14 +68,14 @@ static int keys_setup(void **state)
     n = i2d_PublicKey(pk, &der);
     if (n <= 0)
         return -1;
-    pubkey_set(&K->rsa2048_pkcs1, der, (size_t)n);
+    assert_true(testutil_pubkey_set(&K->rsa2048_pkcs1, der, (size_t)n));
     OPENSSL_free(der);
     EVP_PKEY_free(pk);
     make_ed25519();
     pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     if (pk == NULL)
         return -1;
-    spki_of(pk, &K->ec_spki);
+    assert_true(testutil_pubkey_spki(&K->ec_spki, pk));
     EVP_PKEY_free(pk);
     return 0;
 }
@@ -115,24 +85,6 @@ static int keys_teardown(void **state)
     (void)state;
     free(K);
     return 0;
-}
-
-static bool notes_have(const struct tk_notes *n, const char *sub)
-{
-    size_t i;
-
-    for (i = 0; i < n->n; i++)
-        if (strstr(n->text[i], sub) != NULL)
-            return true;
-    return false;
-}
-
-static bool printable(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-            return false;
-    return true;
 }
 
 static enum tk_status parse(const char *txt, struct tk_dkim_key *key, struct tk_error *err)
@@ -146,42 +98,42 @@ static enum tk_status parse(const char *txt, struct tk_dkim_key *key, struct tk_
 struct key_case {
     const char *head; /* the record before the base64 key */
     const char *tail; /* after it */
-    const struct pubkey *(*pick)(void);
+    const struct testutil_pubkey *(*pick)(void);
     enum tk_status want;
     enum tk_dkim_key_type type;
     unsigned bits;
     const char *sub; /* in err, or in a note when TK_OK; NULL: no note */
 };
 
-static const struct pubkey *k512(void)
+static const struct testutil_pubkey *k512(void)
 {
     return &K->rsa512;
 }
-static const struct pubkey *k1024(void)
+static const struct testutil_pubkey *k1024(void)
 {
     return &K->rsa1024;
 }
-static const struct pubkey *k2048(void)
+static const struct testutil_pubkey *k2048(void)
 {
     return &K->rsa2048;
 }
-static const struct pubkey *k4096(void)
+static const struct testutil_pubkey *k4096(void)
 {
     return &K->rsa4096;
 }
-static const struct pubkey *kpkcs1(void)
+static const struct testutil_pubkey *kpkcs1(void)
 {
     return &K->rsa2048_pkcs1;
 }
-static const struct pubkey *ked(void)
+static const struct testutil_pubkey *ked(void)
 {
     return &K->ed_raw;
 }
-static const struct pubkey *kedspki(void)
+static const struct testutil_pubkey *kedspki(void)
 {
     return &K->ed_spki;
 }
-static const struct pubkey *kec(void)
+static const struct testutil_pubkey *kec(void)
 {
     return &K->ec_spki;
 }
@@ -214,7 +166,7 @@ static void test_real_keys(void **state)
     (void)state;
     for (i = 0; i < NELEM(key_cases); i++) {
         const struct key_case *c = &key_cases[i];
-        const struct pubkey *k = c->pick();
+        const struct testutil_pubkey *k = c->pick();
         char txt[4200];
         struct tk_dkim_key key;
         struct tk_error err;
@@ -223,10 +175,10 @@ static void test_real_keys(void **state)
 
         snprintf(txt, sizeof(txt), "%s%s%s", c->head, k->b64, c->tail);
         st = parse(txt, &key, &err);
-        ok = st == c->want && printable(err.msg);
+        ok = st == c->want && testutil_printable(err.msg);
         if (ok && st == TK_OK)
             ok = key.type == c->type && key.bits == c->bits && !key.revoked && key.der != NULL &&
-                 (c->sub ? notes_have(&key.notes, c->sub) : key.notes.n == 0);
+                 (c->sub ? testutil_notes_have(&key.notes, c->sub) : key.notes.n == 0);
         else if (ok)
             ok = strstr(err.msg, c->sub) != NULL && key.der == NULL && key.bits == 0;
         if (!ok) {
@@ -361,14 +313,14 @@ static void test_base64_table(void **state)
             assert_int_equal(key.type, TK_DKIM_KEY_OTHER);
             assert_int_equal(key.der_len, cases[i].len);
             assert_int_equal(key.bits, 0);
-            assert_true(notes_have(&key.notes, "k=x25519 is not a key type"));
+            assert_true(testutil_notes_have(&key.notes, "k=x25519 is not a key type"));
             if (cases[i].sub)
-                assert_true(notes_have(&key.notes, cases[i].sub));
+                assert_true(testutil_notes_have(&key.notes, cases[i].sub));
             else
                 assert_int_equal(key.notes.n, 1);
         } else {
             assert_non_null(strstr(err.msg, cases[i].sub));
-            assert_true(printable(err.msg));
+            assert_true(testutil_printable(err.msg));
         }
         tk_dkim_key_free(&key);
     }
@@ -392,16 +344,16 @@ static void test_broken_rsa(void **state)
 
     /* bytes after the key: loads, with a note */
     {
-        struct pubkey extra;
+        struct testutil_pubkey extra;
         unsigned char der[2100];
 
         memcpy(der, K->rsa1024.der, K->rsa1024.der_len);
         memset(der + K->rsa1024.der_len, 0, 3);
-        pubkey_set(&extra, der, K->rsa1024.der_len + 3);
+        assert_true(testutil_pubkey_set(&extra, der, K->rsa1024.der_len + 3));
         snprintf(txt, sizeof(txt), "v=DKIM1; p=%s", extra.b64);
         assert_int_equal(parse(txt, &key, &err), TK_OK);
         assert_int_equal(key.bits, 1024);
-        assert_true(notes_have(&key.notes, "3 bytes after the key"));
+        assert_true(testutil_notes_have(&key.notes, "3 bytes after the key"));
         tk_dkim_key_free(&key);
     }
     /* "PEM" pasted with its armour */
@@ -463,11 +415,11 @@ static void test_tag_table(void **state)
         struct tk_dkim_key key;
         struct tk_error err;
         enum tk_status st = parse(c->txt, &key, &err);
-        bool ok = st == c->want && printable(err.msg);
+        bool ok = st == c->want && testutil_printable(err.msg);
 
         if (ok && st == TK_OK)
             ok = key.revoked && key.bits == 0 && key.der == NULL &&
-                 (c->sub ? notes_have(&key.notes, c->sub) : key.notes.n == 0);
+                 (c->sub ? testutil_notes_have(&key.notes, c->sub) : key.notes.n == 0);
         else if (ok)
             ok = strstr(err.msg, c->sub) != NULL && key.notes.n == 0;
         if (!ok) {
@@ -524,7 +476,7 @@ static void test_flags_table(void **state)
         assert_int_equal(key.sha256_allowed, cases[i].sha256);
         assert_int_equal(key.service_email, cases[i].email);
         if (cases[i].note)
-            assert_true(notes_have(&key.notes, cases[i].note));
+            assert_true(testutil_notes_have(&key.notes, cases[i].note));
         else
             assert_int_equal(key.notes.n, 0);
         tk_dkim_key_free(&key);
@@ -533,32 +485,21 @@ static void test_flags_table(void **state)
 
 /* ---- limits and odd inputs ---- */
 
-static char *record_of_len(size_t len)
-{
-    const char *head = "v=DKIM1; k=other; p=";
-    char *buf = malloc(len + 1);
-
-    assert_non_null(buf);
-    memcpy(buf, head, strlen(head));
-    memset(buf + strlen(head), 'A', len - strlen(head));
-    buf[len] = '\0';
-    return buf;
-}
-
 static void test_record_length(void **state)
 {
+    const char *head = "v=DKIM1; k=other; p=";
     struct tk_dkim_key key;
     struct tk_error err;
     char *buf;
 
     (void)state;
     /* 4096 bytes: 4076 base64 characters, a multiple of 4 */
-    buf = record_of_len(TK_TXT_RECORD_MAX);
+    buf = testutil_record_of_len(head, 'A', TK_TXT_RECORD_MAX);
     assert_int_equal(tk_dkim_key_parse(buf, TK_TXT_RECORD_MAX, &key, &err), TK_OK);
     assert_int_equal(key.der_len, (TK_TXT_RECORD_MAX - 20) / 4 * 3);
     tk_dkim_key_free(&key);
     free(buf);
-    buf = record_of_len(TK_TXT_RECORD_MAX + 1);
+    buf = testutil_record_of_len(head, 'A', TK_TXT_RECORD_MAX + 1);
     assert_int_equal(tk_dkim_key_parse(buf, TK_TXT_RECORD_MAX + 1, &key, &err), TK_LIMIT);
     assert_null(key.der);
     free(buf);
@@ -590,27 +531,24 @@ static void test_garbage(void **state)
     for (iter = 0; iter < 5000; iter++) {
         struct tk_dkim_key key;
         struct tk_error err;
-        size_t len, i, start;
+        size_t len, start;
         enum tk_status st;
 
-        seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-        len = (seed >> 33) % sizeof(buf);
+        len = testutil_rand(&seed) % sizeof(buf);
         /* half the inputs are a real key with a few bytes changed */
         start = (size_t)snprintf(buf, sizeof(buf), "p=%s", K->rsa512.b64);
         if (len < start || (iter & 1))
             start = 0;
-        for (i = start; i < len; i++) {
-            seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-            buf[i] = alphabet[(seed >> 33) % (sizeof(alphabet) - 1)];
-        }
+        testutil_garbage(&seed, buf, start, len, alphabet, sizeof(alphabet) - 1);
         if (start > 0) {
-            seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-            buf[2 + (seed >> 33) % (start - 2)] = alphabet[(seed >> 20) % 20];
+            size_t at = 2 + testutil_rand(&seed) % (start - 2);
+
+            buf[at] = alphabet[(seed >> 20) % 20];
         }
         tk_error_clear(&err);
         st = tk_dkim_key_parse(buf, len, &key, &err);
         assert_true(st == TK_OK || st == TK_INVALID || st == TK_LIMIT);
-        assert_true(printable(err.msg));
+        assert_true(testutil_printable(err.msg));
         if (st != TK_OK)
             assert_null(key.der);
         else

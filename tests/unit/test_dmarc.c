@@ -18,32 +18,12 @@
 
 #include "record/dmarc.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static bool notes_have(const struct tk_notes *n, const char *sub)
-{
-    size_t i;
-
-    for (i = 0; i < n->n; i++)
-        if (strstr(n->text[i], sub) != NULL)
-            return true;
-    return false;
-}
-
 static void print_notes(const struct tk_notes *n)
 {
     size_t i;
 
     for (i = 0; i < n->n; i++)
         print_message("  note: %s\n", n->text[i]);
-}
-
-static bool printable(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-            return false;
-    return true;
 }
 
 static enum tk_status parse(const char *txt, struct tk_dmarc_record *r, struct tk_error *err)
@@ -115,11 +95,12 @@ static void test_policy_table(void **state)
         bool ok = st == c->want;
 
         if (ok && st == TK_OK)
-            ok = r.p == c->p && (c->sub == NULL ? r.notes.n == 0 : notes_have(&r.notes, c->sub));
+            ok = r.p == c->p &&
+                 (c->sub == NULL ? r.notes.n == 0 : testutil_notes_have(&r.notes, c->sub));
         else if (ok && c->sub != NULL)
             ok = strstr(err.msg, c->sub) != NULL;
         if (ok && st != TK_OK)
-            ok = printable(err.msg);
+            ok = testutil_printable(err.msg);
         if (!ok) {
             print_message("case %zu '%s': status %s p=%s err '%s'\n", i, c->txt, tk_status_name(st),
                           tk_dmarc_policy_name(r.p), err.msg);
@@ -300,7 +281,7 @@ static void test_field_table(void **state)
         st = parse(txt, &r, &err);
         got = field_value(&r, c->field);
         if (st != TK_OK || got != c->want ||
-            (c->note ? !notes_have(&r.notes, c->note) : r.notes.n != 0)) {
+            (c->note ? !testutil_notes_have(&r.notes, c->note) : r.notes.n != 0)) {
             print_message("case '%s': status %s %s=%ld (want %ld)\n", txt, tk_status_name(st),
                           c->field, got, c->want);
             print_notes(&r.notes);
@@ -349,7 +330,7 @@ static void test_fo_rf(void **state)
         assert_string_equal(r.fo, cases[i].fo);
         assert_string_equal(r.rf, cases[i].rf);
         if (cases[i].note)
-            assert_true(notes_have(&r.notes, cases[i].note));
+            assert_true(testutil_notes_have(&r.notes, cases[i].note));
         else
             assert_int_equal(r.notes.n, 0);
     }
@@ -439,7 +420,7 @@ static void test_uri_table(void **state)
         snprintf(txt, sizeof(txt), "v=DMARC1; p=reject; rua=%s", c->rua);
         st = parse(txt, &r, &err);
         ok = st == TK_OK && r.nrua == c->n &&
-             (c->note ? notes_have(&r.notes, c->note) : r.notes.n == 0);
+             (c->note ? testutil_notes_have(&r.notes, c->note) : r.notes.n == 0);
         if (ok && c->n > 0)
             ok = strcmp(r.rua[0].uri, c->uri0) == 0 && strcmp(r.rua[0].domain, c->domain0) == 0 &&
                  r.rua[0].max_size == c->size0 && r.rua[0].is_mailto == c->mailto0;
@@ -500,7 +481,7 @@ static void test_uri_count_limit(void **state)
     build_uri_list(buf, sizeof(buf), TK_DMARC_URIS_MAX + 1);
     assert_int_equal(parse(buf, &r, &err), TK_OK);
     assert_int_equal(r.nrua, TK_DMARC_URIS_MAX);
-    assert_true(notes_have(&r.notes, "more than 16 URIs"));
+    assert_true(testutil_notes_have(&r.notes, "more than 16 URIs"));
 }
 
 /* uri_of_len writes "mailto:xxx...@example.govt.nz" of exactly len bytes. */
@@ -532,7 +513,7 @@ static void test_uri_length_limit(void **state)
     snprintf(txt, sizeof(txt), "v=DMARC1; p=reject; rua=%s", uri);
     assert_int_equal(parse(txt, &r, &err), TK_OK);
     assert_int_equal(r.nrua, 0);
-    assert_true(notes_have(&r.notes, "longer than 256 bytes"));
+    assert_true(testutil_notes_have(&r.notes, "longer than 256 bytes"));
 }
 
 /* ---- malformed segments and the seed ---- */
@@ -565,11 +546,11 @@ static void test_bad_segments(void **state)
 
         snprintf(txt, sizeof(txt), "v=DMARC1; p=reject; %s", cases[i].tags);
         assert_int_equal(parse(txt, &r, &err), TK_OK);
-        if (!notes_have(&r.notes, cases[i].note)) {
+        if (!testutil_notes_have(&r.notes, cases[i].note)) {
             print_message("case '%s'\n", txt);
             print_notes(&r.notes);
         }
-        assert_true(notes_have(&r.notes, cases[i].note));
+        assert_true(testutil_notes_have(&r.notes, cases[i].note));
         assert_int_equal(r.seed_adkim_dash, cases[i].adkim_dash);
         assert_int_equal(r.seed_aspf_dash, cases[i].aspf_dash);
         assert_int_equal(r.adkim_written, false);
@@ -583,7 +564,7 @@ static void test_many_bad_segments(void **state)
 
     (void)state;
     assert_int_equal(parse("v=DMARC1; p=reject; a;b;c;d;e;f;g;h;i;j", &r, &err), TK_OK);
-    assert_true(notes_have(&r.notes, "'h' is not a tag") || r.notes.dropped > 0);
+    assert_true(testutil_notes_have(&r.notes, "'h' is not a tag") || r.notes.dropped > 0);
     assert_int_equal(r.notes.n + r.notes.dropped, 9); /* 8 kept + "2 more" */
 }
 
@@ -605,12 +586,12 @@ static void check_seed_record(const char *txt, size_t len)
     /* the rest is still read, so a report can list every fix */
     assert_true(r.seed_adkim_dash);
     assert_false(r.seed_aspf_dash);
-    assert_true(notes_have(&r.notes, "'adkim-s' is not a tag: write adkim=s"));
+    assert_true(testutil_notes_have(&r.notes, "'adkim-s' is not a tag: write adkim=s"));
     assert_false(r.adkim_written);
     assert_int_equal(r.aspf, TK_DMARC_ALIGN_STRICT);
     assert_int_equal(r.p, TK_DMARC_POLICY_REJECT);
     assert_int_equal(r.nrua, 0);
-    assert_true(notes_have(&r.notes, "no space or angle brackets"));
+    assert_true(testutil_notes_have(&r.notes, "no space or angle brackets"));
 }
 
 static void test_seed_example(void **state)
@@ -670,30 +651,19 @@ static void test_seed_fixed(void **state)
 
 /* ---- limits ---- */
 
-static char *record_of_len(size_t len)
-{
-    const char *head = "v=DMARC1; p=reject; x=";
-    char *buf = malloc(len + 1);
-
-    assert_non_null(buf);
-    memcpy(buf, head, strlen(head));
-    memset(buf + strlen(head), 'a', len - strlen(head));
-    buf[len] = '\0';
-    return buf;
-}
-
 static void test_record_length(void **state)
 {
+    const char *head = "v=DMARC1; p=reject; x=";
     struct tk_dmarc_record r;
     struct tk_error err;
     char *buf;
 
     (void)state;
-    buf = record_of_len(TK_TXT_RECORD_MAX);
+    buf = testutil_record_of_len(head, 'a', TK_TXT_RECORD_MAX);
     assert_int_equal(tk_dmarc_record_parse(buf, TK_TXT_RECORD_MAX, &r, &err), TK_OK);
     assert_int_equal(r.p, TK_DMARC_POLICY_REJECT);
     free(buf);
-    buf = record_of_len(TK_TXT_RECORD_MAX + 1);
+    buf = testutil_record_of_len(head, 'a', TK_TXT_RECORD_MAX + 1);
     assert_int_equal(tk_dmarc_record_parse(buf, TK_TXT_RECORD_MAX + 1, &r, &err), TK_LIMIT);
     free(buf);
 }
@@ -725,7 +695,7 @@ static void test_nul_and_null(void **state)
     (void)state;
     /* a NUL is an ordinary byte: "reject\0" is not a policy, and p= twice */
     assert_int_equal(tk_dmarc_record_parse(with_nul, sizeof(with_nul) - 1, &r, &err), TK_INVALID);
-    assert_true(printable(err.msg));
+    assert_true(testutil_printable(err.msg));
     /* the length, not a NUL, ends the input */
     assert_int_equal(tk_dmarc_record_parse(with_nul, 18, &r, &err), TK_OK);
     assert_int_equal(r.p, TK_DMARC_POLICY_REJECT);
@@ -747,21 +717,17 @@ static void test_garbage(void **state)
         size_t len, i;
         enum tk_status st;
 
-        seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-        len = (seed >> 33) % sizeof(buf);
+        len = testutil_rand(&seed) % sizeof(buf);
         memcpy(buf, "v=DMARC1;", 9);
-        for (i = (iter & 1) ? 9 : 0; i < len; i++) {
-            seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-            buf[i] = alphabet[(seed >> 33) % (sizeof(alphabet) - 1)];
-        }
+        testutil_garbage(&seed, buf, (iter & 1) ? 9 : 0, len, alphabet, sizeof(alphabet) - 1);
         tk_error_clear(&err);
         st = tk_dmarc_record_parse(buf, len, &r, &err);
         assert_true(st == TK_OK || st == TK_INVALID || st == TK_ABSENT || st == TK_LIMIT);
         if (st == TK_OK)
             assert_int_not_equal(r.p, TK_DMARC_POLICY_UNSET);
-        assert_true(printable(err.msg));
+        assert_true(testutil_printable(err.msg));
         for (i = 0; i < r.notes.n; i++)
-            assert_true(printable(r.notes.text[i]));
+            assert_true(testutil_printable(r.notes.text[i]));
         assert_true(r.nrua <= TK_DMARC_URIS_MAX && r.nruf <= TK_DMARC_URIS_MAX);
         assert_true(r.pct >= 0 && r.pct <= 100);
     }

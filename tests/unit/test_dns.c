@@ -25,7 +25,6 @@
 #include "dns/rdata.h"
 #include "dns/resolver.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define RD(s)                                                                                      \
     {                                                                                              \
         (const unsigned char *)(s), sizeof(s) - 1                                                  \

@@ -22,8 +22,6 @@
 
 #include "inventory/inventory.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
 /* ---- tk_csv_split ---- */
 
 struct split_case {

@@ -17,26 +17,6 @@
 
 #include "record/mtasts.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static bool notes_have(const struct tk_notes *n, const char *sub)
-{
-    size_t i;
-
-    for (i = 0; i < n->n; i++)
-        if (strstr(n->text[i], sub) != NULL)
-            return true;
-    return false;
-}
-
-static bool printable(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-            return false;
-    return true;
-}
-
 /* ---- TXT record ---- */
 
 static void test_txt_is_record(void **state)
@@ -131,10 +111,10 @@ static void test_txt_table(void **state)
 
         tk_error_clear(&err);
         st = tk_mtasts_txt_parse(c->txt, strlen(c->txt), &r, &err);
-        ok = st == c->want && printable(err.msg);
+        ok = st == c->want && testutil_printable(err.msg);
         if (ok && st == TK_OK)
             ok = strcmp(r.id, c->id) == 0 &&
-                 (c->sub ? notes_have(&r.notes, c->sub) : r.notes.n == 0);
+                 (c->sub ? testutil_notes_have(&r.notes, c->sub) : r.notes.n == 0);
         else if (ok)
             ok = strstr(err.msg, c->sub) != NULL && r.id[0] == '\0';
         if (!ok) {
@@ -150,7 +130,7 @@ static void test_txt_table(void **state)
 static void test_txt_limits(void **state)
 {
     const char *head = "v=STSv1; id=1; x=";
-    char *buf = malloc(TK_TXT_RECORD_MAX + 2);
+    char *buf;
     char tags[1024];
     struct tk_mtasts_txt r;
     struct tk_error err;
@@ -158,9 +138,7 @@ static void test_txt_limits(void **state)
     int i;
 
     (void)state;
-    assert_non_null(buf);
-    memcpy(buf, head, strlen(head));
-    memset(buf + strlen(head), 'a', TK_TXT_RECORD_MAX + 1 - strlen(head));
+    buf = testutil_record_of_len(head, 'a', TK_TXT_RECORD_MAX + 1);
     assert_int_equal(tk_mtasts_txt_parse(buf, TK_TXT_RECORD_MAX, &r, &err), TK_OK);
     assert_int_equal(tk_mtasts_txt_parse(buf, TK_TXT_RECORD_MAX + 1, &r, &err), TK_LIMIT);
     free(buf);
@@ -275,10 +253,10 @@ static void test_policy_table(void **state)
 
         tk_error_clear(&err);
         st = tk_mtasts_policy_parse(c->text, strlen(c->text), &p, &err);
-        ok = st == c->want && printable(err.msg);
+        ok = st == c->want && testutil_printable(err.msg);
         if (ok && st == TK_OK)
             ok = p.mode == c->mode && p.max_age == c->max_age && p.nmx == c->nmx &&
-                 (c->sub ? notes_have(&p.notes, c->sub) : p.notes.n == 0);
+                 (c->sub ? testutil_notes_have(&p.notes, c->sub) : p.notes.n == 0);
         else if (ok)
             ok = strstr(err.msg, c->sub) != NULL;
         if (!ok) {
@@ -416,23 +394,19 @@ static void test_garbage(void **state)
         size_t len, i;
         enum tk_status st;
 
-        seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-        len = (seed >> 33) % sizeof(buf);
-        for (i = 0; i < len; i++) {
-            seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-            buf[i] = alphabet[(seed >> 33) % (sizeof(alphabet) - 1)];
-        }
+        len = testutil_rand(&seed) % sizeof(buf);
+        testutil_garbage(&seed, buf, 0, len, alphabet, sizeof(alphabet) - 1);
         tk_error_clear(&err);
         st = tk_mtasts_policy_parse(buf, len, &p, &err);
         assert_true(st == TK_OK || st == TK_INVALID || st == TK_LIMIT);
-        assert_true(printable(err.msg));
+        assert_true(testutil_printable(err.msg));
         if (st == TK_OK)
             assert_true(p.mode != TK_MTASTS_MODE_UNSET && p.max_age <= TK_MTASTS_MAX_AGE_MAX);
         for (i = 0; i < p.nmx; i++)
             assert_true(tk_mtasts_mx_matches(p.mx[i], p.mx[i]) || p.mx[i][0] == '*');
         st = tk_mtasts_txt_parse(buf, len, &t, &err);
         assert_true(st == TK_OK || st == TK_INVALID || st == TK_ABSENT || st == TK_LIMIT);
-        assert_true(printable(err.msg));
+        assert_true(testutil_printable(err.msg));
     }
 }
 

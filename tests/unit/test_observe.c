@@ -30,68 +30,9 @@
 #include "dns/resolver_impl.h"
 #include "observe/observe.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ---- the zone ---- */
-
-enum zkind {
-    Z_END = 0,
-    Z_TXT,
-    Z_MX,
-    Z_A,
-    Z_TEMP,
-};
-
-struct zrr {
-    enum zkind kind;
-    const char *name;
-    const char *data; /* TXT text, MX exchange, A address */
-    unsigned num;     /* MX preference, TEMP rrtype */
-};
-
-#define TXT(n, t)                                                                                  \
-    {                                                                                              \
-        Z_TXT, n, t, 0                                                                             \
-    }
-#define MX(n, p, h)                                                                                \
-    {                                                                                              \
-        Z_MX, n, h, p                                                                              \
-    }
-#define A(n, ip)                                                                                   \
-    {                                                                                              \
-        Z_A, n, ip, 0                                                                              \
-    }
-#define TEMP(n, ty)                                                                                \
-    {                                                                                              \
-        Z_TEMP, n, NULL, ty                                                                        \
-    }
+/* ---- the zone: rows of struct zrr (testutil.h) ---- */
 
 #define ZONE_MAX 24
-
-static void zone_load(struct tk_static_zone *z, const struct zrr *rr)
-{
-    for (; rr->kind != Z_END; rr++) {
-        enum tk_status st = TK_INVALID;
-
-        switch (rr->kind) {
-        case Z_TXT:
-            st = tk_static_zone_add_txt(z, rr->name, rr->data);
-            break;
-        case Z_MX:
-            st = tk_static_zone_add_mx(z, rr->name, (uint16_t)rr->num, rr->data);
-            break;
-        case Z_A:
-            st = tk_static_zone_add_a(z, rr->name, rr->data);
-            break;
-        case Z_TEMP:
-            st = tk_static_zone_add_temp(z, rr->name, (uint16_t)rr->num);
-            break;
-        case Z_END:
-            break;
-        }
-        assert_int_equal(st, TK_OK);
-    }
-}
 
 /* ---- the question log ---- */
 
@@ -203,7 +144,7 @@ static struct tk_observation *observe_req(const struct zrr *zone,
 
     memset(&qlog, 0, sizeof(qlog));
     assert_int_equal(tk_static_zone_new(&z), TK_OK);
-    zone_load(z, zone);
+    testutil_zone_load(z, zone);
     assert_int_equal(tk_resolver_new_static(z, &r), TK_OK);
     static_ops = r->ops;
     r->ops = &rec_ops;

@@ -34,8 +34,6 @@
 #include "observe/observe.h"
 #include "rules/rules.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Table rows name only the fields they need; the rest are zero. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
@@ -43,67 +41,33 @@
 
 struct test_key {
     const char *tag; /* placeholder in zone text */
-    const char *alg; /* OpenSSL name */
-    unsigned bits;
-    char *b64;
+    unsigned bits;   /* RSA; 0: ed25519 */
+    struct testutil_pubkey pub;
 };
 
 static struct test_key keys[] = {
-    {"@RSA512@", "RSA", 512, NULL},    {"@RSA1024@", "RSA", 1024, NULL},
-    {"@RSA2047@", "RSA", 2047, NULL},  {"@RSA2048@", "RSA", 2048, NULL},
-    {"@ED25519@", "ED25519", 0, NULL},
+    {"@RSA512@", 512},   {"@RSA1024@", 1024}, {"@RSA2047@", 2047},
+    {"@RSA2048@", 2048}, {"@ED25519@", 0},
 };
-
-static char *key_base64(const unsigned char *der, size_t len)
-{
-    char *out = malloc(4 * ((len + 2) / 3) + 1);
-
-    if (out)
-        EVP_EncodeBlock((unsigned char *)out, der, (int)len);
-    return out;
-}
 
 static int keys_make(void **state)
 {
     size_t i;
 
     for (i = 0; i < NELEM(keys); i++) {
-        EVP_PKEY *pk = keys[i].bits ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)keys[i].bits)
-                                    : EVP_PKEY_Q_keygen(NULL, NULL, keys[i].alg);
-        unsigned char raw[64], *der = NULL;
-        size_t rawlen = sizeof(raw);
-        int len;
+        EVP_PKEY *pk = testutil_keygen(keys[i].bits);
+        bool ok;
 
         if (pk == NULL)
             return -1;
-        if (keys[i].bits) {
-            if (EVP_PKEY_get_bits(pk) != (int)keys[i].bits)
-                return -1;
-            len = i2d_PUBKEY(pk, &der);
-            if (len <= 0)
-                return -1;
-            keys[i].b64 = key_base64(der, (size_t)len);
-            OPENSSL_free(der);
-        } else {
-            /* RFC 8463: p= is the raw 32-byte public key */
-            if (EVP_PKEY_get_raw_public_key(pk, raw, &rawlen) != 1 || rawlen != 32)
-                return -1;
-            keys[i].b64 = key_base64(raw, rawlen);
-        }
+        if (keys[i].bits)
+            ok = EVP_PKEY_get_bits(pk) == (int)keys[i].bits &&
+                 testutil_pubkey_spki(&keys[i].pub, pk);
+        else /* RFC 8463: p= is the raw 32-byte public key */
+            ok = testutil_pubkey_raw(&keys[i].pub, pk) && keys[i].pub.der_len == 32;
         EVP_PKEY_free(pk);
-        if (keys[i].b64 == NULL)
+        if (!ok)
             return -1;
-    }
-    return 0;
-}
-
-static int keys_free(void **state)
-{
-    size_t i;
-
-    for (i = 0; i < NELEM(keys); i++) {
-        free(keys[i].b64);
-        keys[i].b64 = NULL;
     }
     return 0;
 }
@@ -116,7 +80,7 @@ static char *text_expand(const char *text)
 
     for (i = 0; i < NELEM(keys); i++)
         if (strstr(text, keys[i].tag))
-            cap += strlen(keys[i].b64);
+            cap += strlen(keys[i].pub.b64);
     out = malloc(cap);
     assert_non_null(out);
     out[0] = '\0';
@@ -125,7 +89,7 @@ static char *text_expand(const char *text)
             size_t n = strlen(keys[i].tag);
 
             if (strncmp(text, keys[i].tag, n) == 0) {
-                strcat(out, keys[i].b64);
+                strcat(out, keys[i].pub.b64);
                 text += n;
                 break;
             }
@@ -141,43 +105,6 @@ static char *text_expand(const char *text)
 }
 
 /* ---- zones ---- */
-
-enum zkind {
-    Z_END = 0,
-    Z_TXT,
-    Z_MX,
-    Z_A,
-    Z_TEMP,
-    Z_DEL, /* remove the base's records of (name, type) */
-};
-
-struct zrr {
-    enum zkind kind;
-    const char *name;
-    const char *data;
-    unsigned num; /* MX preference; TEMP and DEL: the rrtype */
-};
-
-#define TXT(n, t)                                                                                  \
-    {                                                                                              \
-        Z_TXT, n, t, 0                                                                             \
-    }
-#define MX(n, p, h)                                                                                \
-    {                                                                                              \
-        Z_MX, n, h, p                                                                              \
-    }
-#define A(n, ip)                                                                                   \
-    {                                                                                              \
-        Z_A, n, ip, 0                                                                              \
-    }
-#define TEMP(n, ty)                                                                                \
-    {                                                                                              \
-        Z_TEMP, n, NULL, ty                                                                        \
-    }
-#define DEL(n, ty)                                                                                 \
-    {                                                                                              \
-        Z_DEL, n, NULL, ty                                                                         \
-    }
 
 #define D "agency.govt.nz"
 #define SUB "old." D
@@ -230,31 +157,16 @@ static bool zrr_overridden(const struct zrr *rr, const struct zrr *over)
     return false;
 }
 
+/* zrr_add adds rr with the key placeholders of a TXT row expanded. */
 static void zrr_add(struct tk_static_zone *z, const struct zrr *rr)
 {
-    enum tk_status st = TK_OK;
-    char *text;
+    struct zrr expanded = *rr;
+    char *text = NULL;
 
-    switch (rr->kind) {
-    case Z_TXT:
-        text = text_expand(rr->data);
-        st = tk_static_zone_add_txt(z, rr->name, text);
-        free(text);
-        break;
-    case Z_MX:
-        st = tk_static_zone_add_mx(z, rr->name, (uint16_t)rr->num, rr->data);
-        break;
-    case Z_A:
-        st = tk_static_zone_add_a(z, rr->name, rr->data);
-        break;
-    case Z_TEMP:
-        st = tk_static_zone_add_temp(z, rr->name, (uint16_t)rr->num);
-        break;
-    case Z_DEL:
-    case Z_END:
-        break;
-    }
-    assert_int_equal(st, TK_OK);
+    if (rr->kind == Z_TXT)
+        expanded.data = text = text_expand(rr->data);
+    testutil_zone_add(z, &expanded);
+    free(text);
 }
 
 static struct tk_static_zone *zone_build(enum base base, const struct zrr *over)
@@ -274,34 +186,6 @@ static struct tk_static_zone *zone_build(enum base base, const struct zrr *over)
 }
 
 /* ---- observe and judge ---- */
-
-static void on_done(void *arg, struct tk_observation *obs)
-{
-    *(struct tk_observation **)arg = obs;
-}
-
-static struct tk_observation *observe_zone(const struct tk_static_zone *z,
-                                           const struct tk_observe_request *req)
-{
-    struct tk_observation *obs = NULL;
-    struct tk_resolver *r;
-    struct tk_error err = {0};
-
-    assert_int_equal(tk_resolver_new_static(z, &r), TK_OK);
-    assert_int_equal(tk_observe_start(r, req, on_done, &obs, &err), TK_OK);
-    assert_int_equal(tk_resolver_drain(r, &err), TK_OK);
-    tk_resolver_free(r);
-    assert_non_null(obs);
-    return obs;
-}
-
-static bool printable(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-            return false;
-    return true;
-}
 
 static void judgement_print(const struct tk_judgement *j)
 {
@@ -340,7 +224,7 @@ static int judgement_check(const struct tk_observation *obs, const struct tk_jud
             print_error("%s: %s has no evidence\n", what, r->id);
             bad++;
         }
-        if (!printable(f->evidence) || !printable(f->remediation)) {
+        if (!testutil_printable(f->evidence) || !testutil_printable(f->remediation)) {
             print_error("%s: %s: text outside printable ASCII\n", what, r->id);
             bad++;
         }
@@ -1169,7 +1053,7 @@ static struct tk_observation *case_observe(const struct rule_case *c)
         .nselectors = c->selector ? 1 : 0,
         .common_selectors = true,
     };
-    struct tk_observation *obs = observe_zone(z, &req);
+    struct tk_observation *obs = testutil_observe(z, &req);
 
     tk_static_zone_free(z);
     return obs;
@@ -1341,7 +1225,7 @@ static void test_compliance(void **state)
         const struct compliance_case *c = &compliance_cases[i];
         struct tk_static_zone *z = zone_build(c->base, c->zone);
         struct tk_observe_request req = {.domain = D, .common_selectors = true};
-        struct tk_observation *obs = observe_zone(z, &req);
+        struct tk_observation *obs = testutil_observe(z, &req);
         struct tk_judgement j;
 
         tk_judge(obs, &j);
@@ -1361,32 +1245,6 @@ static void test_compliance(void **state)
 }
 
 /* ---- hostile records ---- */
-
-/* txt_wire writes len bytes of text as TXT rdata (strings of 255). */
-static size_t txt_wire(const unsigned char *text, size_t len, unsigned char *out, size_t cap)
-{
-    size_t off = 0, w = 0;
-
-    do {
-        size_t chunk = len - off > 255 ? 255 : len - off;
-
-        assert_true(w + 1 + chunk <= cap);
-        out[w++] = (unsigned char)chunk;
-        memcpy(out + w, text + off, chunk);
-        w += chunk;
-        off += chunk;
-    } while (off < len);
-    return w;
-}
-
-static void add_raw_txt(struct tk_static_zone *z, const char *name, const unsigned char *text,
-                        size_t len)
-{
-    static unsigned char wire[8192];
-    size_t w = txt_wire(text, len, wire, sizeof(wire));
-
-    assert_int_equal(tk_static_zone_add(z, name, TK_DNS_TXT, wire, w), TK_OK);
-}
 
 /* hostile_text fills buf with prefix then len bytes of filler (every
  * byte value in turn when bytes is true, else 'a'). */
@@ -1437,7 +1295,7 @@ static void hostile_judge(struct tk_static_zone *z, const char *what)
     for (h = 0; h < NELEM(hints); h++) {
         struct tk_observe_request req = {
             .domain = D, .profile_hint = hints[h], .common_selectors = true};
-        struct tk_observation *obs = observe_zone(z, &req);
+        struct tk_observation *obs = testutil_observe(z, &req);
         struct tk_judgement j;
 
         tk_judge(obs, &j);
@@ -1475,7 +1333,7 @@ static void test_hostile_bytes(void **state)
 
                 assert_int_equal(tk_static_zone_new(&z), TK_OK);
                 for (n = 0; n < NELEM(hostile_names); n++)
-                    add_raw_txt(z, hostile_names[n], text, len);
+                    testutil_zone_add_txt_bytes(z, hostile_names[n], text, len);
                 snprintf(what, sizeof(what), "prefix '%s' size %zu bytes %zu", hostile_prefixes[p],
                          len, b);
                 hostile_judge(z, what);
@@ -1500,7 +1358,7 @@ static void test_hostile_many_records(void **state)
                                    hostile_prefixes[i % NELEM(hostile_prefixes)], i);
 
                 assert_true(len > 0 && (size_t)len < sizeof(text));
-                add_raw_txt(z, hostile_names[n], text, (size_t)len);
+                testutil_zone_add_txt_bytes(z, hostile_names[n], text, (size_t)len);
             }
         hostile_judge(z, "many records");
         tk_static_zone_free(z);
@@ -1546,5 +1404,5 @@ int main(void)
         cmocka_unit_test(test_hostile_many_records), cmocka_unit_test(test_hostile_malformed_rdata),
     };
 
-    return cmocka_run_group_tests(tests, keys_make, keys_free);
+    return cmocka_run_group_tests(tests, keys_make, NULL);
 }

@@ -25,8 +25,6 @@
 #include "rules/rules.h"
 #include "show/show.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
 #define D "agency.govt.nz"
 #define P "parked.govt.nz"
 
@@ -37,23 +35,6 @@ struct raw_txt {
     const char *bytes;
     size_t len; /* 0: strlen(bytes) */
 };
-
-static void add_txt_bytes(struct tk_static_zone *z, const char *name, const char *text, size_t len)
-{
-    unsigned char wire[2048];
-    size_t off = 0, w = 0;
-
-    do {
-        size_t chunk = len - off > 255 ? 255 : len - off;
-
-        assert_true(w + 1 + chunk <= sizeof(wire));
-        wire[w++] = (unsigned char)chunk;
-        memcpy(wire + w, text + off, chunk);
-        w += chunk;
-        off += chunk;
-    } while (off < len);
-    assert_int_equal(tk_static_zone_add(z, name, TK_DNS_TXT, wire, w), TK_OK);
-}
 
 /* The hostile bytes: a NUL, ESC [31m, a DEL, 8-bit bytes that are not
  * UTF-8, a valid UTF-8 e-acute, quotes, a backslash, CR LF, a tab. */
@@ -100,30 +81,17 @@ static struct tk_static_zone *zone_hostile(void)
 
         memcpy(buf, prefixes[i], n);
         memcpy(buf + n, hostile, sizeof(hostile) - 1);
-        add_txt_bytes(z, names[i], buf, n + sizeof(hostile) - 1);
+        testutil_zone_add_txt_bytes(z, names[i], buf, n + sizeof(hostile) - 1);
     }
     return z;
-}
-
-static void on_done(void *arg, struct tk_observation *obs)
-{
-    *(struct tk_observation **)arg = obs;
 }
 
 static struct tk_observation *observe(const struct tk_static_zone *z, const char *domain,
                                       const char *agency)
 {
     struct tk_observe_request req = {.domain = domain, .agency = agency, .common_selectors = true};
-    struct tk_observation *obs = NULL;
-    struct tk_resolver *r;
-    struct tk_error err = {0};
 
-    assert_int_equal(tk_resolver_new_static(z, &r), TK_OK);
-    assert_int_equal(tk_observe_start(r, &req, on_done, &obs, &err), TK_OK);
-    assert_int_equal(tk_resolver_drain(r, &err), TK_OK);
-    tk_resolver_free(r);
-    assert_non_null(obs);
-    return obs;
+    return testutil_observe(z, &req);
 }
 
 struct judged {

@@ -50,14 +50,6 @@ static void kinds_of(const struct tk_spf_record *rec, char *out, size_t cap)
     }
 }
 
-static bool printable(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-            return false;
-    return true;
-}
-
 /* ------------------------------------------------ valid records */
 
 static const struct valid_case {
@@ -311,7 +303,7 @@ static void test_status_table(const struct status_case *cases, size_t n)
             fail_msg("'%s': %s (%s), want %s", cases[i].rec, tk_status_name(st), err.msg,
                      tk_status_name(cases[i].want));
         if (st != TK_OK)
-            assert_true(err.msg[0] != '\0' && printable(err.msg));
+            assert_true(err.msg[0] != '\0' && testutil_printable(err.msg));
         tk_spf_record_free(&rec);
     }
 }
@@ -442,7 +434,7 @@ static void test_invalid_records(void **state)
             (c->msg2 && strstr(err.msg, c->msg2) == NULL))
             fail_msg("'%s': %s '%s', want invalid with '%s' and '%s'", c->rec, tk_status_name(st),
                      err.msg, c->msg1, c->msg2 ? c->msg2 : "");
-        assert_true(printable(err.msg));
+        assert_true(testutil_printable(err.msg));
         assert_int_equal(rec.nterms, 0);
         assert_null(rec.terms);
         tk_spf_record_free(&rec);
@@ -485,16 +477,6 @@ static const struct note_case {
     {"v=spf1 ip4=192.0.2.1 -all", "write 'ip4:192.0.2.1'"},
 };
 
-static bool notes_have(const struct tk_notes *n, const char *what)
-{
-    size_t i;
-
-    for (i = 0; i < n->n; i++)
-        if (strstr(n->text[i], what))
-            return true;
-    return false;
-}
-
 static void test_notes(void **state)
 {
     struct tk_spf_record rec;
@@ -507,7 +489,7 @@ static void test_notes(void **state)
         const struct note_case *c = &note_cases[i];
 
         assert_int_equal(parse(c->rec, &rec, &err), TK_OK);
-        if (c->note ? !notes_have(&rec.notes, c->note) : rec.notes.n != 0)
+        if (c->note ? !testutil_notes_have(&rec.notes, c->note) : rec.notes.n != 0)
             fail_msg("'%s': %zu notes, first '%s'; want '%s'", c->rec, rec.notes.n,
                      rec.notes.n ? rec.notes.text[0] : "", c->note ? c->note : "none");
         tk_spf_record_free(&rec);
@@ -612,7 +594,7 @@ static void parse_any(const char *txt, size_t len)
     size_t i;
 
     assert_true(st == TK_OK || st == TK_INVALID || st == TK_ABSENT || st == TK_LIMIT);
-    assert_true(printable(err.msg));
+    assert_true(testutil_printable(err.msg));
     for (i = 0; st == TK_OK && i < rec.nterms; i++) {
         struct tk_buf out = {NULL, 0, 0};
         enum tk_status est;
@@ -730,7 +712,7 @@ static void run_expand(const struct expand_case *c, const struct tk_spf_macro_ct
         if (st != TK_INVALID || strcmp(tk_buf_cstr(&out), "<") != 0)
             fail_msg("'%s': %s '%s', want invalid and out unchanged", c->spec, tk_status_name(st),
                      tk_buf_cstr(&out));
-        assert_true(printable(err.msg) && strstr(err.msg, "bad ") != NULL);
+        assert_true(testutil_printable(err.msg) && strstr(err.msg, "bad ") != NULL);
     } else if (st != TK_OK || strcmp(tk_buf_cstr(&out) + 1, c->want) != 0) {
         fail_msg("'%s': %s '%s' (%s), want '%s'", c->spec, tk_status_name(st),
                  tk_buf_cstr(&out) + 1, st ? err.msg : "", c->want);

@@ -18,8 +18,6 @@
 
 #include "record/taglist.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
 static bool span_is(struct tk_span s, const char *want)
 {
     return s.len == strlen(want) && memcmp(s.p, want, s.len) == 0;
@@ -311,12 +309,8 @@ static void test_garbage(void **state)
         size_t len, i;
         enum tk_status st;
 
-        seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-        len = (seed >> 33) % sizeof(buf);
-        for (i = 0; i < len; i++) {
-            seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-            buf[i] = alphabet[(seed >> 33) % (sizeof(alphabet) - 1)];
-        }
+        len = testutil_rand(&seed) % sizeof(buf);
+        testutil_garbage(&seed, buf, 0, len, alphabet, sizeof(alphabet) - 1);
         st = tk_taglist_parse(buf, len, &tl, NULL);
         assert_true(st == TK_OK || st == TK_LIMIT);
         assert_true(tl.n <= TK_TAGS_MAX);

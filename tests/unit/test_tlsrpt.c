@@ -16,26 +16,6 @@
 
 #include "record/tlsrpt.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static bool notes_have(const struct tk_notes *n, const char *sub)
-{
-    size_t i;
-
-    for (i = 0; i < n->n; i++)
-        if (strstr(n->text[i], sub) != NULL)
-            return true;
-    return false;
-}
-
-static bool printable(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-            return false;
-    return true;
-}
-
 static enum tk_status parse(const char *txt, struct tk_tlsrpt_record *r, struct tk_error *err)
 {
     tk_error_clear(err);
@@ -165,15 +145,15 @@ static void test_record_table(void **state)
         struct tk_tlsrpt_record r;
         struct tk_error err;
         enum tk_status st = parse(c->txt, &r, &err);
-        bool ok = st == c->want && printable(err.msg);
+        bool ok = st == c->want && testutil_printable(err.msg);
 
         if (ok && st == TK_OK)
             ok = r.nrua == c->n && strcmp(r.rua[0].uri, c->uri0) == 0 &&
                  r.rua[0].is_mailto == c->mailto0 &&
-                 (c->sub ? notes_have(&r.notes, c->sub) : r.notes.n == 0);
+                 (c->sub ? testutil_notes_have(&r.notes, c->sub) : r.notes.n == 0);
         else if (ok)
             ok = strstr(err.msg, c->sub) != NULL && r.nrua == 0 &&
-                 (c->note ? notes_have(&r.notes, c->note) : r.notes.n == 0);
+                 (c->note ? testutil_notes_have(&r.notes, c->note) : r.notes.n == 0);
         if (!ok) {
             print_message("case '%s': %s nrua %zu err '%s' notes %zu '%s'\n", c->txt,
                           tk_status_name(st), r.nrua, err.msg, r.notes.n,
@@ -197,7 +177,7 @@ static void check_seed(const char *txt, size_t len)
     print_message("seed: %s\n", err.msg);
     assert_string_equal(err.msg,
                         "rua= holds no valid URI: write rua=mailto:tls-report@yourdomain.com");
-    assert_true(notes_have(&r.notes, "write rua=mailto:tls-report@yourdomain.com"));
+    assert_true(testutil_notes_have(&r.notes, "write rua=mailto:tls-report@yourdomain.com"));
 }
 
 static void test_seed_example(void **state)
@@ -248,7 +228,7 @@ static void test_uri_count(void **state)
     snprintf(buf + n, sizeof(buf) - n, ",https://r.example.com/");
     assert_int_equal(parse(buf, &r, &err), TK_OK);
     assert_int_equal(r.nrua, TK_TLSRPT_URIS_MAX);
-    assert_true(notes_have(&r.notes, "more than 16 URIs"));
+    assert_true(testutil_notes_have(&r.notes, "more than 16 URIs"));
     assert_true(r.rua[TK_TLSRPT_URIS_MAX - 1].is_mailto);
 }
 
@@ -273,14 +253,14 @@ static void test_uri_length(void **state)
             assert_false(r.rua[0].is_mailto);
         } else {
             assert_int_equal(parse(txt, &r, &err), TK_INVALID);
-            assert_true(notes_have(&r.notes, "longer than 256 bytes"));
+            assert_true(testutil_notes_have(&r.notes, "longer than 256 bytes"));
         }
     }
 }
 
 static void test_limits(void **state)
 {
-    char *buf = malloc(TK_TXT_RECORD_MAX + 2);
+    char *buf;
     const char *head = "v=TLSRPTv1; rua=mailto:a@x.govt.nz; x=";
     struct tk_tlsrpt_record r;
     struct tk_error err;
@@ -289,9 +269,7 @@ static void test_limits(void **state)
     int i;
 
     (void)state;
-    assert_non_null(buf);
-    memcpy(buf, head, strlen(head));
-    memset(buf + strlen(head), 'a', TK_TXT_RECORD_MAX + 1 - strlen(head));
+    buf = testutil_record_of_len(head, 'a', TK_TXT_RECORD_MAX + 1);
     assert_int_equal(tk_tlsrpt_record_parse(buf, TK_TXT_RECORD_MAX, &r, &err), TK_OK);
     assert_int_equal(tk_tlsrpt_record_parse(buf, TK_TXT_RECORD_MAX + 1, &r, &err), TK_LIMIT);
     free(buf);
@@ -323,20 +301,16 @@ static void test_garbage(void **state)
         size_t len, i;
         enum tk_status st;
 
-        seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-        len = (seed >> 33) % sizeof(buf);
+        len = testutil_rand(&seed) % sizeof(buf);
         memcpy(buf, "v=TLSRPTv1; rua=", 16);
-        for (i = (iter & 1) ? 16 : 0; i < len; i++) {
-            seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-            buf[i] = alphabet[(seed >> 33) % (sizeof(alphabet) - 1)];
-        }
+        testutil_garbage(&seed, buf, (iter & 1) ? 16 : 0, len, alphabet, sizeof(alphabet) - 1);
         tk_error_clear(&err);
         st = tk_tlsrpt_record_parse(buf, len, &r, &err);
         assert_true(st == TK_OK || st == TK_INVALID || st == TK_ABSENT || st == TK_LIMIT);
         assert_true((st == TK_OK) == (r.nrua > 0));
-        assert_true(printable(err.msg));
+        assert_true(testutil_printable(err.msg));
         for (i = 0; i < r.notes.n; i++)
-            assert_true(printable(r.notes.text[i]));
+            assert_true(testutil_printable(r.notes.text[i]));
     }
 }
 

@@ -4,8 +4,15 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509.h>
 
 #include "testutil.h"
+
+/* TXT rdata of testutil_zone_add_txt_bytes: 4 KB of text in strings of
+ * 255 needs 17 length bytes more; this leaves room for twice that. */
+#define TESTUTIL_TXT_WIRE_MAX 8192
 
 const char *testutil_shared_path(const char *rel)
 {
@@ -40,4 +47,163 @@ char *testutil_read_file(const char *path, size_t *len)
         *len = (size_t)size;
     }
     return buf;
+}
+
+/* ---- text ---- */
+
+bool testutil_printable(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+            return false;
+    return true;
+}
+
+bool testutil_notes_have(const struct tk_notes *n, const char *sub)
+{
+    size_t i;
+
+    for (i = 0; i < n->n; i++)
+        if (strstr(n->text[i], sub) != NULL)
+            return true;
+    return false;
+}
+
+char *testutil_record_of_len(const char *head, char fill, size_t len)
+{
+    size_t n = strlen(head);
+    char *buf = malloc(len + 1);
+
+    assert_non_null(buf);
+    assert_true(n <= len);
+    memcpy(buf, head, n);
+    memset(buf + n, fill, len - n);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* ---- deterministic garbage ---- */
+
+unsigned long testutil_rand(unsigned long *seed)
+{
+    *seed = *seed * 6364136223846793005UL + 1442695040888963407UL;
+    return *seed >> 33;
+}
+
+void testutil_garbage(unsigned long *seed, char *buf, size_t from, size_t len, const char *alphabet,
+                      size_t alen)
+{
+    size_t i;
+
+    for (i = from; i < len; i++)
+        buf[i] = alphabet[testutil_rand(seed) % alen];
+}
+
+/* ---- DKIM keys ---- */
+
+EVP_PKEY *testutil_keygen(unsigned bits)
+{
+    if (bits == 0)
+        return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+}
+
+bool testutil_pubkey_set(struct testutil_pubkey *k, const unsigned char *der, size_t len)
+{
+    if (len > sizeof(k->der))
+        return false;
+    memcpy(k->der, der, len);
+    k->der_len = len;
+    return EVP_EncodeBlock((unsigned char *)k->b64, der, (int)len) > 0;
+}
+
+bool testutil_pubkey_spki(struct testutil_pubkey *k, EVP_PKEY *pk)
+{
+    unsigned char *der = NULL;
+    int n = i2d_PUBKEY(pk, &der);
+    bool ok = n > 0 && testutil_pubkey_set(k, der, (size_t)n);
+
+    OPENSSL_free(der);
+    return ok;
+}
+
+bool testutil_pubkey_raw(struct testutil_pubkey *k, EVP_PKEY *pk)
+{
+    unsigned char raw[64];
+    size_t len = sizeof(raw);
+
+    return EVP_PKEY_get_raw_public_key(pk, raw, &len) == 1 && testutil_pubkey_set(k, raw, len);
+}
+
+/* ---- static zones ---- */
+
+void testutil_zone_add(struct tk_static_zone *z, const struct zrr *rr)
+{
+    enum tk_status st = TK_OK;
+
+    switch (rr->kind) {
+    case Z_TXT:
+        st = tk_static_zone_add_txt(z, rr->name, rr->data);
+        break;
+    case Z_MX:
+        st = tk_static_zone_add_mx(z, rr->name, (uint16_t)rr->num, rr->data);
+        break;
+    case Z_A:
+        st = tk_static_zone_add_a(z, rr->name, rr->data);
+        break;
+    case Z_TEMP:
+        st = tk_static_zone_add_temp(z, rr->name, (uint16_t)rr->num);
+        break;
+    case Z_DEL:
+    case Z_END:
+        break;
+    }
+    assert_int_equal(st, TK_OK);
+}
+
+void testutil_zone_load(struct tk_static_zone *z, const struct zrr *rr)
+{
+    for (; rr->kind != Z_END; rr++)
+        testutil_zone_add(z, rr);
+}
+
+void testutil_zone_add_txt_bytes(struct tk_static_zone *z, const char *name, const void *text,
+                                 size_t len)
+{
+    static unsigned char wire[TESTUTIL_TXT_WIRE_MAX];
+    const unsigned char *t = text;
+    size_t off = 0, w = 0;
+
+    do {
+        size_t chunk = len - off > 255 ? 255 : len - off;
+
+        assert_true(w + 1 + chunk <= sizeof(wire));
+        wire[w++] = (unsigned char)chunk;
+        memcpy(wire + w, t + off, chunk);
+        w += chunk;
+        off += chunk;
+    } while (off < len);
+    assert_int_equal(tk_static_zone_add(z, name, TK_DNS_TXT, wire, w), TK_OK);
+}
+
+/* ---- observation ---- */
+
+static void testutil_on_done(void *arg, struct tk_observation *obs)
+{
+    *(struct tk_observation **)arg = obs;
+}
+
+struct tk_observation *testutil_observe(const struct tk_static_zone *z,
+                                        const struct tk_observe_request *req)
+{
+    struct tk_observation *obs = NULL;
+    struct tk_resolver *r;
+    struct tk_error err = {0};
+
+    assert_int_equal(tk_resolver_new_static(z, &r), TK_OK);
+    assert_int_equal(tk_observe_start(r, req, testutil_on_done, &obs, &err), TK_OK);
+    assert_int_equal(tk_resolver_drain(r, &err), TK_OK);
+    tk_resolver_free(r);
+    assert_non_null(obs);
+    return obs;
 }
