@@ -102,15 +102,32 @@ void tk_cursor_rest(struct tk_cursor *c, struct tk_span *out)
     c->pos = c->len;
 }
 
-struct tk_span tk_span_trim_wsp(struct tk_span s)
+/* span_trim returns s without the leading and trailing bytes for
+ * which pred holds. */
+static struct tk_span span_trim(struct tk_span s, bool (*pred)(int ch))
 {
-    while (s.len > 0 && tk_char_is_wsp((unsigned char)s.p[0])) {
+    while (s.len > 0 && pred((unsigned char)s.p[0])) {
         s.p++;
         s.len--;
     }
-    while (s.len > 0 && tk_char_is_wsp((unsigned char)s.p[s.len - 1]))
+    while (s.len > 0 && pred((unsigned char)s.p[s.len - 1]))
         s.len--;
     return s;
+}
+
+struct tk_span tk_span_trim_wsp(struct tk_span s)
+{
+    return span_trim(s, tk_char_is_wsp);
+}
+
+struct tk_span tk_span_trim_fws(struct tk_span s)
+{
+    return span_trim(s, tk_char_is_fws);
+}
+
+bool tk_span_eq(struct tk_span s, const char *lit)
+{
+    return s.len == strlen(lit) && (s.len == 0 || memcmp(s.p, lit, s.len) == 0);
 }
 
 bool tk_span_eq_ci(struct tk_span s, const char *lit)

@@ -63,6 +63,14 @@ void tk_cursor_rest(struct tk_cursor *c, struct tk_span *out);
 /* tk_span_trim_wsp returns s without leading and trailing SP/HTAB. */
 struct tk_span tk_span_trim_wsp(struct tk_span s);
 
+/* tk_span_trim_fws returns s without leading and trailing SP, HTAB, CR
+ * and LF (tk_char_is_fws). */
+struct tk_span tk_span_trim_fws(struct tk_span s);
+
+/* tk_span_eq is true when s equals the C string lit byte for byte (the
+ * %s literals of RFC 7405: case counts). */
+bool tk_span_eq(struct tk_span s, const char *lit);
+
 /* tk_span_eq_ci is true when s equals the C string lit, ignoring case. */
 bool tk_span_eq_ci(struct tk_span s, const char *lit);
 

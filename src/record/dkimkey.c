@@ -79,30 +79,6 @@ void tk_dkim_key_free(struct tk_dkim_key *key)
     key->der_len = 0;
 }
 
-static bool dkim_name_is(struct tk_span s, const char *lit)
-{
-    return s.len == strlen(lit) && (s.len == 0 || memcmp(s.p, lit, s.len) == 0);
-}
-
-static struct tk_span dkim_trim(struct tk_span s)
-{
-    struct tk_cursor c;
-    struct tk_span lead;
-
-    size_t keep = 0;
-    int ch;
-
-    tk_cursor_init(&c, s.p, s.len);
-    tk_cursor_span_while(&c, tk_char_is_fws, &lead);
-    tk_cursor_rest(&c, &s);
-    tk_cursor_init(&c, s.p, s.len);
-    while ((ch = tk_cursor_next(&c)) != -1)
-        if (!tk_char_is_fws(ch))
-            keep = c.pos;
-    s.len = keep;
-    return s;
-}
-
 /* dkim_first_name names the tag of the first non-empty segment. */
 static struct tk_span dkim_first_name(const char *txt, size_t len)
 {
@@ -113,11 +89,11 @@ static struct tk_span dkim_first_name(const char *txt, size_t len)
     while (!tk_cursor_eof(&c) && seg.len == 0) {
         tk_cursor_span_until(&c, ';', &seg);
         tk_cursor_take(&c, ';');
-        seg = dkim_trim(seg);
+        seg = tk_span_trim_fws(seg);
     }
     tk_cursor_init(&c, seg.p, seg.len);
     tk_cursor_span_until(&c, '=', &name);
-    return dkim_trim(name);
+    return tk_span_trim_fws(name);
 }
 
 /* dkim_check_version: RFC 6376 3.6.1, v= if present is first and DKIM1. */
@@ -127,12 +103,12 @@ static enum tk_status dkim_check_version(const char *txt, size_t len, const stru
     size_t i;
 
     for (i = 0; i < tl->n; i++) {
-        if (!dkim_name_is(tl->tags[i].name, "v"))
+        if (!tk_span_eq(tl->tags[i].name, "v"))
             continue;
-        if (!dkim_name_is(dkim_first_name(txt, len), "v"))
+        if (!tk_span_eq(dkim_first_name(txt, len), "v"))
             return tk_record_error(err, TK_INVALID,
                                    "v= must be the first tag: write v=DKIM1; at the start");
-        if (!dkim_name_is(tl->tags[i].value, "DKIM1"))
+        if (!tk_span_eq(tl->tags[i].value, "DKIM1"))
             return tk_record_error(err, TK_INVALID,
                                    "v=%.*s is not DKIM1: verifiers discard the record; write "
                                    "v=DKIM1",
@@ -150,7 +126,7 @@ static bool dkim_list_has(struct tk_span v, const char *lit)
     tk_cursor_init(&c, v.p, v.len);
     do {
         tk_cursor_span_until(&c, ':', &item);
-        if (tk_span_eq_ci(dkim_trim(item), lit))
+        if (tk_span_eq_ci(tk_span_trim_fws(item), lit))
             return true;
     } while (tk_cursor_take(&c, ':'));
     return false;
@@ -221,19 +197,19 @@ static void dkim_apply_tag(struct tk_dkim_key *key, const struct tk_tag *t,
 {
     const char *canon;
 
-    if (dkim_name_is(t->name, "p"))
+    if (tk_span_eq(t->name, "p"))
         *p = &t->value;
-    else if (dkim_name_is(t->name, "k"))
+    else if (tk_span_eq(t->name, "k"))
         dkim_tag_k(key, t->value);
-    else if (dkim_name_is(t->name, "h"))
+    else if (tk_span_eq(t->name, "h"))
         dkim_tag_h(key, t->value);
-    else if (dkim_name_is(t->name, "t"))
+    else if (tk_span_eq(t->name, "t"))
         dkim_tag_t(key, t->value);
-    else if (dkim_name_is(t->name, "s"))
+    else if (tk_span_eq(t->name, "s"))
         dkim_tag_s(key, t->value);
-    else if (dkim_name_is(t->name, "v") || dkim_name_is(t->name, "n"))
+    else if (tk_span_eq(t->name, "v") || tk_span_eq(t->name, "n"))
         return;
-    else if (dkim_name_is(t->name, "g"))
+    else if (tk_span_eq(t->name, "g"))
         tk_notes_add(&key->notes, "g= was removed by RFC 6376: leave it out");
     else if (dkim_known_ci(t->name, &canon))
         tk_notes_add(&key->notes, "tag '%.*s=' is ignored: tag names are case-sensitive; write %s=",
@@ -520,9 +496,8 @@ static enum tk_status dkim_parse(const char *txt, size_t len, struct tk_dkim_key
     enum tk_status st;
     size_t i;
 
-    if (len > TK_TXT_RECORD_MAX)
-        return tk_record_error(err, TK_LIMIT, "record of %zu bytes is longer than %d", len,
-                               TK_TXT_RECORD_MAX);
+    if (tk_record_check_len(len, err) != TK_OK)
+        return TK_LIMIT;
     st = tk_taglist_parse(txt, len, &tl, err);
     if (st == TK_OK)
         st = dkim_check_version(txt, len, &tl, err);

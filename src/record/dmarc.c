@@ -92,11 +92,6 @@ static void dmarc_fail(struct dmarc_parse *ps, const char *fmt, ...)
     tk_record_error(ps->err, TK_INVALID, "%s", msg);
 }
 
-static bool dmarc_span_eq(struct tk_span s, const char *lit)
-{
-    return s.len == strlen(lit) && (s.len == 0 || memcmp(s.p, lit, s.len) == 0);
-}
-
 /* dmarc_version_at reads the version tag at the very start of the text
  * (after white space); *sep_ok says whether ';' or the end follows. */
 static enum dmarc_version dmarc_version_at(const char *txt, size_t len, bool *sep_ok)
@@ -122,7 +117,7 @@ static enum dmarc_version dmarc_version_at(const char *txt, size_t len, bool *se
     *sep_ok = tk_cursor_eof(&c) || tk_cursor_peek(&c) == ';';
     if (!tk_span_eq_ci(v, "DMARC1"))
         return DMARC_V_OTHER;
-    return name == 'v' && dmarc_span_eq(v, "DMARC1") ? DMARC_V_OK : DMARC_V_CASE;
+    return name == 'v' && tk_span_eq(v, "DMARC1") ? DMARC_V_OK : DMARC_V_CASE;
 }
 
 bool tk_dmarc_is_record(const char *txt, size_t len)
@@ -519,7 +514,7 @@ static void dmarc_apply_tag(struct dmarc_parse *ps, const struct tk_tag *t)
         tk_notes_add(&ps->out->notes, "unknown tag '%.*s=' ignored", SHOW(t->name));
         return;
     }
-    if (!dmarc_span_eq(t->name, h->name))
+    if (!tk_span_eq(t->name, h->name))
         tk_notes_add(&ps->out->notes,
                      "tag '%.*s=' is not in lower case: tag names are case-sensitive "
                      "(RFC 6376 3.2); write %s=",
@@ -640,9 +635,8 @@ enum tk_status tk_dmarc_record_parse(const char *txt, size_t len, struct tk_dmar
         txt = "";
         len = 0;
     }
-    if (len > TK_TXT_RECORD_MAX)
-        return tk_record_error(err, TK_LIMIT, "record of %zu bytes is longer than %d", len,
-                               TK_TXT_RECORD_MAX);
+    if (tk_record_check_len(len, err) != TK_OK)
+        return TK_LIMIT;
     st = tk_taglist_parse(txt, len, &tl, err);
     if (st != TK_OK)
         return st;

@@ -49,11 +49,6 @@
 /* RFC 8461 3.2: sts-policy-max-age-value = 1*10(DIGIT). */
 #define MTASTS_MAX_AGE_DIGITS 10
 
-static bool mtasts_span_is(struct tk_span s, const char *lit)
-{
-    return s.len == strlen(lit) && (s.len == 0 || memcmp(s.p, lit, s.len) == 0);
-}
-
 static bool mtasts_ext_char(int ch)
 {
     return tk_char_is_alnum(ch) || ch == '_' || ch == '-' || ch == '.';
@@ -180,13 +175,13 @@ static void mtasts_txt_tags(const struct tk_taglist *tl, struct tk_mtasts_txt *o
     for (i = 0; i < tl->n; i++) {
         const struct tk_tag *t = &tl->tags[i];
 
-        if (mtasts_span_is(t->name, "id") && *id == NULL)
+        if (tk_span_eq(t->name, "id") && *id == NULL)
             *id = &t->value;
-        else if (mtasts_span_is(t->name, "id"))
+        else if (tk_span_eq(t->name, "id"))
             tk_notes_add(&out->notes, "id= appears twice: senders may use either; keep one");
-        else if (i == 0 && mtasts_span_is(t->name, "v"))
+        else if (i == 0 && tk_span_eq(t->name, "v"))
             continue;
-        else if (mtasts_span_is(t->name, "v"))
+        else if (tk_span_eq(t->name, "v"))
             tk_notes_add(&out->notes, "v= appears again: remove it");
         else if (tk_span_eq_ci(t->name, "id") || tk_span_eq_ci(t->name, "v"))
             tk_notes_add(&out->notes, "tag '%.*s=' is ignored: tag names are case-sensitive",
@@ -206,11 +201,6 @@ enum tk_status tk_mtasts_txt_parse(const char *txt, size_t len, struct tk_mtasts
     enum tk_status st;
 
     memset(out, 0, sizeof(*out));
-    if (txt == NULL)
-        return tk_record_error(err, TK_ABSENT, "no record");
-    if (len > TK_TXT_RECORD_MAX)
-        return tk_record_error(err, TK_LIMIT, "record of %zu bytes is longer than %d", len,
-                               TK_TXT_RECORD_MAX);
     st = tk_record_version(txt, len, MTASTS_VERSION, "an MTA-STS record", err);
     if (st == TK_OK)
         st = tk_taglist_parse(txt, len, &tl, err);
@@ -265,7 +255,7 @@ static enum tk_status policy_version(struct policy_parse *pp, struct tk_span v)
 {
     if (!policy_once(pp, &pp->version, "version"))
         return TK_OK;
-    if (!mtasts_span_is(v, "STSv1"))
+    if (!tk_span_eq(v, "STSv1"))
         return policy_fail(pp, "version: %.*s is not STSv1: write version: STSv1", SHOW(v));
     return TK_OK;
 }
@@ -283,7 +273,7 @@ static enum tk_status policy_mode(struct policy_parse *pp, struct tk_span v)
     if (!policy_once(pp, &pp->mode, "mode"))
         return TK_OK;
     for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-        if (mtasts_span_is(v, modes[i].name)) {
+        if (tk_span_eq(v, modes[i].name)) {
             pp->out->mode = modes[i].mode;
             return TK_OK;
         }
@@ -367,13 +357,13 @@ static enum tk_status policy_field(struct policy_parse *pp, struct tk_span key, 
     static const char *const keys[] = {"version", "mode", "max_age", "mx"};
     size_t i;
 
-    if (mtasts_span_is(key, "version"))
+    if (tk_span_eq(key, "version"))
         return policy_version(pp, v);
-    if (mtasts_span_is(key, "mode"))
+    if (tk_span_eq(key, "mode"))
         return policy_mode(pp, v);
-    if (mtasts_span_is(key, "max_age"))
+    if (tk_span_eq(key, "max_age"))
         return policy_max_age(pp, v);
-    if (mtasts_span_is(key, "mx"))
+    if (tk_span_eq(key, "mx"))
         return policy_mx(pp, v);
     for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (tk_span_eq_ci(key, keys[i])) {

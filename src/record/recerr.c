@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "core/limits.h"
 #include "record/recerr.h"
 
 enum tk_status tk_record_error(struct tk_error *err, enum tk_status code, const char *fmt, ...)
@@ -22,4 +23,12 @@ enum tk_status tk_record_error(struct tk_error *err, enum tk_status code, const 
         if ((unsigned char)*t < 0x20 || (unsigned char)*t > 0x7e)
             *t = '?';
     return tk_error_set(err, code, "%s", msg);
+}
+
+enum tk_status tk_record_check_len(size_t len, struct tk_error *err)
+{
+    if (len > TK_TXT_RECORD_MAX)
+        return tk_record_error(err, TK_LIMIT, "record of %zu bytes is longer than %d", len,
+                               TK_TXT_RECORD_MAX);
+    return TK_OK;
 }

@@ -14,11 +14,17 @@
 #ifndef TIAKI_RECORD_RECERR_H
 #define TIAKI_RECORD_RECERR_H
 
+#include <stddef.h>
+
 #include "core/error.h"
 
 /* tk_record_error sets err (which may be NULL) to code and the
  * formatted, printable message; returns code. */
 enum tk_status tk_record_error(struct tk_error *err, enum tk_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* tk_record_check_len returns TK_OK, or TK_LIMIT with err set when a
+ * TXT record of len bytes is longer than TK_TXT_RECORD_MAX. */
+enum tk_status tk_record_check_len(size_t len, struct tk_error *err);
 
 #endif

@@ -6,17 +6,6 @@
  */
 #include "record/taglist.h"
 
-static struct tk_span taglist_trim(struct tk_span s)
-{
-    while (s.len > 0 && tk_char_is_fws((unsigned char)s.p[0])) {
-        s.p++;
-        s.len--;
-    }
-    while (s.len > 0 && tk_char_is_fws((unsigned char)s.p[s.len - 1]))
-        s.len--;
-    return s;
-}
-
 static bool taglist_name_ok(struct tk_span name)
 {
     size_t i;
@@ -47,7 +36,7 @@ static enum tk_status taglist_segment(struct tk_taglist *out, struct tk_span seg
     struct tk_cursor c;
     struct tk_span name, value;
 
-    seg = taglist_trim(seg);
+    seg = tk_span_trim_fws(seg);
     if (seg.len == 0)
         return TK_OK;
     tk_cursor_init(&c, seg.p, seg.len);
@@ -56,7 +45,7 @@ static enum tk_status taglist_segment(struct tk_taglist *out, struct tk_span seg
         taglist_add_bad(out, seg, "no '=' in tag");
         return TK_OK;
     }
-    name = taglist_trim(name);
+    name = tk_span_trim_fws(name);
     if (!taglist_name_ok(name)) {
         taglist_add_bad(out, seg, "tag name is not letters, digits and '_'");
         return TK_OK;
@@ -65,7 +54,7 @@ static enum tk_status taglist_segment(struct tk_taglist *out, struct tk_span seg
     if (out->n >= TK_TAGS_MAX)
         return tk_error_set(err, TK_LIMIT, "more than %d tags in one record", TK_TAGS_MAX);
     out->tags[out->n].name = name;
-    out->tags[out->n].value = taglist_trim(value);
+    out->tags[out->n].value = tk_span_trim_fws(value);
     out->n++;
     return TK_OK;
 }

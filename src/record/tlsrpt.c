@@ -118,18 +118,13 @@ static void tlsrpt_rua(struct tlsrpt_parse *ps, struct tk_span v)
     } while (tk_cursor_take(&c, ','));
 }
 
-static bool tlsrpt_span_is(struct tk_span s, const char *lit)
-{
-    return s.len == strlen(lit) && (s.len == 0 || memcmp(s.p, lit, s.len) == 0);
-}
-
 static void tlsrpt_apply_tag(struct tlsrpt_parse *ps, const struct tk_tag *t, size_t index)
 {
-    if (tlsrpt_span_is(t->name, "rua"))
+    if (tk_span_eq(t->name, "rua"))
         tlsrpt_rua(ps, t->value);
-    else if (index == 0 && tlsrpt_span_is(t->name, "v"))
+    else if (index == 0 && tk_span_eq(t->name, "v"))
         return;
-    else if (tlsrpt_span_is(t->name, "v"))
+    else if (tk_span_eq(t->name, "v"))
         tk_notes_add(&ps->out->notes, "v= appears again later: remove it");
     else if (tk_span_eq_ci(t->name, "rua"))
         tk_notes_add(&ps->out->notes,
@@ -183,11 +178,6 @@ enum tk_status tk_tlsrpt_record_parse(const char *txt, size_t len, struct tk_tls
     memset(out, 0, sizeof(*out));
     memset(&ps, 0, sizeof(ps));
     ps.out = out;
-    if (txt == NULL)
-        return tk_record_error(err, TK_ABSENT, "no record");
-    if (len > TK_TXT_RECORD_MAX)
-        return tk_record_error(err, TK_LIMIT, "record of %zu bytes is longer than %d", len,
-                               TK_TXT_RECORD_MAX);
     st = tk_record_version(txt, len, TLSRPT_VERSION, "a TLS-RPT record", err);
     if (st == TK_OK)
         st = tk_taglist_parse(txt, len, &tl, err);

@@ -8,8 +8,8 @@
  * STANDARDS
  *	RFC 8460 3, RFC 8461 3.1.
  * LIMITS
- *	The caller bounds len (TK_TXT_RECORD_MAX); the late-tag search reads
- *	at most TK_TAGS_MAX tags through tk_taglist.
+ *	TK_TXT_RECORD_MAX bytes (more is TK_LIMIT); the late-tag search
+ *	reads at most TK_TAGS_MAX tags through tk_taglist.
  * SECURITY
  *	Input is read only through tk_cursor and tk_taglist; messages quote
  *	only value, which is the caller's constant.
@@ -83,6 +83,10 @@ enum tk_status tk_record_version(const char *txt, size_t len, const char *value,
 {
     struct tk_cursor c;
 
+    if (txt == NULL)
+        return tk_record_error(err, TK_ABSENT, "no record");
+    if (tk_record_check_len(len, err) != TK_OK)
+        return TK_LIMIT;
     if (!tk_record_version_is(txt, len, value)) {
         if (version_near_miss(txt, len, value))
             return tk_record_error(err, TK_INVALID,

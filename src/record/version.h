@@ -28,13 +28,14 @@
  * or its end. */
 bool tk_record_version_is(const char *txt, size_t len, const char *value);
 
-/* tk_record_version checks the version tag of the len bytes at txt (not
- * NULL). value is what follows "v=" ("STSv1"); what names the record
- * with its article, for the TK_ABSENT message ("an MTA-STS record").
- * Returns TK_OK; TK_ABSENT (no such version tag anywhere: err says "not
- * <what> (no v=<value> first)"); or TK_INVALID with the fix when the tag
- * is there but senders discard the record: a near miss in case or white
- * space, the tag not first, or no ';' after it. */
+/* tk_record_version checks the size and the version tag of the len
+ * bytes at txt. value is what follows "v=" ("STSv1"); what names the
+ * record with its article, for the TK_ABSENT message ("an MTA-STS
+ * record"). Returns TK_OK; TK_ABSENT (txt NULL, or no such version tag
+ * anywhere: err says "not <what> (no v=<value> first)"); TK_LIMIT
+ * (longer than TK_TXT_RECORD_MAX); or TK_INVALID with the fix when the
+ * tag is there but senders discard the record: a near miss in case or
+ * white space, the tag not first, or no ';' after it. */
 enum tk_status tk_record_version(const char *txt, size_t len, const char *value, const char *what,
                                  struct tk_error *err);
 
