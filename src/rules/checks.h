@@ -8,19 +8,19 @@
 #include "record/dmarc.h"
 #include "rules/rules.h"
 
-void check_tlsrpt(const struct tk_observation *obs, struct tk_finding *f);
-void check_spf_present(const struct tk_observation *obs, struct tk_finding *f);
-void check_spf_hardfail(const struct tk_observation *obs, struct tk_finding *f);
-void check_dkim_signed(const struct tk_observation *obs, struct tk_finding *f);
-void check_dmarc_present(const struct tk_observation *obs, struct tk_finding *f);
-void check_dmarc_reject(const struct tk_observation *obs, struct tk_finding *f);
-void check_dmarc_adkim_strict(const struct tk_observation *obs, struct tk_finding *f);
-void check_dmarc_rua(const struct tk_observation *obs, struct tk_finding *f);
-void check_mta_sts_txt(const struct tk_observation *obs, struct tk_finding *f);
-void check_parked_spf(const struct tk_observation *obs, struct tk_finding *f);
-void check_parked_dkim(const struct tk_observation *obs, struct tk_finding *f);
-void check_parked_dmarc(const struct tk_observation *obs, struct tk_finding *f);
-void check_parked_null_mx(const struct tk_observation *obs, struct tk_finding *f);
+void check_tlsrpt(const struct tk_rule_input *in, struct tk_finding *f);
+void check_spf_present(const struct tk_rule_input *in, struct tk_finding *f);
+void check_spf_hardfail(const struct tk_rule_input *in, struct tk_finding *f);
+void check_dkim_signed(const struct tk_rule_input *in, struct tk_finding *f);
+void check_dmarc_present(const struct tk_rule_input *in, struct tk_finding *f);
+void check_dmarc_reject(const struct tk_rule_input *in, struct tk_finding *f);
+void check_dmarc_adkim_strict(const struct tk_rule_input *in, struct tk_finding *f);
+void check_dmarc_rua(const struct tk_rule_input *in, struct tk_finding *f);
+void check_mta_sts_txt(const struct tk_rule_input *in, struct tk_finding *f);
+void check_parked_spf(const struct tk_rule_input *in, struct tk_finding *f);
+void check_parked_dkim(const struct tk_rule_input *in, struct tk_finding *f);
+void check_parked_dmarc(const struct tk_rule_input *in, struct tk_finding *f);
+void check_parked_null_mx(const struct tk_rule_input *in, struct tk_finding *f);
 
 /* The DMARC policy that applies to a domain (RFC 7489 6.6.3): its own
  * record, else its organisational domain's. */
@@ -35,7 +35,15 @@ struct dmarc_applied {
     size_t count;               /* DMARC records at the name that decided */
 };
 
-/* dmarc_applied_find fills d from obs. */
-void dmarc_applied_find(const struct tk_observation *obs, struct dmarc_applied *d);
+/* What every check reads: the observation, and what several checks
+ * would otherwise work out again each (tk_rule_input_prepare does it
+ * once per judgement). */
+struct tk_rule_input {
+    const struct tk_observation *obs;
+    struct dmarc_applied own;     /* the record at _dmarc.<domain> alone */
+    struct dmarc_applied applied; /* what applies: own, else the org domain's */
+};
+
+void tk_rule_input_prepare(struct tk_rule_input *in, const struct tk_observation *obs);
 
 #endif

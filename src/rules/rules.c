@@ -40,9 +40,11 @@ const struct tk_rule tk_rules[] = {
 void tk_judge(const struct tk_observation *obs, struct tk_judgement *out)
 {
     const struct tk_rule *r;
+    struct tk_rule_input in;
     bool any_known = false;
 
-    memset(out, 0, sizeof(*out));
+    tk_rule_input_prepare(&in, obs);
+    out->n = 0;
     out->compliant = true;
     for (r = tk_rules; r->id && out->n < TK_FINDINGS_MAX; r++) {
         struct tk_finding *f;
@@ -51,7 +53,9 @@ void tk_judge(const struct tk_observation *obs, struct tk_judgement *out)
             continue;
         f = &out->findings[out->n++];
         f->rule = r;
-        r->check(obs, f);
+        f->status = TK_VERDICT_UNKNOWN;
+        f->evidence[0] = f->remediation[0] = '\0';
+        r->check(&in, f);
         if (f->status != TK_VERDICT_UNKNOWN)
             any_known = true;
         if (r->level == TK_LEVEL_MUST && f->status != TK_VERDICT_PASS)

@@ -38,6 +38,7 @@ enum tk_verdict {
 #define TK_REMEDIATION_MAX 600
 
 struct tk_rule;
+struct tk_rule_input; /* the observation and facts derived once from it */
 
 struct tk_finding {
     const struct tk_rule *rule;
@@ -52,7 +53,7 @@ struct tk_rule {
     enum tk_profile profile; /* the profile it applies to */
     const char *seed;        /* "8 SPF", "9 DMARC", with the checklist row */
     const char *nzism;       /* NZISM control, or NULL */
-    void (*check)(const struct tk_observation *obs, struct tk_finding *out);
+    void (*check)(const struct tk_rule_input *in, struct tk_finding *out);
 };
 
 /* The rule table, ended by a row whose id is NULL. */

@@ -116,8 +116,9 @@ static int dkim_failures(const struct tk_observation *obs, const struct dkim_tal
     return 0;
 }
 
-void check_dkim_signed(const struct tk_observation *obs, struct tk_finding *f)
+void check_dkim_signed(const struct tk_rule_input *in, struct tk_finding *f)
 {
+    const struct tk_observation *obs = in->obs;
     struct dkim_tally t;
     char tried[400];
 

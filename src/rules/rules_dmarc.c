@@ -54,14 +54,18 @@ static void dmarc_at(const struct tk_lookup *l, struct dmarc_applied *d)
     }
 }
 
-void dmarc_applied_find(const struct tk_observation *obs, struct dmarc_applied *d)
+void tk_rule_input_prepare(struct tk_rule_input *in, const struct tk_observation *obs)
 {
-    memset(d, 0, sizeof(*d));
-    dmarc_at(&obs->dmarc, d);
-    if (d->status != TK_ABSENT || !obs->dmarc_org.asked)
+    in->obs = obs;
+    memset(&in->own, 0, sizeof(in->own));
+    dmarc_at(&obs->dmarc, &in->own);
+    if (in->own.status != TK_ABSENT || !obs->dmarc_org.asked) {
+        in->applied = in->own;
         return;
-    dmarc_at(&obs->dmarc_org, d);
-    d->from_org = true;
+    }
+    memset(&in->applied, 0, sizeof(in->applied));
+    dmarc_at(&obs->dmarc_org, &in->applied);
+    in->applied.from_org = true;
 }
 
 static const char *dmarc_quote(const struct dmarc_applied *d, char *q, size_t qlen)
@@ -159,19 +163,15 @@ static int dmarc_not_applied(const struct tk_observation *obs, const struct dmar
     return 1;
 }
 
-void check_dmarc_present(const struct tk_observation *obs, struct tk_finding *f)
+void check_dmarc_present(const struct tk_rule_input *in, struct tk_finding *f)
 {
-    struct dmarc_applied d;
+    const struct tk_observation *obs = in->obs;
+    const struct dmarc_applied *d = &in->own;
     char q[TK_QUOTE_MAX + 16];
 
-    memset(&d, 0, sizeof(d));
-    dmarc_at(&obs->dmarc, &d);
-    if (d.status == TK_ABSENT) {
-        struct dmarc_applied org;
-
-        dmarc_applied_find(obs, &org);
+    if (d->status == TK_ABSENT) {
         tk_finding_set(f, TK_VERDICT_FAIL, "no DMARC record at _dmarc.%s%s", obs->domain,
-                       org.from_org && org.status == TK_OK
+                       in->applied.from_org && in->applied.status == TK_OK
                            ? " (the organisational domain's record applies in its place)"
                            : "");
         tk_finding_fix(f,
@@ -180,78 +180,78 @@ void check_dmarc_present(const struct tk_observation *obs, struct tk_finding *f)
                        obs->domain, obs->org_domain);
         return;
     }
-    if (d.status == TK_INVALID) {
-        if (d.text)
-            tk_finding_set(f, TK_VERDICT_FAIL, "%s at %s: %s", dmarc_quote(&d, q, sizeof(q)),
-                           d.where, d.why);
+    if (d->status == TK_INVALID) {
+        if (d->text)
+            tk_finding_set(f, TK_VERDICT_FAIL, "%s at %s: %s", dmarc_quote(d, q, sizeof(q)),
+                           d->where, d->why);
         else
-            tk_finding_set(f, TK_VERDICT_FAIL, "%s", d.why);
-        dmarc_fix_invalid(&d, f);
+            tk_finding_set(f, TK_VERDICT_FAIL, "%s", d->why);
+        dmarc_fix_invalid(d, f);
         return;
     }
-    if (dmarc_not_applied(obs, &d, f))
+    if (dmarc_not_applied(obs, d, f))
         return;
-    tk_finding_set(f, TK_VERDICT_PASS, "%s%s%s", dmarc_quote(&d, q, sizeof(q)),
-                   d.rec.notes.n ? "; note: " : "", d.rec.notes.n ? d.rec.notes.text[0] : "");
+    tk_finding_set(f, TK_VERDICT_PASS, "%s%s%s", dmarc_quote(d, q, sizeof(q)),
+                   d->rec.notes.n ? "; note: " : "", d->rec.notes.n ? d->rec.notes.text[0] : "");
 }
 
-void check_dmarc_reject(const struct tk_observation *obs, struct tk_finding *f)
+void check_dmarc_reject(const struct tk_rule_input *in, struct tk_finding *f)
 {
-    struct dmarc_applied d;
+    const struct tk_observation *obs = in->obs;
+    const struct dmarc_applied *d = &in->applied;
     enum tk_dmarc_policy p;
     const char *which;
 
-    dmarc_applied_find(obs, &d);
-    if (dmarc_not_applied(obs, &d, f))
+    if (dmarc_not_applied(obs, d, f))
         return;
-    p = d.rec.p;
+    p = d->rec.p;
     which = "p";
-    if (d.from_org && d.rec.sp != TK_DMARC_POLICY_UNSET) {
-        p = d.rec.sp;
+    if (d->from_org && d->rec.sp != TK_DMARC_POLICY_UNSET) {
+        p = d->rec.sp;
         which = "sp";
     }
-    if (p == TK_DMARC_POLICY_REJECT && d.rec.pct == 100 && !d.rec.testing) {
-        tk_finding_set(f, TK_VERDICT_PASS, "%s=reject at %s%s", which, d.where,
-                       d.from_org ? " (organisational domain)" : "");
+    if (p == TK_DMARC_POLICY_REJECT && d->rec.pct == 100 && !d->rec.testing) {
+        tk_finding_set(f, TK_VERDICT_PASS, "%s=reject at %s%s", which, d->where,
+                       d->from_org ? " (organisational domain)" : "");
         return;
     }
     if (p != TK_DMARC_POLICY_REJECT)
         tk_finding_set(f, TK_VERDICT_FAIL, "%s=%s at %s%s: failing mail is not rejected", which,
-                       tk_dmarc_policy_name(p), d.where,
-                       d.from_org ? " (organisational domain)" : "");
-    else if (d.rec.testing)
+                       tk_dmarc_policy_name(p), d->where,
+                       d->from_org ? " (organisational domain)" : "");
+    else if (d->rec.testing)
         tk_finding_set(f, TK_VERDICT_FAIL,
                        "%s=reject but t=y at %s: receivers apply it as "
                        "quarantine (testing mode)",
-                       which, d.where);
+                       which, d->where);
     else
         tk_finding_set(f, TK_VERDICT_FAIL,
                        "%s=reject but pct=%d at %s: only %d%% of failing "
                        "mail is rejected",
-                       which, d.rec.pct, d.where, d.rec.pct);
+                       which, d->rec.pct, d->where, d->rec.pct);
     tk_finding_fix(f,
                    "Set p=reject (and remove pct= and t=) in _dmarc.%s once DMARC reports "
                    "show legitimate mail passes (seed section 8, moving to p=reject).",
                    obs->domain);
 }
 
-void check_dmarc_adkim_strict(const struct tk_observation *obs, struct tk_finding *f)
+void check_dmarc_adkim_strict(const struct tk_rule_input *in, struct tk_finding *f)
 {
-    struct dmarc_applied d;
+    const struct tk_observation *obs = in->obs;
+    const struct dmarc_applied *d = &in->applied;
 
-    dmarc_applied_find(obs, &d);
-    if (d.status == TK_TEMP) {
-        tk_finding_set(f, TK_VERDICT_UNKNOWN, "the look-up of %s failed: %s", d.where, d.why);
-        tk_finding_fix_retry(f, d.where);
+    if (d->status == TK_TEMP) {
+        tk_finding_set(f, TK_VERDICT_UNKNOWN, "the look-up of %s failed: %s", d->where, d->why);
+        tk_finding_fix_retry(f, d->where);
         return;
     }
-    if (d.status != TK_OK) {
+    if (d->status != TK_OK) {
         tk_finding_set(f, TK_VERDICT_WARN, "no valid DMARC record, so no adkim=s");
         tk_finding_fix(f, "Publish a DMARC record with adkim=s (see DMARC-PRESENT).");
         return;
     }
-    if (d.rec.adkim == TK_DMARC_ALIGN_STRICT) {
-        tk_finding_set(f, TK_VERDICT_PASS, "adkim=s at %s", d.where);
+    if (d->rec.adkim == TK_DMARC_ALIGN_STRICT) {
+        tk_finding_set(f, TK_VERDICT_PASS, "adkim=s at %s", d->where);
         return;
     }
     if (obs->bulk) {
@@ -261,23 +261,23 @@ void check_dmarc_adkim_strict(const struct tk_observation *obs, struct tk_findin
                        obs->domain);
         return;
     }
-    if (d.rec.seed_adkim_dash) {
+    if (d->rec.seed_adkim_dash) {
         tk_finding_set(f, TK_VERDICT_WARN,
                        "the record at %s has 'adkim-s', which is not a tag "
                        "(receivers ignore it): alignment is relaxed",
-                       d.where);
+                       d->where);
         tk_finding_fix(f,
                        "Replace 'adkim-s' with 'adkim=s' in %s (the seed's example has this "
                        "typo).",
-                       d.where);
+                       d->where);
         return;
     }
     tk_finding_set(f, TK_VERDICT_WARN, "DKIM alignment is relaxed (%s) at %s",
-                   d.rec.adkim_written ? "adkim=r" : "no adkim=, default r", d.where);
+                   d->rec.adkim_written ? "adkim=r" : "no adkim=, default r", d->where);
     tk_finding_fix(f,
                    "Add adkim=s to %s; send bulk mail from a sub-domain with its own "
                    "record (seed section 8, DKIM alignment).",
-                   d.where);
+                   d->where);
 }
 
 /* rua_unauthorised finds an external destination that has not agreed
@@ -303,22 +303,22 @@ static const struct tk_rua_authorisation *rua_unauthorised(const struct tk_obser
     return NULL;
 }
 
-void check_dmarc_rua(const struct tk_observation *obs, struct tk_finding *f)
+void check_dmarc_rua(const struct tk_rule_input *in, struct tk_finding *f)
 {
+    const struct tk_observation *obs = in->obs;
     const struct tk_rua_authorisation *bad, *temp;
-    struct dmarc_applied d;
+    const struct dmarc_applied *d = &in->applied;
     char q[TK_QUOTE_MAX + 16];
 
-    dmarc_applied_find(obs, &d);
-    if (dmarc_not_applied(obs, &d, f))
+    if (dmarc_not_applied(obs, d, f))
         return;
-    if (d.rec.nrua == 0) {
+    if (d->rec.nrua == 0) {
         tk_finding_set(f, TK_VERDICT_FAIL, "no rua= in %s: nobody receives aggregate reports",
-                       d.where);
+                       d->where);
         tk_finding_fix(f,
                        "Add rua=mailto:dmarc-reports@%s to %s and review the reports "
                        "(NZISM 15.2.36.C.06).",
-                       obs->org_domain, d.where);
+                       obs->org_domain, d->where);
         return;
     }
     bad = rua_unauthorised(obs, &temp);
@@ -326,7 +326,7 @@ void check_dmarc_rua(const struct tk_observation *obs, struct tk_finding *f)
         tk_finding_set(f, TK_VERDICT_FAIL,
                        "%s has not authorised reports for %s: no v=DMARC1 record at %s, so "
                        "receivers send it nothing (RFC 7489 7.1)",
-                       bad->destination, d.from_org ? obs->org_domain : obs->domain, bad->txt.name);
+                       bad->destination, d->from_org ? obs->org_domain : obs->domain, bad->txt.name);
         tk_finding_fix(f,
                        "Ask the operator of %s to publish %s TXT \"v=DMARC1\", or report to "
                        "an address in your own domain.",
@@ -340,7 +340,7 @@ void check_dmarc_rua(const struct tk_observation *obs, struct tk_finding *f)
         tk_finding_fix_retry(f, temp->txt.name);
         return;
     }
-    tk_finding_set(f, TK_VERDICT_PASS, "%zu report destination%s, first %s", d.rec.nrua,
-                   d.rec.nrua == 1 ? "" : "s",
-                   tk_finding_quote(d.rec.rua[0].uri, strlen(d.rec.rua[0].uri), q, sizeof(q)));
+    tk_finding_set(f, TK_VERDICT_PASS, "%zu report destination%s, first %s", d->rec.nrua,
+                   d->rec.nrua == 1 ? "" : "s",
+                   tk_finding_quote(d->rec.rua[0].uri, strlen(d->rec.rua[0].uri), q, sizeof(q)));
 }

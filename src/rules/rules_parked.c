@@ -42,8 +42,9 @@ static bool spf_is_deny_all(const char *text)
     return *want == '\0';
 }
 
-void check_parked_spf(const struct tk_observation *obs, struct tk_finding *f)
+void check_parked_spf(const struct tk_rule_input *in, struct tk_finding *f)
 {
+    const struct tk_observation *obs = in->obs;
     const struct tk_spf_node *root = &obs->spf.nodes[0];
     char q[TK_QUOTE_MAX + 16];
 
@@ -77,8 +78,9 @@ void check_parked_spf(const struct tk_observation *obs, struct tk_finding *f)
     f->remediation[0] = '\0';
 }
 
-void check_parked_dkim(const struct tk_observation *obs, struct tk_finding *f)
+void check_parked_dkim(const struct tk_rule_input *in, struct tk_finding *f)
 {
+    const struct tk_observation *obs = in->obs;
     const struct tk_lookup *l = &obs->dkim_wildcard;
     struct tk_dkim_key key;
     struct tk_error err = {0};
@@ -131,45 +133,46 @@ static void parked_dmarc_missing(const struct dmarc_applied *d, char *out, size_
         snprintf(out + o, len - o, " pct=100");
 }
 
-void check_parked_dmarc(const struct tk_observation *obs, struct tk_finding *f)
+void check_parked_dmarc(const struct tk_rule_input *in, struct tk_finding *f)
 {
-    struct dmarc_applied d;
+    const struct tk_observation *obs = in->obs;
+    const struct dmarc_applied *d = &in->applied;
     char missing[96];
 
-    dmarc_applied_find(obs, &d);
     tk_finding_fix(f,
                    "Publish _dmarc.%s TXT \"v=DMARC1; p=reject; adkim=s; aspf=s; "
                    "rua=mailto:dmarc-reports@%s\" (seed section 9; note v= in lower case "
                    "and adkim=s, not the example's V= and adkim-s).",
                    obs->domain, obs->org_domain);
-    if (d.status == TK_TEMP) {
-        tk_finding_set(f, TK_VERDICT_UNKNOWN, "the look-up of %s failed: %s", d.where, d.why);
-        tk_finding_fix_retry(f, d.where);
+    if (d->status == TK_TEMP) {
+        tk_finding_set(f, TK_VERDICT_UNKNOWN, "the look-up of %s failed: %s", d->where, d->why);
+        tk_finding_fix_retry(f, d->where);
         return;
     }
-    if (d.status == TK_OK && d.from_org) {
+    if (d->status == TK_OK && d->from_org) {
         tk_finding_set(f, TK_VERDICT_FAIL,
                        "no DMARC record of its own; the organisational "
                        "domain's sp= alone does not protect it (seed "
                        "section 9, example 2)");
         return;
     }
-    if (d.status != TK_OK) {
+    if (d->status != TK_OK) {
         tk_finding_set(f, TK_VERDICT_FAIL, "%s",
-                       d.status == TK_INVALID ? d.why : "no DMARC record");
+                       d->status == TK_INVALID ? d->why : "no DMARC record");
         return;
     }
-    parked_dmarc_missing(&d, missing, sizeof(missing));
+    parked_dmarc_missing(d, missing, sizeof(missing));
     if (missing[0]) {
-        tk_finding_set(f, TK_VERDICT_FAIL, "the record at %s lacks:%s", d.where, missing);
+        tk_finding_set(f, TK_VERDICT_FAIL, "the record at %s lacks:%s", d->where, missing);
         return;
     }
-    tk_finding_set(f, TK_VERDICT_PASS, "p=reject, adkim=s, aspf=s and rua= at %s", d.where);
+    tk_finding_set(f, TK_VERDICT_PASS, "p=reject, adkim=s, aspf=s and rua= at %s", d->where);
     f->remediation[0] = '\0';
 }
 
-void check_parked_null_mx(const struct tk_observation *obs, struct tk_finding *f)
+void check_parked_null_mx(const struct tk_rule_input *in, struct tk_finding *f)
 {
+    const struct tk_observation *obs = in->obs;
     const struct tk_lookup *mx = &obs->mx;
 
     if (tk_finding_lookup_unknown(f, mx))

@@ -102,8 +102,9 @@ static int spf_limits(const struct tk_observation *obs, struct tk_finding *f)
     return 0;
 }
 
-void check_spf_present(const struct tk_observation *obs, struct tk_finding *f)
+void check_spf_present(const struct tk_rule_input *in, struct tk_finding *f)
 {
+    const struct tk_observation *obs = in->obs;
     const struct tk_spf_node *root = &obs->spf.nodes[0];
     char q[TK_QUOTE_MAX + 16];
 
@@ -202,8 +203,9 @@ static void spf_hardfail_judge(const struct tk_observation *obs, const struct tk
                    nd->domain);
 }
 
-void check_spf_hardfail(const struct tk_observation *obs, struct tk_finding *f)
+void check_spf_hardfail(const struct tk_rule_input *in, struct tk_finding *f)
 {
+    const struct tk_observation *obs = in->obs;
     const struct tk_spf_node *root = &obs->spf.nodes[0];
     bool temp;
     int idx;

@@ -54,8 +54,9 @@ static void tlsrpt_absent(const struct tk_observation *obs, struct tk_finding *f
                    obs->domain, obs->org_domain);
 }
 
-void check_tlsrpt(const struct tk_observation *obs, struct tk_finding *f)
+void check_tlsrpt(const struct tk_rule_input *in, struct tk_finding *f)
 {
+    const struct tk_observation *obs = in->obs;
     const struct tk_rr_text *rr;
     struct tk_tlsrpt_record rec;
     struct tk_error err = {0};
@@ -91,8 +92,9 @@ void check_tlsrpt(const struct tk_observation *obs, struct tk_finding *f)
                    rec.notes.n ? rec.notes.text[0] : "");
 }
 
-void check_mta_sts_txt(const struct tk_observation *obs, struct tk_finding *f)
+void check_mta_sts_txt(const struct tk_rule_input *in, struct tk_finding *f)
 {
+    const struct tk_observation *obs = in->obs;
     const struct tk_rr_text *rr;
     struct tk_mtasts_txt rec;
     struct tk_error err = {0};
