@@ -14,6 +14,8 @@
  *	look-ups failed, or no valid domain was given).
  */
 #include <getopt.h>
+#include <pthread.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,7 @@ struct check_options {
     size_t nselectors;
     int timeout_ms;
     unsigned jobs;
+    unsigned threads;
     bool common_selectors;
     int colour; /* -1 auto */
     bool progress;
@@ -48,6 +51,7 @@ struct check_options {
 };
 
 struct check_run {
+    pthread_mutex_t lock; /* output and counts, shared by the scan's threads */
     struct check_options *o;
     struct tk_inventory *inv;
     size_t next_arg;
@@ -79,6 +83,8 @@ static void check_usage(FILE *out)
             "      --no-common-selectors do not try the common selector names\n"
             "  -t, --timeout SECONDS     per DNS question (default %d)\n"
             "  -j, --jobs N              domains checked at once (default %d)\n"
+            "  -T, --threads N           threads, each with its own resolver (default:\n"
+            "                            one per CPU)\n"
             "      --color, --no-color   colour in text output (default: on a terminal)\n"
             "  -q, --quiet               no progress line on stderr\n"
             "  -v, --verbose             text: show the fix under passing rules too\n"
@@ -114,6 +120,7 @@ static const struct option check_long_options[] = {
     {"no-common-selectors", no_argument, NULL, OPT_NO_COMMON},
     {"timeout", required_argument, NULL, 't'},
     {"jobs", required_argument, NULL, 'j'},
+    {"threads", required_argument, NULL, 'T'},
     {"color", no_argument, NULL, OPT_COLOR},
     {"colour", no_argument, NULL, OPT_COLOR},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
@@ -176,6 +183,12 @@ static int check_option(struct check_options *o, int c, const char *arg)
             return check_usage_error("--jobs '%s': a number from 1 to 4096", arg);
         o->jobs = (unsigned)v;
         break;
+    case 'T':
+        if (!check_number(arg, 1, TK_SCAN_THREADS_MAX, &v))
+            return check_usage_error("--threads '%s': a number from 1 to %d", arg,
+                                     TK_SCAN_THREADS_MAX);
+        o->threads = (unsigned)v;
+        break;
     case OPT_COLOR:
         o->colour = 1;
         break;
@@ -207,7 +220,7 @@ static int check_parse(int argc, char **argv, struct check_options *o)
     o->progress = true;
     o->jobs = TK_SCAN_DOMAINS_INFLIGHT_DEFAULT;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "i:r:f:p:s:t:j:qvh", check_long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:r:f:p:s:t:j:T:qvh", check_long_options, NULL)) != -1) {
         if (c == '?')
             return check_usage_error("unknown option or missing argument: %s", argv[optind - 1]);
         if ((rc = check_option(o, c, optarg)) >= 0)
@@ -269,17 +282,33 @@ static enum tk_status check_next(void *arg, struct tk_observe_request *req, stru
     return TK_OK;
 }
 
+/* check_sink runs on the scan's threads at once: each judges and
+ * formats its domain into memory, and only the write is serialised. */
 static void check_sink(void *arg, const struct tk_observation *obs)
 {
     struct check_run *run = arg;
     struct tk_judgement j;
+    struct tk_show local;
+    char *text = NULL;
+    size_t len = 0;
 
     tk_judge(obs, &j);
-    if (!j.all_unknown)
-        run->checked++;
-    if (!j.compliant)
-        run->noncompliant++;
-    tk_show_domain(&run->show, obs, &j);
+    pthread_mutex_lock(&run->lock);
+    local = run->show;
+    pthread_mutex_unlock(&run->lock);
+    local.out = open_memstream(&text, &len);
+    if (local.out == NULL)
+        return;
+    tk_show_domain(&local, obs, &j);
+    fclose(local.out);
+    pthread_mutex_lock(&run->lock);
+    fwrite(text, 1, len, run->show.out);
+    run->show.domains++;
+    run->show.compliant += j.compliant;
+    run->checked += !j.all_unknown;
+    run->noncompliant += !j.compliant;
+    pthread_mutex_unlock(&run->lock);
+    free(text);
 }
 
 static void check_bad(void *arg, const struct tk_error *err)
@@ -336,7 +365,7 @@ static int check_open_inventory(struct check_run *run, FILE **fp)
     return -1;
 }
 
-static int check_scan(struct check_run *run, struct tk_resolver *r)
+static int check_scan(struct check_run *run, struct tk_resolver **r, unsigned n)
 {
     struct tk_scan_source src = {check_next, run};
     struct tk_scan_hooks hooks = {check_sink, check_bad, NULL, run};
@@ -351,7 +380,7 @@ static int check_scan(struct check_run *run, struct tk_resolver *r)
             hooks.progress = check_progress;
     }
     tk_show_begin(&run->show);
-    if (tk_scan_run(r, run->o->jobs, &src, &hooks, &stats, &err) != TK_OK) {
+    if (tk_scan_run(r, n, run->o->jobs, &src, &hooks, &stats, &err) != TK_OK) {
         fprintf(stderr, "tiaki check: %s\n", err.msg);
         return 3;
     }
@@ -363,37 +392,61 @@ static int check_scan(struct check_run *run, struct tk_resolver *r)
     return run->noncompliant > 0 ? 1 : 0;
 }
 
+/* check_resolvers makes one resolver per thread; returns -1 or an exit. */
+static int check_resolvers(const struct check_options *o, struct tk_resolver **r, unsigned n)
+{
+    struct tk_resolver_options ropts = {0};
+    struct tk_error err = {0};
+    unsigned i;
+
+    ropts.servers = o->servers;
+    ropts.nservers = o->nservers;
+    ropts.timeout_ms = o->timeout_ms;
+    for (i = 0; i < n; i++)
+        if (tk_resolver_new_unbound(&ropts, &r[i], &err) != TK_OK) {
+            fprintf(stderr, "tiaki check: %s\n", err.msg);
+            return err.code == TK_USAGE ? 2 : 3;
+        }
+    return -1;
+}
+
+static unsigned check_default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
+}
+
 int cmd_check_main(int argc, char **argv)
 {
     struct check_options o;
     struct check_run run;
-    struct tk_resolver_options ropts = {0};
-    struct tk_resolver *r = NULL;
-    struct tk_error err = {0};
+    struct tk_resolver *r[TK_SCAN_THREADS_MAX] = {0};
     FILE *inv_file = NULL;
+    unsigned i, n;
     int rc;
 
     if ((rc = check_parse(argc, argv, &o)) >= 0)
         return rc;
     memset(&run, 0, sizeof(run));
+    pthread_mutex_init(&run.lock, NULL);
     run.o = &o;
     run.show.out = stdout;
     run.show.format = o.format;
     run.show.verbose = o.verbose;
     run.show.colour =
         o.colour < 0 ? isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL : o.colour == 1;
-    ropts.servers = o.servers;
-    ropts.nservers = o.nservers;
-    ropts.timeout_ms = o.timeout_ms;
-    if (tk_resolver_new_unbound(&ropts, &r, &err) != TK_OK) {
-        fprintf(stderr, "tiaki check: %s\n", err.msg);
-        return err.code == TK_USAGE ? 2 : 3;
-    }
-    if ((rc = check_open_inventory(&run, &inv_file)) < 0)
-        rc = check_scan(&run, r);
+    n = o.threads ? o.threads : check_default_threads();
+    /* A few domains do not need more than one thread. */
+    if (o.inventory == NULL && o.ndomains < 64)
+        n = 1;
+    json_object_seed(0); /* before threads, as jansson asks */
+    if ((rc = check_resolvers(&o, r, n)) < 0 && (rc = check_open_inventory(&run, &inv_file)) < 0)
+        rc = check_scan(&run, r, n);
     tk_inventory_close(run.inv);
     if (inv_file && inv_file != stdin)
         fclose(inv_file);
-    tk_resolver_free(r);
+    for (i = 0; i < n; i++)
+        tk_resolver_free(r[i]);
     return rc;
 }
