@@ -358,9 +358,8 @@ static EVP_PKEY *dkim_spki_rsa_fast(const unsigned char *der, size_t len, size_t
     nid = OBJ_obj2nid(oid);
     ASN1_OBJECT_free(oid);
     p = alg_end;
-    if (nid != NID_rsaEncryption ||
-        ASN1_get_object(&p, &l, &tag, &cls, end - p) != 0 || tag != V_ASN1_BIT_STRING ||
-        l < 2 || p + l != end || p[0] != 0)
+    if (nid != NID_rsaEncryption || ASN1_get_object(&p, &l, &tag, &cls, end - p) != 0 ||
+        tag != V_ASN1_BIT_STRING || l < 2 || p + l != end || p[0] != 0)
         return NULL;
     q = p + 1;
     pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, l - 1);

@@ -326,7 +326,8 @@ void check_dmarc_rua(const struct tk_rule_input *in, struct tk_finding *f)
         tk_finding_set(f, TK_VERDICT_FAIL,
                        "%s has not authorised reports for %s: no v=DMARC1 record at %s, so "
                        "receivers send it nothing (RFC 7489 7.1)",
-                       bad->destination, d->from_org ? obs->org_domain : obs->domain, bad->txt.name);
+                       bad->destination, d->from_org ? obs->org_domain : obs->domain,
+                       bad->txt.name);
         tk_finding_fix(f,
                        "Ask the operator of %s to publish %s TXT \"v=DMARC1\", or report to "
                        "an address in your own domain.",

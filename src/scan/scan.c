@@ -138,10 +138,9 @@ static enum tk_status scan_start_threads(struct scan_thread *th, unsigned n, uns
     return TK_OK;
 }
 
-enum tk_status tk_scan_run(struct tk_resolver *const *resolvers, unsigned nresolvers,
-                           unsigned jobs, const struct tk_scan_source *src,
-                           const struct tk_scan_hooks *hooks, struct tk_scan_stats *stats,
-                           struct tk_error *err)
+enum tk_status tk_scan_run(struct tk_resolver *const *resolvers, unsigned nresolvers, unsigned jobs,
+                           const struct tk_scan_source *src, const struct tk_scan_hooks *hooks,
+                           struct tk_scan_stats *stats, struct tk_error *err)
 {
     struct scan_thread th[TK_SCAN_THREADS_MAX];
     struct scan_shared sh;
