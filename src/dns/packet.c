@@ -4,9 +4,11 @@
  * STANDARDS
  *	RFC 1035 4.1, 4.1.4.
  * SECURITY
- *	All reads go through packet_need(), which checks the length first.
- *	A compression pointer must point before the label that holds it,
- *	so a name can never loop; the pointer count is bounded anyway.
+ *	All reads go through packet_need() or an explicit bound first. A
+ *	compression pointer must point before itself; that alone does not
+ *	stop a loop (a pointer back to an earlier label of the same name),
+ *	which the pointer count (TK_DNS_POINTERS_MAX) and the 255-octet name
+ *	limit do. A name inside rdata must end exactly where its rdata ends.
  */
 #include <string.h>
 
@@ -59,37 +61,44 @@ static enum tk_status packet_skip_name(struct packet *pk)
 }
 
 /* packet_copy_name writes the name at off, following pointers, to out in
- * uncompressed wire form. */
-static enum tk_status packet_copy_name(const struct packet *pk, size_t off, struct tk_buf *out)
+ * uncompressed wire form. The part written in place (before the first
+ * pointer) must end exactly at end: a name in rdata may not run into the
+ * next record, nor leave bytes after it. */
+static enum tk_status packet_copy_name(const struct packet *pk, size_t off, size_t end,
+                                       struct tk_buf *out)
 {
-    size_t written = 0, label_start;
+    size_t written = 0, limit = end;
     unsigned pointers = 0;
+    bool inline_part = true;
 
     for (;;) {
         unsigned char n;
 
-        if (off >= pk->len)
+        if (off >= limit)
             return TK_INVALID;
         n = pk->p[off];
-        label_start = off;
         if ((n & 0xc0) == 0xc0) {
             size_t target;
 
-            if (off + 1 >= pk->len || ++pointers > TK_DNS_POINTERS_MAX)
+            if (off + 1 >= limit || ++pointers > TK_DNS_POINTERS_MAX)
+                return TK_INVALID;
+            if (inline_part && off + 2 != end)
                 return TK_INVALID;
             target = (size_t)(packet_u16(pk->p + off) & 0x3fff);
-            if (target >= label_start)
+            if (target >= off)
                 return TK_INVALID;
+            inline_part = false;
+            limit = pk->len;
             off = target;
             continue;
         }
-        if ((n & 0xc0) != 0 || off + 1 + n > pk->len || written + 1 + n > 255)
+        if ((n & 0xc0) != 0 || off + 1 + n > limit || written + 1 + n > 255)
             return TK_INVALID;
         if (tk_buf_append(out, pk->p + off, (size_t)n + 1) != TK_OK)
             return TK_NOMEM;
         written += (size_t)n + 1;
         if (n == 0)
-            return TK_OK;
+            return !inline_part || off + 1 == end ? TK_OK : TK_INVALID;
         off += (size_t)n + 1;
     }
 }
@@ -133,7 +142,7 @@ static enum tk_status packet_keep(const struct packet *pk, uint16_t type, size_t
         return TK_INVALID;
     if (tk_buf_append(storage, pk->p + pk->pos, name_at) != TK_OK)
         return TK_NOMEM;
-    if ((st = packet_copy_name(pk, pk->pos + name_at, storage)) != TK_OK)
+    if ((st = packet_copy_name(pk, pk->pos + name_at, pk->pos + rdlen, storage)) != TK_OK)
         return st;
     f->in_storage = true;
     f->off = start;
@@ -187,6 +196,8 @@ enum tk_status tk_dns_packet_answers(const unsigned char *pkt, size_t len, uint1
         ttl = (uint32_t)pk.p[pk.pos + 4] << 24 | (uint32_t)pk.p[pk.pos + 5] << 16 |
               (uint32_t)pk.p[pk.pos + 6] << 8 | pk.p[pk.pos + 7];
         rdlen = packet_u16(pk.p + pk.pos + 8);
+        if (ttl > 0x7fffffffU)
+            ttl = 0; /* RFC 2181 8: the top bit set means zero */
         pk.pos += 10;
         if (!packet_need(&pk, rdlen))
             return tk_error_set(err, TK_INVALID, "answer record runs past the DNS response");

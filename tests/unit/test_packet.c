@@ -462,6 +462,40 @@ static void b_mx_rdlen(struct pkt *p, unsigned arg)
     put_a(p, 300, 0xc0000201);
 }
 
+/* b_mx_trailing: an MX record whose rdata has a byte after its name. */
+static void b_mx_trailing(struct pkt *p, unsigned arg)
+{
+    size_t at;
+
+    put_header(p, 0, 1, 1);
+    put_question(p, "example.com", TK_DNS_MX);
+    at = put_rr_head(p, TK_DNS_MX, 300);
+    put(p, "\x00\x0a\x00\x00", 4);
+    rr_end(p, at);
+}
+
+/* b_mx_spill: an MX record whose rdlength ends inside its name, so the
+ * name would go on into the next record. */
+static void b_mx_spill(struct pkt *p, unsigned arg)
+{
+    size_t at;
+
+    put_header(p, 0, 1, 2);
+    put_question(p, "example.com", TK_DNS_MX);
+    at = put_rr_head(p, TK_DNS_MX, 300);
+    put(p, "\x00\x0a\x02mx", 5);
+    rr_end(p, at);
+    put_a(p, 300, 0xc0000201);
+}
+
+/* b_ttl_top: a TXT record whose TTL has the top bit set (RFC 2181 8). */
+static void b_ttl_top(struct pkt *p, unsigned arg)
+{
+    put_header(p, 0, 1, 1);
+    put_question(p, "example.com", TK_DNS_TXT);
+    put_txt(p, 0x80000001U, "x", NULL);
+}
+
 /* b_mx_half_pointer: the MX rdata ends the packet with the first byte
  * of a pointer. */
 static void b_mx_half_pointer(struct pkt *p, unsigned arg)
@@ -680,6 +714,9 @@ static const struct packet_case cases[] = {
     {"MX loop, 63-octet label", b_mx_loop, 63, 0, TK_DNS_MX, ALL, REFUSED("name")},
     {"MX, half a pointer", b_mx_half_pointer, 0, 0, TK_DNS_MX, ALL, REFUSED("name")},
     {"MX rdata of 3", b_mx_rdlen, 3, 0, TK_DNS_MX, ALL, READS(0, 2, 300, 1, "10 .")},
+    {"MX byte after name", b_mx_trailing, 0, 0, TK_DNS_MX, ALL, REFUSED("name")},
+    {"MX name into next record", b_mx_spill, 0, 0, TK_DNS_MX, ALL, REFUSED("name")},
+    {"TTL top bit", b_ttl_top, 0, 0, TK_DNS_TXT, ALL, READS(0, 1, 0, 1, "x")},
     {"MX rdata of 2", b_mx_rdlen, 2, 0, TK_DNS_MX, ALL, REFUSED("name")},
     {"MX rdata of 0", b_mx_rdlen, 0, 0, TK_DNS_MX, ALL, REFUSED("name")},
     {"NS", b_ns, 0, 0, TK_DNS_NS, ALL, READS(0, 2, 3600, 2, "ns1.example.com | ns2.example.net")},
