@@ -317,11 +317,26 @@ static void spf_node_process(struct obs_ctx *ctx, int idx, const struct tk_looku
     spf_node_record(ctx, idx, first);
 }
 
-static bool dmarc_is_candidate(const char *text, size_t len)
+/* dmarc_select parses each record of l once: the first DMARC record
+ * (valid or not) into first, the others into a scratch copy, and
+ * returns how many there are and the first one's status. */
+static size_t dmarc_select(const struct tk_lookup *l, struct tk_dmarc_record *first,
+                           enum tk_status *first_status)
 {
-    struct tk_dmarc_record rec;
+    struct tk_dmarc_record other;
+    size_t i, n = 0;
 
-    return tk_dmarc_record_parse(text, len, &rec, NULL) != TK_ABSENT;
+    *first_status = TK_ABSENT;
+    for (i = 0; l->status == TK_OK && i < l->n; i++) {
+        struct tk_dmarc_record *into = n == 0 ? first : &other;
+        enum tk_status st = tk_dmarc_record_parse(l->rr[i].text, l->rr[i].len, into, NULL);
+
+        if (st == TK_ABSENT)
+            continue;
+        if (n++ == 0)
+            *first_status = st;
+    }
+    return n;
 }
 
 static bool rua_auth_known(const struct tk_observation *obs, const char *dest)
@@ -336,20 +351,19 @@ static bool rua_auth_known(const struct tk_observation *obs, const char *dest)
 
 /* rua_auth_ask asks, for each mailto: destination outside the policy
  * domain's organisation, whether it agreed to receive the reports
- * (RFC 7489 7.1). */
-static void rua_auth_ask(struct obs_ctx *ctx, const char *policy_domain, const struct tk_lookup *l)
+ * (RFC 7489 7.1). Returns how many DMARC records l holds. */
+static size_t rua_auth_ask(struct obs_ctx *ctx, const char *policy_domain,
+                           const struct tk_lookup *l)
 {
     struct tk_observation *obs = ctx->obs;
-    const struct tk_rr_text *rr;
     struct tk_dmarc_record rec;
     char policy_org[TK_DOMAIN_MAX + 1], dest_org[TK_DOMAIN_MAX + 1], name[TK_DOMAIN_MAX + 1];
     char prefix[TK_DOMAIN_MAX + 32];
-    size_t i;
+    enum tk_status st;
+    size_t i, n = dmarc_select(l, &rec, &st);
 
-    if (tk_lookup_select(l, dmarc_is_candidate, &rr) != 1 ||
-        tk_dmarc_record_parse(rr->text, rr->len, &rec, NULL) != TK_OK ||
-        tk_org_domain(policy_domain, policy_org) != TK_OK)
-        return;
+    if (n != 1 || st != TK_OK || tk_org_domain(policy_domain, policy_org) != TK_OK)
+        return n;
     snprintf(prefix, sizeof(prefix), "%s._report._dmarc", policy_domain);
     for (i = 0; i < rec.nrua && obs->nrua_auth < TK_RUA_AUTH_MAX; i++) {
         const char *dest = rec.rua[i].domain;
@@ -361,6 +375,7 @@ static void rua_auth_ask(struct obs_ctx *ctx, const char *policy_domain, const s
         snprintf(obs->rua_auth[obs->nrua_auth].destination, TK_DOMAIN_MAX + 1, "%s", dest);
         obs_ask(ctx, &obs->rua_auth[obs->nrua_auth++].txt, name, TK_DNS_TXT, OBS_PLAIN, -1);
     }
+    return n;
 }
 
 static void dmarc_phase2(struct obs_ctx *ctx)
@@ -370,10 +385,8 @@ static void dmarc_phase2(struct obs_ctx *ctx)
 
     if (obs->dmarc.status == TK_TEMP)
         return;
-    if (tk_lookup_select(&obs->dmarc, dmarc_is_candidate, NULL) > 0) {
-        rua_auth_ask(ctx, obs->domain, &obs->dmarc);
+    if (rua_auth_ask(ctx, obs->domain, &obs->dmarc) > 0)
         return;
-    }
     if (strcmp(obs->org_domain, obs->domain) != 0 &&
         tk_domain_join("_dmarc", obs->org_domain, name) == TK_OK)
         obs_ask(ctx, &obs->dmarc_org, name, TK_DNS_TXT, OBS_DMARC_ORG, -1);
