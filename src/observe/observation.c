@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "observe/observation.h"
+#include "record/dmarc.h"
 
 size_t tk_lookup_select(const struct tk_lookup *l, bool (*is_record)(const char *, size_t),
                         const struct tk_rr_text **first)
@@ -20,6 +21,31 @@ size_t tk_lookup_select(const struct tk_lookup *l, bool (*is_record)(const char 
             continue;
         if (n++ == 0 && first)
             *first = &l->rr[i];
+    }
+    return n;
+}
+
+size_t tk_lookup_dmarc(const struct tk_lookup *l, struct tk_dmarc_record *first,
+                       const struct tk_rr_text **rr, enum tk_status *st, struct tk_error *err)
+{
+    struct tk_dmarc_record other;
+    size_t i, n = 0;
+
+    *st = TK_ABSENT;
+    *rr = NULL;
+    for (i = 0; l->status == TK_OK && i < l->n; i++) {
+        enum tk_status s;
+
+        if (n == 0)
+            s = tk_dmarc_record_parse(l->rr[i].text, l->rr[i].len, first, err);
+        else
+            s = tk_dmarc_record_parse(l->rr[i].text, l->rr[i].len, &other, NULL);
+        if (s == TK_ABSENT)
+            continue;
+        if (n++ == 0) {
+            *st = s;
+            *rr = &l->rr[i];
+        }
     }
     return n;
 }

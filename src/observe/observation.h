@@ -132,6 +132,16 @@ struct tk_observation {
 size_t tk_lookup_select(const struct tk_lookup *l, bool (*is_record)(const char *, size_t),
                         const struct tk_rr_text **first);
 
+struct tk_dmarc_record;
+
+/* tk_lookup_dmarc parses each record of l once and counts the DMARC
+ * records among them (valid or not). The first one is parsed into
+ * first, with its status in *st (TK_ABSENT when there is none), its
+ * error in err and its text in *rr. Observer and rules both choose a
+ * domain's DMARC record this way. */
+size_t tk_lookup_dmarc(const struct tk_lookup *l, struct tk_dmarc_record *first,
+                       const struct tk_rr_text **rr, enum tk_status *st, struct tk_error *err);
+
 /* tk_observation_lookup_free releases a look-up's records. */
 void tk_observation_lookup_free(struct tk_lookup *l);
 

@@ -317,28 +317,6 @@ static void spf_node_process(struct obs_ctx *ctx, int idx, const struct tk_looku
     spf_node_record(ctx, idx, first);
 }
 
-/* dmarc_select parses each record of l once: the first DMARC record
- * (valid or not) into first, the others into a scratch copy, and
- * returns how many there are and the first one's status. */
-static size_t dmarc_select(const struct tk_lookup *l, struct tk_dmarc_record *first,
-                           enum tk_status *first_status)
-{
-    struct tk_dmarc_record other;
-    size_t i, n = 0;
-
-    *first_status = TK_ABSENT;
-    for (i = 0; l->status == TK_OK && i < l->n; i++) {
-        struct tk_dmarc_record *into = n == 0 ? first : &other;
-        enum tk_status st = tk_dmarc_record_parse(l->rr[i].text, l->rr[i].len, into, NULL);
-
-        if (st == TK_ABSENT)
-            continue;
-        if (n++ == 0)
-            *first_status = st;
-    }
-    return n;
-}
-
 static bool rua_auth_known(const struct tk_observation *obs, const char *dest)
 {
     size_t i;
@@ -359,8 +337,9 @@ static size_t rua_auth_ask(struct obs_ctx *ctx, const char *policy_domain,
     struct tk_dmarc_record rec;
     char policy_org[TK_DOMAIN_MAX + 1], dest_org[TK_DOMAIN_MAX + 1], name[TK_DOMAIN_MAX + 1];
     char prefix[TK_DOMAIN_MAX + 32];
+    const struct tk_rr_text *rr;
     enum tk_status st;
-    size_t i, n = dmarc_select(l, &rec, &st);
+    size_t i, n = tk_lookup_dmarc(l, &rec, &rr, &st, NULL);
 
     if (n != 1 || st != TK_OK || tk_org_domain(policy_domain, policy_org) != TK_OK)
         return n;

@@ -17,13 +17,6 @@
 #include "rules/checks.h"
 #include "rules/finding.h"
 
-static bool dmarc_candidate(const char *text, size_t len)
-{
-    struct tk_dmarc_record rec;
-
-    return tk_dmarc_record_parse(text, len, &rec, NULL) != TK_ABSENT;
-}
-
 /* dmarc_at decides from one look-up; TK_ABSENT when it holds no record. */
 static void dmarc_at(const struct tk_lookup *l, struct dmarc_applied *d)
 {
@@ -35,7 +28,7 @@ static void dmarc_at(const struct tk_lookup *l, struct dmarc_applied *d)
         tk_strlcpy(d->why, l->why, sizeof(d->why));
         return;
     }
-    d->count = tk_lookup_select(l, dmarc_candidate, &d->text);
+    d->count = tk_lookup_dmarc(l, &d->rec, &d->text, &d->status, &err);
     if (d->count == 0) {
         d->status = TK_ABSENT;
         return;
@@ -47,7 +40,6 @@ static void dmarc_at(const struct tk_lookup *l, struct dmarc_applied *d)
                  l->name);
         return;
     }
-    d->status = tk_dmarc_record_parse(d->text->text, d->text->len, &d->rec, &err);
     if (d->status != TK_OK) {
         d->status = TK_INVALID;
         tk_strlcpy(d->why, err.msg, sizeof(d->why));
