@@ -21,31 +21,14 @@ Uses only the standard library of Debian's python3.
 import json
 import sys
 
+from tally import Tally
+
 STATUSES = {"pass", "fail", "warn", "unknown"}
 EMAIL_RULES = ["TLSRPT", "SPF-PRESENT", "SPF-HARDFAIL", "DKIM-SIGNED", "DMARC-PRESENT",
                "DMARC-REJECT", "DMARC-ADKIM-STRICT", "DMARC-RUA", "MTA-STS-TXT"]
 PARKED_RULES = ["PARKED-SPF", "PARKED-DKIM", "PARKED-DMARC", "PARKED-NULL-MX"]
 SHOULD_RULES = {"DMARC-ADKIM-STRICT", "PARKED-NULL-MX"}
 FINDING_KEYS = ("rule", "level", "status", "evidence", "remediation")
-
-
-class Tally:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def ok(self, msg, quiet=False):
-        self.passed += 1
-        if not quiet:
-            print("ok: " + msg)
-
-    def fail(self, msg):
-        self.failed += 1
-        print("FAIL: " + msg)
-
-    def end(self):
-        print("counts %d %d" % (self.passed, self.failed))
-        return 0 if self.failed == 0 else 1
 
 
 def load_jsonl(path, tally):

@@ -15,23 +15,11 @@ import subprocess
 import sys
 import time
 
+from tally import Tally
+
 DEAD = "dead.govt.nz."
 DEAD_LIMIT = 10.0     # seconds a SERVFAIL for the dead domain may take
 OUTSIDE_LIMIT = 1.0   # seconds an NXDOMAIN for a name outside the world may take
-
-
-class Tally:
-    passed = 0
-    failed = 0
-
-    def ok(self, msg, quiet=True):
-        self.passed += 1
-        if not quiet:
-            print("ok: " + msg)
-
-    def fail(self, msg):
-        self.failed += 1
-        print("FAIL: " + msg)
 
 
 def zone_rrsets(path, origin):
@@ -153,15 +141,14 @@ def main(argv):
         sys.stderr.write(__doc__)
         return 2
     zonedir, resolver = argv[1], argv[2]
-    t = Tally()
+    t = Tally(quiet=True)
     for f in sorted(os.listdir(zonedir)):
         if f.endswith(".zone"):
             check_zone(t, resolver, os.path.join(zonedir, f), f[:-len(".zone")] + ".")
     check_dead(t, resolver)
     check_outside(t, resolver)
     check_transport(t, resolver)
-    print("counts %d %d" % (t.passed, t.failed))
-    return 0 if t.failed == 0 else 1
+    return t.end()
 
 
 if __name__ == "__main__":
