@@ -178,6 +178,19 @@ show_log() {
     tail -n 40 "$2"
 }
 
+# component_status NAME CONF WHAT: one line saying whether the server
+# NAME started with CONF runs; exits 1 when it does not.
+component_status() {
+    local pids
+    pids=$(pids_running "$1" "$2" | tr '\n' ' ')
+    if [ -n "$pids" ]; then
+        echo "$1: running (pids ${pids% }), $3"
+    else
+        echo "$1: stopped"
+        return 1
+    fi
+}
+
 # ---------------------------------------------------------------- nsd
 
 nsd_conf() { echo "$STATE/nsd.conf"; }
@@ -216,16 +229,7 @@ nsd_stop() {
     rm -f "$STATE/nsd.pid"
 }
 
-nsd_status() {
-    local pids
-    pids=$(pids_running nsd "$(nsd_conf)" | tr '\n' ' ')
-    if [ -n "$pids" ]; then
-        echo "nsd: running (pids ${pids% }), authoritative on $NSD_ADDR:53"
-    else
-        echo "nsd: stopped"
-        return 1
-    fi
-}
+nsd_status() { component_status nsd "$(nsd_conf)" "authoritative on $NSD_ADDR:53"; }
 
 nsd_logs() {
     show_log "nsd start" "$STATE/nsd.start.out"
@@ -272,16 +276,7 @@ unbound_stop() {
     rm -f "$STATE/unbound.pid"
 }
 
-unbound_status() {
-    local pids
-    pids=$(pids_running unbound "$(unbound_conf)" | tr '\n' ' ')
-    if [ -n "$pids" ]; then
-        echo "unbound: running (pids ${pids% }), recursive on $RESOLVER_ADDR:53"
-    else
-        echo "unbound: stopped"
-        return 1
-    fi
-}
+unbound_status() { component_status unbound "$(unbound_conf)" "recursive on $RESOLVER_ADDR:53"; }
 
 unbound_logs() {
     show_log "unbound start" "$STATE/unbound.start.out"
