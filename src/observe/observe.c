@@ -26,6 +26,7 @@
 #include "record/dmarc.h"
 #include "record/orgdomain.h"
 #include "record/spf.h"
+#include "record/tlsrpt.h"
 
 const char *const tk_common_dkim_selectors[] = {
     "selector1", "selector2", "google", "default", "k1", "s1", "s2", "dkim", "mail", NULL,
@@ -423,11 +424,6 @@ static void dkim_add(struct obs_ctx *ctx, const char *selector, bool from_invent
     obs_ask(ctx, &obs->dkim[obs->ndkim++].key, name, TK_DNS_TXT, OBS_PLAIN, -1);
 }
 
-static bool tlsrpt_looks_like(const char *text, size_t len)
-{
-    return len >= 10 && strncasecmp(text, "v=TLSRPTv1", 10) == 0;
-}
-
 static void obs_phase2(struct obs_ctx *ctx)
 {
     struct tk_observation *obs = ctx->obs;
@@ -451,7 +447,7 @@ static void obs_phase2(struct obs_ctx *ctx)
         dkim_add(ctx, ctx->selectors[i], true);
     for (i = 0; ctx->common_selectors && tk_common_dkim_selectors[i]; i++)
         dkim_add(ctx, tk_common_dkim_selectors[i], false);
-    if (tk_lookup_select(&obs->tlsrpt, tlsrpt_looks_like, NULL) == 0 &&
+    if (tk_lookup_select(&obs->tlsrpt, tk_tlsrpt_is_candidate, NULL) == 0 &&
         obs->tlsrpt.status != TK_TEMP && tk_domain_join("_smtptls", obs->domain, name) == TK_OK)
         obs_ask(ctx, &obs->tlsrpt_seed, name, TK_DNS_TXT, OBS_PLAIN, -1);
 }

@@ -193,6 +193,11 @@ static void mtasts_txt_tags(const struct tk_taglist *tl, struct tk_mtasts_txt *o
         mtasts_txt_bad(out, &tl->bad[i]);
 }
 
+bool tk_mtasts_txt_is_candidate(const char *txt, size_t len)
+{
+    return tk_record_version(txt, len, MTASTS_VERSION, "an MTA-STS record", NULL) != TK_ABSENT;
+}
+
 enum tk_status tk_mtasts_txt_parse(const char *txt, size_t len, struct tk_mtasts_txt *out,
                                    struct tk_error *err)
 {

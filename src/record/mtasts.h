@@ -40,6 +40,11 @@ struct tk_mtasts_txt {
  * followed by ';', white space or its end. */
 bool tk_mtasts_txt_is_record(const char *txt, size_t len);
 
+/* tk_mtasts_txt_is_candidate is true when the text was meant as an
+ * MTA-STS record, valid or not: exactly when tk_mtasts_txt_parse would
+ * not return TK_ABSENT, but without parsing the rest. */
+bool tk_mtasts_txt_is_candidate(const char *txt, size_t len);
+
 /* tk_mtasts_txt_parse returns TK_OK, TK_ABSENT (not an MTA-STS record),
  * TK_INVALID (id missing or malformed; or a record plainly meant as
  * MTA-STS that senders discard: "V=STSv1", a leading space, v= not

@@ -167,6 +167,11 @@ static enum tk_status tlsrpt_no_rua(const struct tlsrpt_parse *ps, struct tk_err
                            "rua= is missing: write v=TLSRPTv1; rua=mailto:address");
 }
 
+bool tk_tlsrpt_is_candidate(const char *txt, size_t len)
+{
+    return tk_record_version(txt, len, TLSRPT_VERSION, "a TLS-RPT record", NULL) != TK_ABSENT;
+}
+
 enum tk_status tk_tlsrpt_record_parse(const char *txt, size_t len, struct tk_tlsrpt_record *out,
                                       struct tk_error *err)
 {

@@ -41,6 +41,13 @@ struct tk_tlsrpt_record {
  * by ';', white space or its end. */
 bool tk_tlsrpt_is_record(const char *txt, size_t len);
 
+/* tk_tlsrpt_is_candidate is true when the text was meant as a TLS-RPT
+ * record, valid or not: exactly when tk_tlsrpt_record_parse would not
+ * return TK_ABSENT, but without parsing the rest. Near misses such as
+ * "V=TLSRPTv1" count, so they are reported with their fix rather than
+ * as "no record". */
+bool tk_tlsrpt_is_candidate(const char *txt, size_t len);
+
 /* tk_tlsrpt_record_parse returns TK_OK (at least one usable URI kept),
  * TK_ABSENT (not a TLS-RPT record), TK_INVALID (no valid rua=, or rua=
  * missing; or a record plainly meant as TLS-RPT that senders discard:

@@ -17,28 +17,11 @@
 #include "rules/checks.h"
 #include "rules/finding.h"
 
-/* Records meant for TLS-RPT or MTA-STS but malformed (V=, a leading
- * space) are selected too, so their finding names the exact fix rather
- * than "no record". */
-static bool tlsrpt_candidate(const char *text, size_t len)
-{
-    struct tk_tlsrpt_record rec;
-
-    return tk_tlsrpt_record_parse(text, len, &rec, NULL) != TK_ABSENT;
-}
-
-static bool mtasts_candidate(const char *text, size_t len)
-{
-    struct tk_mtasts_txt rec;
-
-    return tk_mtasts_txt_parse(text, len, &rec, NULL) != TK_ABSENT;
-}
-
 static void tlsrpt_absent(const struct tk_observation *obs, struct tk_finding *f)
 {
     const struct tk_rr_text *seed;
 
-    if (tk_lookup_select(&obs->tlsrpt_seed, tlsrpt_candidate, &seed) > 0) {
+    if (tk_lookup_select(&obs->tlsrpt_seed, tk_tlsrpt_is_candidate, &seed) > 0) {
         tk_finding_set(f, TK_VERDICT_FAIL,
                        "no record at _smtp._tls.%s; the record at _smtptls.%s (the name in the "
                        "framework's example) is ignored by senders",
@@ -65,7 +48,7 @@ void check_tlsrpt(const struct tk_rule_input *in, struct tk_finding *f)
 
     if (tk_finding_lookup_unknown(f, &obs->tlsrpt))
         return;
-    n = tk_lookup_select(&obs->tlsrpt, tlsrpt_candidate, &rr);
+    n = tk_lookup_select(&obs->tlsrpt, tk_tlsrpt_is_candidate, &rr);
     if (n == 0) {
         tlsrpt_absent(obs, f);
         return;
@@ -103,7 +86,7 @@ void check_mta_sts_txt(const struct tk_rule_input *in, struct tk_finding *f)
 
     if (tk_finding_lookup_unknown(f, &obs->mta_sts))
         return;
-    n = tk_lookup_select(&obs->mta_sts, mtasts_candidate, &rr);
+    n = tk_lookup_select(&obs->mta_sts, tk_mtasts_txt_is_candidate, &rr);
     if (n == 0) {
         tk_finding_set(f, TK_VERDICT_FAIL, "no MTA-STS record at _mta-sts.%s", obs->domain);
         tk_finding_fix(f,

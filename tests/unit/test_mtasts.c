@@ -410,14 +410,37 @@ static void test_garbage(void **state)
     }
 }
 
+/* tk_mtasts_txt_is_candidate says, without a full parse, exactly
+ * whether the parser would call the text an MTA-STS record. */
+static void test_txt_is_candidate(void **state)
+{
+    static const char *const texts[] = {
+        "v=STSv1; id=1", "V=STSv1; id=1", " v=STSv1; id=1", "v=STSv1",
+        "v=STSv1 id=1",  "id=1; v=STSv1", "v=spf1 -all",    "",
+        "v=STSv2; id=1", "hello",
+    };
+    struct tk_mtasts_txt rec;
+    size_t i;
+
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        bool parsed = tk_mtasts_txt_parse(texts[i], strlen(texts[i]), &rec, NULL) != TK_ABSENT;
+
+        if (tk_mtasts_txt_is_candidate(texts[i], strlen(texts[i])) != parsed)
+            fail_msg("'%s': candidate %d, parser %d", texts[i], !parsed, parsed);
+    }
+    assert_true(tk_mtasts_txt_is_candidate("V=STSv1; id=1", 13));
+    assert_false(tk_mtasts_txt_is_candidate("v=spf1 -all", 11));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_txt_is_record),    cmocka_unit_test(test_txt_table),
-        cmocka_unit_test(test_txt_limits),       cmocka_unit_test(test_policy_table),
-        cmocka_unit_test(test_policy_mx_values), cmocka_unit_test(test_policy_mx_limit),
-        cmocka_unit_test(test_policy_size),      cmocka_unit_test(test_mx_matches),
-        cmocka_unit_test(test_mode_names),       cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_txt_is_candidate), cmocka_unit_test(test_txt_is_record),
+        cmocka_unit_test(test_txt_table),        cmocka_unit_test(test_txt_limits),
+        cmocka_unit_test(test_policy_table),     cmocka_unit_test(test_policy_mx_values),
+        cmocka_unit_test(test_policy_mx_limit),  cmocka_unit_test(test_policy_size),
+        cmocka_unit_test(test_mx_matches),       cmocka_unit_test(test_mode_names),
+        cmocka_unit_test(test_garbage),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

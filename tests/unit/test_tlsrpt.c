@@ -314,13 +314,43 @@ static void test_garbage(void **state)
     }
 }
 
+/* tk_tlsrpt_is_candidate says, without a full parse, exactly whether
+ * the parser would call the text a TLS-RPT record (valid or not). */
+static void test_is_candidate(void **state)
+{
+    static const char *const texts[] = {
+        "v=TLSRPTv1; rua=mailto:a@b.nz",
+        "V=TLSRPTv1; rua=mailto:a@b.nz",
+        " v=TLSRPTv1; rua=mailto:a@b.nz",
+        "v=TLSRPTv1",
+        "v=TLSRPTv1 rua=mailto:a@b.nz",
+        "rua=mailto:a@b.nz; v=TLSRPTv1",
+        "v=spf1 -all",
+        "",
+        "v=TLSRPTv2; rua=mailto:a@b.nz",
+        "hello",
+    };
+    struct tk_tlsrpt_record rec;
+    size_t i;
+
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        bool parsed = tk_tlsrpt_record_parse(texts[i], strlen(texts[i]), &rec, NULL) != TK_ABSENT;
+
+        if (tk_tlsrpt_is_candidate(texts[i], strlen(texts[i])) != parsed)
+            fail_msg("'%s': candidate %d, parser %d", texts[i], !parsed, parsed);
+    }
+    assert_true(tk_tlsrpt_is_candidate("V=TLSRPTv1; rua=mailto:a@b.nz", 29));
+    assert_false(tk_tlsrpt_is_candidate("v=spf1 -all", 11));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_is_record),    cmocka_unit_test(test_record_table),
         cmocka_unit_test(test_seed_example), cmocka_unit_test(test_seed_document),
         cmocka_unit_test(test_uri_count),    cmocka_unit_test(test_uri_length),
-        cmocka_unit_test(test_limits),       cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_limits),       cmocka_unit_test(test_is_candidate),
+        cmocka_unit_test(test_garbage),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
