@@ -336,20 +336,22 @@ static size_t rua_auth_ask(struct obs_ctx *ctx, const char *policy_domain,
 {
     struct tk_observation *obs = ctx->obs;
     struct tk_dmarc_record rec;
-    char policy_org[TK_DOMAIN_MAX + 1], dest_org[TK_DOMAIN_MAX + 1], name[TK_DOMAIN_MAX + 1];
+    char dest_org[TK_DOMAIN_MAX + 1], name[TK_DOMAIN_MAX + 1];
     char prefix[TK_DOMAIN_MAX + 32];
     const struct tk_rr_text *rr;
     enum tk_status st;
     size_t i, n = tk_lookup_dmarc(l, &rec, &rr, &st, NULL);
 
-    if (n != 1 || st != TK_OK || tk_org_domain(policy_domain, policy_org) != TK_OK)
+    /* policy_domain is the domain or its organisational domain: either
+     * way its organisation is obs->org_domain, already known. */
+    if (n != 1 || st != TK_OK)
         return n;
     snprintf(prefix, sizeof(prefix), "%s._report._dmarc", policy_domain);
     for (i = 0; i < rec.nrua && obs->nrua_auth < TK_RUA_AUTH_MAX; i++) {
         const char *dest = rec.rua[i].domain;
 
         if (!rec.rua[i].is_mailto || dest[0] == '\0' || rua_auth_known(obs, dest) ||
-            tk_org_domain(dest, dest_org) != TK_OK || strcmp(dest_org, policy_org) == 0 ||
+            tk_org_domain(dest, dest_org) != TK_OK || strcmp(dest_org, obs->org_domain) == 0 ||
             tk_domain_join(prefix, dest, name) != TK_OK)
             continue;
         snprintf(obs->rua_auth[obs->nrua_auth].destination, TK_DOMAIN_MAX + 1, "%s", dest);
