@@ -58,7 +58,6 @@ struct check_run {
     struct tk_show show;
     unsigned long total;
     unsigned long checked; /* domains with at least one decided rule */
-    unsigned long noncompliant;
     const char *merged[TK_DKIM_SELECTORS_MAX];
 };
 
@@ -306,7 +305,6 @@ static void check_sink(void *arg, const struct tk_observation *obs)
     run->show.domains++;
     run->show.compliant += j.compliant;
     run->checked += !j.all_unknown;
-    run->noncompliant += !j.compliant;
     pthread_mutex_unlock(&run->lock);
     free(text);
 }
@@ -389,7 +387,7 @@ static int check_scan(struct check_run *run, struct tk_resolver **r, unsigned n)
     tk_show_end(&run->show, stats.rejected);
     if (run->checked == 0)
         return 3;
-    return run->noncompliant > 0 ? 1 : 0;
+    return run->show.compliant < run->show.domains ? 1 : 0;
 }
 
 /* check_resolvers makes one resolver per thread; returns -1 or an exit. */

@@ -14,7 +14,6 @@
 
 #include "core/clock.h"
 #include "core/error.h"
-#include "record/orgdomain.h"
 #include "scan/scan.h"
 
 struct scan_shared {
@@ -146,13 +145,10 @@ enum tk_status tk_scan_run(struct tk_resolver *const *resolvers, unsigned nresol
     struct scan_shared sh;
     enum tk_status st;
     unsigned i, started = 0;
-    char warm[TK_DOMAIN_MAX + 1];
 
     if (nresolvers < 1 || nresolvers > TK_SCAN_THREADS_MAX)
         return tk_error_set(err, TK_USAGE, "a scan runs 1 to %d threads", TK_SCAN_THREADS_MAX);
     jobs = jobs < 1 ? 1 : jobs > TK_SCAN_DOMAINS_INFLIGHT_MAX ? TK_SCAN_DOMAINS_INFLIGHT_MAX : jobs;
-    /* Load the public suffix list before any thread needs it. */
-    tk_org_domain("example.govt.nz", warm);
     memset(&sh, 0, sizeof(sh));
     pthread_mutex_init(&sh.lock, NULL);
     sh.src = src;

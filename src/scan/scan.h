@@ -15,7 +15,7 @@
  *	so several sinks may run at once: it must lock what it shares.
  * SECURITY
  *	Everything a thread touches is its own but for the hooks and the
- *	public suffix list (loaded before the threads start).
+ *	public suffix list (loaded once, read-only after).
  */
 #ifndef TIAKI_SCAN_SCAN_H
 #define TIAKI_SCAN_SCAN_H
