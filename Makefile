@@ -15,7 +15,8 @@ DEB_PACKAGES = build-essential cmake pkg-config clang \
 	libunbound-dev libevent-dev libssl-dev libcurl4-openssl-dev libexpat1-dev libjansson-dev \
 	libarchive-dev zlib1g-dev libgmime-3.0-dev libpsl-dev publicsuffix libsqlite3-dev \
 	libpq-dev libmilter-dev libmicrohttpd-dev libinih-dev libcmocka-dev libyaml-dev \
-	nsd unbound dnsperf ldnsutils dnsutils iproute2 python3 time openssl coreutils gawk
+	nsd unbound dnsperf ldnsutils dnsutils iproute2 python3 time openssl coreutils gawk \
+	nginx-light postfix
 
 .PHONY: all build deps test demo fuzz bench clean world-start world-stop
 
@@ -27,6 +28,7 @@ deps:
 	done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
+		echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	else echo "deps: all packages present"; fi
 

@@ -283,7 +283,7 @@ static enum tk_status check_next(void *arg, struct tk_observe_request *req, stru
 
 /* check_sink runs on the scan's threads at once: each judges and
  * formats its domain into memory, and only the write is serialised. */
-static void check_sink(void *arg, const struct tk_observation *obs)
+static void check_sink(void *arg, struct tk_observation *obs)
 {
     struct check_run *run = arg;
     struct tk_judgement j;
@@ -296,8 +296,10 @@ static void check_sink(void *arg, const struct tk_observation *obs)
     local = run->show;
     pthread_mutex_unlock(&run->lock);
     local.out = open_memstream(&text, &len);
-    if (local.out == NULL)
+    if (local.out == NULL) {
+        tk_observation_destroy(obs);
         return;
+    }
     tk_show_domain(&local, obs, &j);
     fclose(local.out);
     pthread_mutex_lock(&run->lock);
@@ -307,6 +309,7 @@ static void check_sink(void *arg, const struct tk_observation *obs)
     run->checked += !j.all_unknown;
     pthread_mutex_unlock(&run->lock);
     free(text);
+    tk_observation_destroy(obs);
 }
 
 static void check_bad(void *arg, const struct tk_error *err)
@@ -366,7 +369,7 @@ static int check_open_inventory(struct check_run *run, FILE **fp)
 static int check_scan(struct check_run *run, struct tk_resolver **r, unsigned n)
 {
     struct tk_scan_source src = {check_next, run};
-    struct tk_scan_hooks hooks = {check_sink, check_bad, NULL, run};
+    struct tk_scan_hooks hooks = {check_sink, check_bad, NULL, NULL, run};
     struct tk_scan_stats stats = {0};
     struct tk_error err = {0};
     bool progress = run->o->progress && isatty(STDERR_FILENO);

@@ -61,6 +61,19 @@
 /* MX: hosts kept per domain (RFC does not bound; 32 covers reality). */
 #define TK_MX_MAX 32
 
+/* MX hosts of one domain that are probed, and addresses probed per
+ * host: the first few by preference carry the mail; a hostile zone
+ * naming hundreds of hosts or addresses gets the first ones probed and
+ * a note that the rest were not. */
+#define TK_MX_HOSTS_MAX 10
+#define TK_MX_ADDRESSES_MAX 8
+
+/* Probing: mail hosts probed at once, and connections at once to one
+ * address (politeness: one by default, as a sending MTA would). */
+#define TK_PROBE_WORKERS_DEFAULT 32
+#define TK_PROBE_WORKERS_MAX 256
+#define TK_PROBE_HOST_CONNECTIONS_MAX 16
+
 /* Tag-value lists (DMARC, DKIM, TLS-RPT, MTA-STS TXT): tags per record. */
 #define TK_TAGS_MAX 64
 

@@ -81,6 +81,15 @@ void tk_observation_free(struct tk_observation *obs)
     }
     for (i = 0; i < obs->nrua_auth; i++)
         tk_observation_lookup_free(&obs->rua_auth[i].txt);
+    for (i = 0; i < obs->nmx_hosts; i++) {
+        tk_observation_lookup_free(&obs->mx_hosts[i].a);
+        tk_observation_lookup_free(&obs->mx_hosts[i].aaaa);
+        tk_observation_lookup_free(&obs->mx_hosts[i].tlsa);
+    }
+    tk_observation_lookup_free(&obs->sts_a);
+    tk_observation_lookup_free(&obs->sts_aaaa);
+    free(obs->sts_fetch.body);
+    obs->sts_fetch.body = NULL;
 }
 
 const char *tk_profile_name(enum tk_profile p)

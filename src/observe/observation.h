@@ -19,6 +19,7 @@
 
 #include "core/error.h"
 #include "core/limits.h"
+#include "probe/probe.h"
 
 enum tk_profile {
     TK_PROFILE_UNSET = 0,
@@ -41,6 +42,7 @@ struct tk_lookup {
     bool asked;            /* false: the question was never needed */
     enum tk_status status; /* TK_OK, TK_ABSENT, TK_TEMP, TK_INVALID (bad rdata) */
     bool nxdomain;
+    bool secure;   /* DNSSEC-validated (only with a trust anchor) */
     char why[128]; /* TK_TEMP / TK_INVALID: the reason */
     size_t n;
     struct tk_rr_text *rr;
@@ -97,6 +99,20 @@ struct tk_rua_authorisation {
     struct tk_lookup txt;
 };
 
+/* One MX host of an email domain, as the transport stage sees it: its
+ * addresses and TLSA records (DNS, asked by the observer), then one
+ * probe per address (filled by the probe stage; the probes belong to
+ * that stage's cache and are shared by every domain using the host). */
+struct tk_mx_host {
+    char name[TK_DOMAIN_MAX + 1];
+    uint16_t pref;
+    struct tk_lookup a;
+    struct tk_lookup aaaa;
+    struct tk_lookup tlsa; /* _25._tcp.<name> (RFC 7672) */
+    size_t nprobes;
+    const struct tk_smtp_probe *probes[TK_MX_ADDRESSES_MAX];
+};
+
 struct tk_observation {
     char domain[TK_DOMAIN_MAX + 1];
     char org_domain[TK_DOMAIN_MAX + 1]; /* by the public suffix list */
@@ -124,6 +140,16 @@ struct tk_observation {
 
     size_t nrua_auth;
     struct tk_rua_authorisation rua_auth[TK_RUA_AUTH_MAX];
+
+    /* Transport (issue 3): asked only when probes are wanted. */
+    bool transport;   /* the observer asked the transport questions */
+    bool probed;      /* the probe stage ran: the transport rules apply */
+    size_t nmx_hosts; /* MX hosts by preference, null MX excluded */
+    struct tk_mx_host mx_hosts[TK_MX_HOSTS_MAX];
+    bool mx_hosts_truncated;  /* more MX hosts than TK_MX_HOSTS_MAX */
+    struct tk_lookup sts_a;    /* mta-sts.<domain> A */
+    struct tk_lookup sts_aaaa; /* mta-sts.<domain> AAAA */
+    struct tk_mtasts_fetch sts_fetch;
 };
 
 /* tk_lookup_txt_count_prefix counts the records of a TXT look-up for

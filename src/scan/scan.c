@@ -9,6 +9,7 @@
  *	jobs is clamped to 1..TK_SCAN_DOMAINS_INFLIGHT_MAX, and each thread
  *	gets at least one.
  */
+#include <poll.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -44,7 +45,6 @@ static void scan_done(void *arg, struct tk_observation *obs)
     /* Outside the lock: judging and formatting a domain is most of the
      * work, and it is what the threads are for. */
     sh->hooks->sink(sh->hooks->arg, obs);
-    tk_observation_destroy(obs);
     pthread_mutex_lock(&sh->lock);
     sh->stats->finished++;
     pthread_mutex_unlock(&sh->lock);
@@ -76,6 +76,11 @@ static bool scan_next_locked(struct scan_thread *t, struct tk_observe_request *r
     }
 }
 
+static bool scan_admits(const struct scan_shared *sh)
+{
+    return sh->hooks->admit == NULL || sh->hooks->admit(sh->hooks->arg);
+}
+
 /* scan_fill starts domains until the thread's window is full; false at
  * the end of the input. */
 static bool scan_fill(struct scan_thread *t)
@@ -84,7 +89,7 @@ static bool scan_fill(struct scan_thread *t)
     bool more = true;
 
     pthread_mutex_lock(&t->sh->lock);
-    while (t->inflight < t->jobs && (more = scan_next_locked(t, &req))) {
+    while (t->inflight < t->jobs && scan_admits(t->sh) && (more = scan_next_locked(t, &req))) {
         t->inflight++;
         t->sh->stats->started++;
     }
@@ -116,6 +121,12 @@ static void *scan_thread_main(void *arg)
             more = scan_fill(t);
         if (!more && t->inflight == 0)
             break;
+        if (t->inflight == 0) {
+            /* Held back by admit(): nothing of ours to wait for. */
+            poll(NULL, 0, 20);
+            scan_progress(t->sh, false);
+            continue;
+        }
         if ((t->status = tk_resolver_wait(t->r, 100, &t->err)) != TK_OK)
             break;
         scan_progress(t->sh, false);

@@ -40,10 +40,17 @@ struct tk_scan_stats {
     unsigned long rejected; /* inputs refused (bad names, bad lines) */
 };
 
+/* sink receives each finished observation and owns it from then on
+ * (tk_observation_destroy, now or later: it may hand it to another
+ * stage). admit, when set, is asked before each new domain is started;
+ * while it says no, the scan only finishes what is in flight: this is
+ * how a slower stage after the scan (the probes) holds it back without
+ * stalling its DNS loop. */
 struct tk_scan_hooks {
-    void (*sink)(void *arg, const struct tk_observation *obs);    /* one finished domain */
+    void (*sink)(void *arg, struct tk_observation *obs);         /* one finished domain */
     void (*bad)(void *arg, const struct tk_error *err);          /* one refused input */
     void (*progress)(void *arg, const struct tk_scan_stats *st); /* now and then */
+    bool (*admit)(void *arg);                                    /* may start another? */
     void *arg;
 };
 
