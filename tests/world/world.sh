@@ -8,34 +8,63 @@
 #   world.sh stop   STATEDIR   stop every component started from STATEDIR
 #   world.sh status STATEDIR   say what runs; exit 0 only when all of it does
 #
-# Runs as root (real port 53). Everything it writes (configurations
-# rendered from templates/, zone copies, pid files, logs, keys) lives in
-# STATEDIR; it binds only the addresses of the plan below, never 0.0.0.0
-# or 127.0.0.1. On start it writes STATEDIR/resolver (what tests pass to
-# `tiaki check --resolver`) and STATEDIR/nsd (the authoritative server).
+# Runs as root (real ports 53, 25, 443). Everything it writes
+# (configurations rendered from templates/, zone copies, pid files, logs,
+# queues, mailboxes) lives in STATEDIR; it binds only the addresses of the
+# plan below, never 0.0.0.0 or 127.0.0.1. On start it writes
+# STATEDIR/resolver (what tests pass to `tiaki check --resolver`),
+# STATEDIR/nsd (the authoritative server) and STATEDIR/trust-anchor (the
+# DNSSEC trust anchor of the signed test zones, for libunbound's
+# ub_ctx_add_ta_file). TLS clients trust tests/world/pki/ca.pem
+# (`tiaki check --ca-file`).
 #
 # Address plan, 127.77.0.0/24 (each host its own loopback address):
 #   127.77.0.53  NSD, authoritative for every tests/world/zones/*.zone
+#                (zones with a key in dnssec/ are served signed)
 #   127.77.0.54  unbound, recursive, a stub-zone per test zone -> NSD
-#   127.77.0.25  mx1.good.govt.nz   } mail hosts of good.govt.nz (later: Postfix :25)
-#   127.77.0.26  mx2.good.govt.nz   }
-#   127.77.0.30  govt-nz.mail.protection.outlook.com, the shared MX of the test domains
+#   127.77.0.25  mx1.good.govt.nz   } Postfix :25, mail hosts of good.govt.nz
+#   127.77.0.26  mx2.good.govt.nz   } (and of the sts-* domains): TLS 1.2+, required
+#   127.77.0.30  govt-nz.mail.protection.outlook.com, the shared MX of the
+#                DNS test domains: Postfix :25, good settings
 #   127.77.0.31  mx.reports.example, the external DMARC report receiver
-#   127.77.0.43  mta-sts.good.govt.nz (later: nginx :443)
+#   127.77.0.43  nginx :443, every mta-sts.<domain> policy host (SNI)
+#   127.77.0.60  mx.tls-legacy.govt.nz      Postfix: also TLS 1.0 and 1.1
+#   127.77.0.61  mx.tls-none.govt.nz        Postfix: no STARTTLS
+#   127.77.0.62  mx.tls-wrongname.govt.nz   Postfix: certificate for wrong.example.org
+#   127.77.0.63  mx.tls-optional.govt.nz    Postfix: TLS offered, not required
+#   127.77.0.64  mx.tls-expired.govt.nz     Postfix: expired certificate
+#   127.77.0.65  mx.tls-selfsigned.govt.nz  Postfix: self-signed certificate
+#   127.77.0.66  mx.wild.govt.nz            Postfix: *.wild.govt.nz certificate
+#   127.77.0.67  mx.dane.govt.nz, mx.dane-unsigned.govt.nz  Postfix: pinned by TLSA
+#   127.77.0.68  mx.bad.dane.govt.nz        Postfix: TLSA matches nothing
+#   127.77.0.70  mx.silent.govt.nz   } hostile_smtp.py :25: says nothing,
+#   127.77.0.71  mx.trickle.govt.nz  } a greeting a byte at a time forever,
+#   127.77.0.72  mx.drop.govt.nz     } drops the TLS handshake,
+#   127.77.0.73  mx.garbage.govt.nz  } binary garbage for a banner
+#   127.77.0.74  mx.refused.govt.nz: nothing listens there (connection refused)
 #   127.77.0.80  payme.good.govt.nz (a parked sub-domain's single A record)
 #   127.77.0.99  ns1.dead.govt.nz: nothing listens there, ever
+# Postfix's addresses are added to lo (label lo:tiaki; Postfix refuses
+# addresses no interface has) and removed on stop.
 #
 # Components: one set of functions per component, COMP_start, COMP_stop,
 # COMP_status (prints one line, true when running) and COMP_logs; the
 # COMPONENTS list gives the start order (stop runs in reverse). Adding a
-# server (nginx for MTA-STS, Postfix MX hosts) is adding its functions
-# and its name to the list.
+# server is adding its functions and its name to the list.
 set -euo pipefail
 
 WORLD_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NSD_ADDR=127.77.0.53
 RESOLVER_ADDR=127.77.0.54
-COMPONENTS=(nsd unbound)
+NGINX_ADDR=127.77.0.43
+# The hostile SMTP servers: KIND@HOST=ADDR (tests/world/hostile_smtp.py).
+HOSTILE_LISTEN=(silent@mx.silent.govt.nz=127.77.0.70 trickle@mx.trickle.govt.nz=127.77.0.71
+    drop@mx.drop.govt.nz=127.77.0.72 garbage@mx.garbage.govt.nz=127.77.0.73)
+# The label of the addresses world.sh adds to lo (for Postfix).
+LO_LABEL=lo:tiaki
+PKI_DIR=$WORLD_DIR/pki
+POLICY_DIR=$WORLD_DIR/policies
+COMPONENTS=(nsd unbound postfix hostile nginx)
 
 # How long start waits for a server to answer: READY_TRIES x 0.2 s.
 READY_TRIES=50
@@ -56,11 +85,15 @@ usage() {
 
 # ---------------------------------------------------------------- helpers
 
-# render TEMPLATE OUT: copy a template, filling in @STATE@, @NSD_ADDR@ and
-# @RESOLVER_ADDR@.
+# render TEMPLATE OUT [SED-OPTION...]: copy a template, filling in @STATE@,
+# @NSD_ADDR@, @RESOLVER_ADDR@, @NGINX_ADDR@, @PKI@ and @POLICIES@ (and
+# what the SED-OPTIONs add).
 render() {
+    local in=$1 out=$2
+    shift 2
     sed -e "s|@STATE@|$STATE|g" -e "s|@NSD_ADDR@|$NSD_ADDR|g" \
-        -e "s|@RESOLVER_ADDR@|$RESOLVER_ADDR|g" "$1" >"$2"
+        -e "s|@RESOLVER_ADDR@|$RESOLVER_ADDR|g" -e "s|@NGINX_ADDR@|$NGINX_ADDR|g" \
+        -e "s|@PKI@|$PKI_DIR|g" -e "s|@POLICIES@|$POLICY_DIR|g" "$@" "$in" >"$out"
 }
 
 # zone_names: the zones of the world, one per tests/world/zones/NAME.zone.
@@ -119,18 +152,42 @@ port_users() {
     ss -Hlnptu "src $1:$2" 2>/dev/null || true
 }
 
+# world_state_of PID: the state directory of the world that process PID
+# belongs to, or nothing when it is not a world's server: NSD or unbound
+# (their configuration file), Postfix (MAIL_CONFIG=STATEDIR/postfix/conf in its
+# environment), hostile_smtp.py (--pidfile STATEDIR/hostile.pid), nginx
+# (-c STATEDIR/nginx/nginx.conf). Each configuration says "tiaki's test world".
+world_state_of() {
+    local pid=$1 conf dir=""
+    conf=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -E '/(nsd|unbound)\.conf$' | head -n 1) || true
+    if [ -n "$conf" ]; then
+        dir=$(dirname "$conf")
+    else
+        conf=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | sed -n 's|^MAIL_CONFIG=||p' | head -n 1) || true
+        if [ -n "$conf" ]; then
+            dir=$(dirname "$(dirname "$conf")") conf=$conf/main.cf
+        else
+            conf=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -E '/hostile\.pid$' | head -n 1) || true
+            [ -z "$conf" ] || dir=$(dirname "$conf") conf=$dir/nsd.conf
+            if [ -z "$conf" ]; then
+                conf=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -oE -- '-c [^ ]*/nginx/nginx\.conf' | cut -c4-) || true
+                [ -z "$conf" ] || dir=$(dirname "$(dirname "$conf")")
+            fi
+        fi
+    fi
+    [ -n "$conf" ] && [ -f "$conf" ] && grep -q "tiaki's test world" "$conf" && echo "$dir"
+    return 0
+}
+
 # stop_other_world ADDR PORT: the world's addresses are fixed, so there is
 # one world per machine. When a world started from another state directory
 # (another build tree) holds ADDR:PORT, stop it with its own world.sh stop;
 # anything else holding the address is left alone (start then fails).
 stop_other_world() {
-    local pid conf dir
+    local pid dir
     for pid in $(port_users "$1" "$2" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
-        conf=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -E '/(nsd|unbound)\.conf$' | head -n 1) || true
-        [ -n "$conf" ] && [ -f "$conf" ] || continue
-        grep -q "tiaki's test world" "$conf" || continue
-        dir=$(dirname "$conf")
-        [ "$dir" != "$STATE" ] || continue
+        dir=$(world_state_of "$pid")
+        if [ -z "$dir" ] || [ "$dir" = "$STATE" ]; then continue; fi
         echo "world: stopping the world of $dir (it holds $1:$2; one world per machine)"
         "$WORLD_DIR/world.sh" stop "$dir" >/dev/null || true
         return 0
@@ -191,15 +248,166 @@ component_status() {
     fi
 }
 
+# pids_with_env VAR=VALUE: the pids of live processes whose environment
+# holds VAR=VALUE (Postfix's master and every child it starts carry
+# MAIL_CONFIG=<its configuration directory>).
+pids_with_env() {
+    local p
+    for p in /proc/[0-9]*; do
+        tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qxF -- "$1" && echo "${p#/proc/}"
+    done
+    return 0
+}
+
+# pids_cmdline_has TEXT: the pids of live processes whose command line (its
+# arguments joined by spaces) contains TEXT. nginx rewrites its command
+# line into one string, "nginx: master process nginx -c CONF".
+pids_cmdline_has() {
+    local p
+    for p in /proc/[0-9]*; do
+        tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -- "$1" && echo "${p#/proc/}"
+    done
+    return 0
+}
+
+# proc_stat PID: "COMM STATE SESSION" of a process, from /proc/PID/stat
+# (COMM may hold spaces; it is read up to the last ")"); nothing when the
+# process is gone.
+proc_stat() {
+    local line comm
+    local -a f
+    { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 0
+    comm=${line#*(}
+    comm=${comm%)*}
+    read -r -a f <<<"${line##*) }"
+    echo "${comm// /_} ${f[0]} ${f[3]}"
+}
+
+# alive PID: true while the process runs (a zombie waiting for its parent
+# to reap it, which can take seconds here, counts as gone).
+alive() {
+    local -a st
+    read -r -a st <<<"$(proc_stat "$1")"
+    [ ${#st[@]} = 3 ] && [ "${st[1]}" != Z ]
+}
+
+# pids_in_session COMM SID...: the live processes named COMM in one of the
+# sessions SID. A daemon that calls setsid() (nginx) leads a session of its
+# own pid, and its workers stay in it even when it dies.
+pids_in_session() {
+    local comm=$1 p sid
+    local -a st
+    shift
+    [ $# -gt 0 ] || return 0
+    for p in /proc/[0-9]*; do
+        read -r -a st <<<"$(proc_stat "${p#/proc/}")"
+        if [ ${#st[@]} != 3 ] || [ "${st[0]}" != "$comm" ] || [ "${st[1]}" = Z ]; then continue; fi
+        for sid in "$@"; do
+            [ "${st[2]}" = "$sid" ] && echo "${p#/proc/}"
+        done
+    done
+    return 0
+}
+
+# kill_and_wait NAME PID...: SIGTERM the PIDs, wait, SIGKILL what is left.
+kill_and_wait() {
+    local name=$1 i left p
+    shift
+    [ $# -gt 0 ] || return 0
+    kill -TERM "$@" 2>/dev/null || true
+    for ((i = 0; i < STOP_TRIES; i++)); do
+        left=""
+        for p in "$@"; do alive "$p" && left+="$p "; done
+        [ -n "$left" ] || return 0
+        sleep 0.1
+    done
+    echo "world: $name did not exit on SIGTERM; SIGKILL $left" >&2
+    # shellcheck disable=SC2086
+    kill -KILL $left 2>/dev/null || true
+    sleep 0.2
+}
+
+# wait_listening ADDR PORT: true once something listens on ADDR:PORT (TCP).
+wait_listening() {
+    local i
+    for ((i = 0; i < READY_TRIES; i++)); do
+        [ -n "$(ss -Hltn "src $1:$2" 2>/dev/null)" ] && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
+# smtp_banner ADDR: the first 4 bytes a server on ADDR:25 sends (2 s at most).
+smtp_banner() {
+    # shellcheck disable=SC2016
+    timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/25" && head -c 4 <&3' _ "$1" 2>/dev/null || true
+}
+
+# lo_add ADDR: give lo the address ADDR/32 (label LO_LABEL) unless it has it.
+lo_add() {
+    ip -4 -o addr show dev lo | grep -qF " $1/" && return 0
+    ip addr add "$1/32" dev lo label "$LO_LABEL"
+}
+
+# lo_remove_all: remove every address world.sh added to lo.
+lo_remove_all() {
+    local a
+    for a in $(ip -4 -o addr show dev lo label "$LO_LABEL" 2>/dev/null | awk '{print $4}'); do
+        ip addr del "$a" dev lo 2>/dev/null || true
+    done
+}
+
 # ---------------------------------------------------------------- nsd
 
 nsd_conf() { echo "$STATE/nsd.conf"; }
+
+# DNSSEC signatures made at start are valid from INCEPTION to EXPIRY, so the
+# signed zones never go stale in a test's lifetime.
+SIG_INCEPTION=20240101000000
+SIG_EXPIRY=20500101000000
+
+# zone_keys ZONE: the key basenames in dnssec/ of ZONE (K<zone>.+alg+id),
+# none for an unsigned zone.
+zone_keys() {
+    local f
+    for f in "$WORLD_DIR"/dnssec/K"$1".+*.private; do
+        [ -e "$f" ] && echo "${f%.private}"
+    done
+    return 0
+}
+
+# sign_zones: every zone with keys in dnssec/ is signed (ldns-signzone,
+# NSEC) into its copy in STATEDIR/zones, which NSD serves; the trust
+# anchors (dnssec/*.anchor, zone-file DS records) go to
+# STATEDIR/trust-anchor, and in delv's trust-anchors{} format (from the
+# public keys) to STATEDIR/trust-anchor.delv.
+sign_zones() {
+    local zone keys
+    for zone in $(zone_names); do
+        keys=$(zone_keys "$zone")
+        [ -n "$keys" ] || continue
+        # shellcheck disable=SC2086
+        ldns-signzone -i "$SIG_INCEPTION" -e "$SIG_EXPIRY" -o "$zone" \
+            -f "$STATE/zones/$zone.zone" "$WORLD_DIR/zones/$zone.zone" $keys \
+            >>"$STATE/nsd.start.out" 2>&1 ||
+            fail_start nsd "ldns-signzone $zone: $(tail -n 5 "$STATE/nsd.start.out")"
+    done
+    cat "$WORLD_DIR"/dnssec/*.anchor >"$STATE/trust-anchor" 2>/dev/null || : >"$STATE/trust-anchor"
+    {
+        echo "trust-anchors {"
+        cat "$WORLD_DIR"/dnssec/K*.key 2>/dev/null | awk '$3 == "DNSKEY" && $4 == 257 {
+            printf "\t\"%s\" static-key %s %s %s \"%s\";\n", $1, $4, $5, $6, $7 }'
+        echo "};"
+    } >"$STATE/trust-anchor.delv"
+}
 
 nsd_start() {
     local conf zone z
     conf=$(nsd_conf)
     rm -rf "$STATE/zones" && mkdir -p "$STATE/zones" "$STATE/nsd.d"
     cp "$WORLD_DIR"/zones/*.zone "$STATE/zones/"
+    : >"$STATE/nsd.start.out"
+    sign_zones
     render "$WORLD_DIR/templates/nsd.conf.in" "$conf"
     for zone in $(zone_names); do
         printf '\nzone:\n\tname: "%s"\n\tzonefile: "%s.zone"\n' "$zone" "$zone" >>"$conf"
@@ -208,7 +416,7 @@ nsd_start() {
         nsd-control-setup -d "$STATE/nsd.d" >"$STATE/nsd.d/control-setup.out" 2>&1 ||
             fail_start nsd "nsd-control-setup failed: $(cat "$STATE/nsd.d/control-setup.out")"
     fi
-    nsd-checkconf "$conf" >"$STATE/nsd.start.out" 2>&1 ||
+    nsd-checkconf "$conf" >>"$STATE/nsd.start.out" 2>&1 ||
         fail_start nsd "nsd-checkconf $conf: $(cat "$STATE/nsd.start.out")"
     for zone in $(zone_names); do
         z="$STATE/zones/$zone.zone"
@@ -283,26 +491,237 @@ unbound_logs() {
     show_log "unbound log" "$STATE/unbound.log"
 }
 
+# ---------------------------------------------------------------- postfix
+
+# The instance: configuration in STATEDIR/postfix/conf (Postfix wants its
+# configuration directory owned by root throughout, so the queue and data
+# directories, owned by postfix, sit beside it), queue, data, log.
+postfix_dir() { echo "$STATE/postfix/conf"; }
+
+# postfix_addrs: the listener addresses of templates/postfix-master.cf.in.
+postfix_addrs() {
+    grep -oE '^127\.77\.0\.[0-9]+:25 ' "$WORLD_DIR/templates/postfix-master.cf.in" | cut -d: -f1
+}
+
+# postfix_pids: every process of the instance in STATEDIR/postfix.
+postfix_pids() { pids_with_env "MAIL_CONFIG=$(postfix_dir)"; }
+
+postfix_start() {
+    local dir addr uid gid
+    dir=$(postfix_dir)
+    mkdir -p "$dir" "$STATE/postfix/queue" "$STATE/postfix/data" "$STATE/mail"
+    chown postfix:postfix "$STATE/postfix/data"
+    # The virtual mailbox's owner (virtual(8) will not deliver as root).
+    uid=$(id -u nobody) gid=$(id -g nobody)
+    chown "$uid:$gid" "$STATE/mail"
+    render "$WORLD_DIR/templates/postfix-main.cf.in" "$dir/main.cf" \
+        -e "s|@POSTFIX_ADDRS@|$(postfix_addrs | paste -sd, | sed 's/,/, /g')|" \
+        -e "s|@MAIL_UID@|$uid|" -e "s|@MAIL_GID@|$gid|"
+    render "$WORLD_DIR/templates/postfix-master.cf.in" "$dir/master.cf"
+    for addr in $(postfix_addrs); do
+        lo_add "$addr" || fail_start postfix "cannot add $addr to lo"
+    done
+    : >"$STATE/postfix/maillog"
+    : >"$dir/start.out"
+    postfix -c "$dir" start >>"$dir/start.out" 2>&1 ||
+        fail_start postfix "postfix start: $(cat "$dir/start.out"); postconf: $(postconf -c "$dir" -n 2>&1 | grep -i -E 'warn|fatal|error' | head -n 5)"
+    for addr in $(postfix_addrs); do
+        wait_listening "$addr" 25 || fail_start postfix "nothing listens on $addr:25"
+    done
+    [ "$(smtp_banner 127.77.0.25)" = "220 " ] || fail_start postfix "no 220 banner from 127.77.0.25:25"
+}
+
+postfix_stop() {
+    local dir pids
+    dir=$(postfix_dir)
+    pids=$(postfix_pids)
+    if [ -n "$pids" ]; then
+        if [ -f "$dir/main.cf" ] && postfix -c "$dir" status >/dev/null 2>&1; then
+            postfix -c "$dir" stop >>"$dir/start.out" 2>&1 || true
+        fi
+        # postfix stop returns before every child has gone, and a crashed
+        # master leaves them behind: what is left of the instance is killed.
+        # shellcheck disable=SC2046
+        kill_and_wait postfix $(postfix_pids)
+        echo "world: postfix stopped"
+    fi
+    lo_remove_all
+}
+
+postfix_status() {
+    local dir pids
+    dir=$(postfix_dir)
+    pids=$(postfix_pids | tr '\n' ' ')
+    if [ -f "$dir/main.cf" ] && postfix -c "$dir" status >/dev/null 2>&1 && [ -n "$pids" ]; then
+        echo "postfix: running (pids ${pids% }), MX hosts on $(postfix_addrs | paste -sd ' ') :25"
+    else
+        echo "postfix: stopped"
+        return 1
+    fi
+}
+
+postfix_logs() {
+    show_log "postfix start" "$(postfix_dir)/start.out"
+    show_log "postfix log" "$STATE/postfix/maillog"
+}
+
+# ---------------------------------------------------------------- hostile
+
+hostile_pids() { pids_running "$WORLD_DIR/hostile_smtp.py" "$STATE/hostile.pid"; }
+
+# hostile_addrs: the addresses hostile_smtp.py listens on.
+hostile_addrs() {
+    local l
+    for l in "${HOSTILE_LISTEN[@]}"; do echo "${l##*=}"; done
+}
+
+hostile_start() {
+    local l args=() addr
+    for l in "${HOSTILE_LISTEN[@]}"; do args+=(--listen "$l"); done
+    rm -f "$STATE/hostile.pid"
+    : >"$STATE/hostile.log"
+    : >"$STATE/hostile.start.out"
+    setsid /usr/bin/python3 "$WORLD_DIR/hostile_smtp.py" "${args[@]}" \
+        --pidfile "$STATE/hostile.pid" --log "$STATE/hostile.log" \
+        </dev/null >>"$STATE/hostile.start.out" 2>&1 &
+    for addr in $(hostile_addrs); do
+        wait_listening "$addr" 25 || fail_start hostile "nothing listens on $addr:25"
+    done
+    [ "$(smtp_banner 127.77.0.72)" = "220 " ] || fail_start hostile "no 220 banner from 127.77.0.72:25"
+}
+
+hostile_stop() {
+    local pids
+    pids=$(hostile_pids)
+    [ -n "$pids" ] || return 0
+    # shellcheck disable=SC2086
+    kill_and_wait hostile $pids
+    rm -f "$STATE/hostile.pid"
+    echo "world: hostile stopped"
+}
+
+hostile_status() {
+    local pids
+    pids=$(hostile_pids | tr '\n' ' ')
+    if [ -n "$pids" ]; then
+        echo "hostile: running (pids ${pids% }), hostile SMTP on $(hostile_addrs | paste -sd ' ') :25"
+    else
+        echo "hostile: stopped"
+        return 1
+    fi
+}
+
+hostile_logs() {
+    show_log "hostile start" "$STATE/hostile.start.out"
+    show_log "hostile log" "$STATE/hostile.log"
+}
+
+# ---------------------------------------------------------------- nginx
+
+nginx_conf() { echo "$STATE/nginx/nginx.conf"; }
+
+# nginx_pids: the master started with STATEDIR's configuration and its
+# workers: every nginx process in the master's session (the pid file's, or
+# the one whose command line names the configuration), so that workers
+# left behind by a master that crashed are found too.
+nginx_pids() {
+    local sids
+    sids=$(pids_cmdline_has "-c $(nginx_conf)")
+    [ -s "$STATE/nginx/nginx.pid" ] && sids+=" $(cat "$STATE/nginx/nginx.pid")"
+    # shellcheck disable=SC2086
+    pids_in_session nginx $sids | sort -un
+}
+
+# nginx_policy_servers: a plain server block for every policies/<domain>.txt
+# whose host has no hand-written block in the template.
+nginx_policy_servers() {
+    local f domain host
+    for f in "$POLICY_DIR"/*.txt; do
+        domain=$(basename "$f" .txt)
+        host=mta-sts.$domain
+        grep -qE "server_name +$host;" "$WORLD_DIR/templates/nginx.conf.in" && continue
+        printf '\t# %s: policies/%s.txt\n' "$domain" "$domain"
+        printf '\tserver {\n\t\tlisten %s:443 ssl;\n\t\tserver_name %s;\n' "$NGINX_ADDR" "$host"
+        printf '\t\tlocation = /.well-known/mta-sts.txt {\n\t\t\tdefault_type text/plain;\n'
+        printf '\t\t\talias %s;\n\t\t}\n' "$f"
+        printf '\t\tlocation / {\n\t\t\treturn 404;\n\t\t}\n\t}\n\n'
+    done
+}
+
+nginx_start() {
+    local conf dir line
+    conf=$(nginx_conf)
+    dir=$STATE/nginx
+    mkdir -p "$dir/tmp"
+    render "$WORLD_DIR/templates/nginx.conf.in" "$conf.tmp"
+    while IFS= read -r line; do
+        case $line in
+        @POLICY_SERVERS@) nginx_policy_servers ;;
+        *) printf '%s\n' "$line" ;;
+        esac
+    done <"$conf.tmp" >"$conf"
+    rm -f "$conf.tmp"
+    : >"$dir/error.log"
+    nginx -t -q -c "$conf" -e "$dir/error.log" >"$dir/start.out" 2>&1 ||
+        fail_start nginx "nginx -t: $(cat "$dir/start.out") $(tail -n 5 "$dir/error.log")"
+    nginx -c "$conf" -e "$dir/error.log" >>"$dir/start.out" 2>&1 ||
+        fail_start nginx "nginx exited $?: $(cat "$dir/start.out") $(tail -n 5 "$dir/error.log")"
+    wait_listening "$NGINX_ADDR" 443 || fail_start nginx "nothing listens on $NGINX_ADDR:443"
+}
+
+nginx_stop() {
+    local pids
+    pids=$(nginx_pids)
+    [ -n "$pids" ] || return 0
+    # shellcheck disable=SC2086
+    kill_and_wait nginx $pids
+    rm -f "$STATE/nginx/nginx.pid"
+    echo "world: nginx stopped"
+}
+
+nginx_status() {
+    local pids
+    pids=$(nginx_pids | tr '\n' ' ')
+    if [ -n "$pids" ]; then
+        echo "nginx: running (pids ${pids% }), MTA-STS policy hosts on $NGINX_ADDR:443"
+    else
+        echo "nginx: stopped"
+        return 1
+    fi
+}
+
+nginx_logs() {
+    show_log "nginx start" "$STATE/nginx/start.out"
+    show_log "nginx error log" "$STATE/nginx/error.log"
+    show_log "nginx access log" "$STATE/nginx/access.log"
+}
+
 # ---------------------------------------------------------------- commands
 
 cmd_start() {
-    local comp addr users
-    [ "$(id -u)" = 0 ] || die "start needs root (the servers bind port 53)"
-    for tool in nsd nsd-control-setup nsd-checkconf nsd-checkzone unbound unbound-checkconf dig ss; do
+    local comp addr port users
+    [ "$(id -u)" = 0 ] || die "start needs root (the servers bind ports 53, 25 and 443)"
+    for tool in nsd nsd-control-setup nsd-checkconf nsd-checkzone ldns-signzone unbound \
+        unbound-checkconf dig ss ip postfix nginx timeout /usr/bin/python3; do
         command -v "$tool" >/dev/null || die "$tool not found: run 'make deps'"
     done
     cmd_stop >/dev/null
-    for addr in "$NSD_ADDR" "$RESOLVER_ADDR"; do
-        stop_other_world "$addr" 53
-        users=$(port_users "$addr" 53)
-        [ -z "$users" ] || die "$addr:53 is already in use:
+    for addr in "$NSD_ADDR:53" "$RESOLVER_ADDR:53" "$NGINX_ADDR:443" \
+        $(postfix_addrs | sed 's/$/:25/') $(hostile_addrs | sed 's/$/:25/'); do
+        port=${addr##*:} addr=${addr%:*}
+        stop_other_world "$addr" "$port"
+        users=$(port_users "$addr" "$port")
+        [ -z "$users" ] || die "$addr:$port is already in use:
 $users"
     done
-    # A server bound to every address at port 53 (a distribution's own
-    # unbound or dnsmasq) keeps the world from binding its own.
-    users=$(ss -Hlnptu 'sport = :53' 2>/dev/null | awk '$5 ~ /^(0\.0\.0\.0|\*|\[::\]):53$/' || true)
-    [ -z "$users" ] || die "a server listens on every address at port 53; stop it first:
+    # A server bound to every address at one of the world's ports (a
+    # distribution's own unbound, dnsmasq, Postfix or nginx) keeps the
+    # world from binding its own.
+    for port in 53 25 443; do
+        users=$(ss -Hlnptu "sport = :$port" 2>/dev/null | awk -v p=":$port" '$5 == "0.0.0.0" p || $5 == "*" p || $5 == "[::]" p' || true)
+        [ -z "$users" ] || die "a server listens on every address at port $port; stop it first:
 $users"
+    done
     rm -f "$STATE/resolver" "$STATE/nsd"
     for comp in "${COMPONENTS[@]}"; do
         "${comp}_start"
