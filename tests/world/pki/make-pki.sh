@@ -17,9 +17,9 @@ ZONES=$(cd "$PKI/../zones" && pwd)
 # ${ENV::SAN} in the configuration needs a value whenever it is loaded.
 export SAN=DNS:unused.invalid
 # Fixed dates, in the past at the start, so that a clock a little behind
-# the machine that made them does not matter: leaves valid 2024-2047 (20
+# the machine that made them does not matter: leaves valid 2024-2046 (about 20
 # years from when they were made), the CA 2024-2056.
-LEAF_DATES=(-startdate 20240101000000Z -enddate 20470101000000Z)
+LEAF_DATES=(-startdate 20240101000000Z -enddate 20460101000000Z)
 CA_DATES=(-startdate 20240101000000Z -enddate 20560101000000Z)
 
 # The mta-sts.<domain> names served by nginx with the CA-signed certificate
