@@ -136,13 +136,13 @@ static bool reply_line_end(struct tk_cursor *c, struct tk_span *line)
 /* reply_incomplete decides about the bytes of a line with no LF yet. */
 static enum tk_status reply_incomplete(struct tk_span line, size_t start, struct tk_error *err)
 {
+    if (!reply_prefix_ok(line))
+        return reply_error(err, TK_INVALID, "not an SMTP reply", line);
     /* One more byte than a line may be only when it is a CR waiting
      * for its LF. */
     if (line.len > TK_SMTP_LINE_MAX + 1 ||
         (line.len == TK_SMTP_LINE_MAX + 1 && line.p[TK_SMTP_LINE_MAX] != '\r'))
         return reply_error(err, TK_LIMIT, REPLY_LONG_LINE, line);
-    if (!reply_prefix_ok(line))
-        return reply_error(err, TK_INVALID, "not an SMTP reply", line);
     if (start + line.len > TK_SMTP_REPLY_MAX)
         return tk_error_set(err, TK_LIMIT, "reply longer than %d bytes", TK_SMTP_REPLY_MAX);
     return TK_TEMP;
@@ -165,14 +165,14 @@ enum tk_status tk_smtp_reply_parse(const char *p, size_t len, struct tk_smtp_rep
 
         if (!reply_line_end(&c, &line))
             return reply_incomplete(line, start, err);
-        if (line.len > TK_SMTP_LINE_MAX)
-            return reply_error(err, TK_LIMIT, REPLY_LONG_LINE, line);
-        if (c.pos > TK_SMTP_REPLY_MAX)
-            return tk_error_set(err, TK_LIMIT, "reply longer than %d bytes", TK_SMTP_REPLY_MAX);
         if (!reply_line(line, &code, &more, &text))
             return reply_error(err, TK_INVALID, "not an SMTP reply", line);
         if (out->nlines > 0 && code != out->code)
             return reply_error(err, TK_INVALID, "reply code changes inside one reply", line);
+        if (line.len > TK_SMTP_LINE_MAX)
+            return reply_error(err, TK_LIMIT, REPLY_LONG_LINE, line);
+        if (c.pos > TK_SMTP_REPLY_MAX)
+            return tk_error_set(err, TK_LIMIT, "reply longer than %d bytes", TK_SMTP_REPLY_MAX);
         out->code = code;
         out->text[out->nlines++] = text;
         if (!more)

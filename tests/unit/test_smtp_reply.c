@@ -194,6 +194,11 @@ static void test_line_limit(void **state)
     buf[n] = '\r';
     buf[n + 1] = 'x';
     assert_int_equal(tk_smtp_reply_parse(buf, n + 2, &r, NULL), TK_LIMIT);
+
+    /* Garbage is garbage before it is too long. */
+    memset(buf, 'q', sizeof(buf));
+    assert_int_equal(tk_smtp_reply_parse(buf, sizeof(buf), &r, &err), TK_INVALID);
+    assert_non_null(strstr(err.msg, "not an SMTP reply: \"qqq"));
 }
 
 static char *make_lines(size_t n, bool last, size_t *len)
