@@ -26,6 +26,7 @@
 #include "inventory/inventory.h"
 #include "rules/rules.h"
 #include "scan/scan.h"
+#include "scan/transport.h"
 #include "show/show.h"
 
 #define CHECK_SERVERS_MAX 8
@@ -46,6 +47,12 @@ struct check_options {
     int colour; /* -1 auto */
     bool progress;
     bool verbose;
+    bool no_probe;
+    const char *ca_file;
+    bool ca_only;
+    const char *trust_anchor;
+    int probe_timeout_ms;
+    unsigned host_connections;
     char **domains;
     size_t ndomains;
 };
@@ -56,6 +63,7 @@ struct check_run {
     struct tk_inventory *inv;
     size_t next_arg;
     struct tk_show show;
+    struct tk_transport *transport; /* NULL with --no-probe */
     unsigned long total;
     unsigned long checked; /* domains with at least one decided rule */
     const char *merged[TK_DKIM_SELECTORS_MAX];
@@ -81,7 +89,18 @@ static void check_usage(FILE *out)
             "  -s, --dkim-selector NAME  a DKIM selector to test (repeatable)\n"
             "      --no-common-selectors do not try the common selector names\n"
             "  -t, --timeout SECONDS     per DNS question (default %d)\n"
-            "  -j, --jobs N              domains checked at once (default %d)\n"
+            "      --no-probe            DNS rules only: no connections to mail hosts\n"
+            "                            (TLS-*, MTA-STS-ENFORCE and DANE not judged)\n"
+            "      --probe-timeout SECONDS  per connection to a mail or policy host,\n"
+            "                            the whole exchange (default %d)\n"
+            "      --host-connections N  connections at once to one mail host address\n"
+            "                            (default 1)\n"
+            "      --ca-file FILE        PEM roots to trust besides the system's\n"
+            "      --ca-only             trust only --ca-file's roots\n"
+            "      --trust-anchor FILE   DNSSEC trust anchor (zone-file format) for DANE;\n"
+            "                            default with the system's resolvers: the root's\n"
+            "  -j, --jobs N              domains checked at once, and mail hosts probed\n"
+            "                            at once (at most %d) (default %d)\n"
             "  -T, --threads N           threads, each with its own resolver (default:\n"
             "                            one per CPU)\n"
             "      --color, --no-color   colour in text output (default: on a terminal)\n"
@@ -91,7 +110,8 @@ static void check_usage(FILE *out)
             "\n"
             "exit status: 0 every domain compliant, 1 some domain not compliant,\n"
             "2 usage error, 3 nothing could be checked.\n",
-            TK_DNS_TIMEOUT_MS_DEFAULT / 1000, TK_SCAN_DOMAINS_INFLIGHT_DEFAULT);
+            TK_DNS_TIMEOUT_MS_DEFAULT / 1000, TK_PROBE_TIMEOUT_MS_DEFAULT / 1000,
+            TK_PROBE_WORKERS_MAX, TK_SCAN_DOMAINS_INFLIGHT_DEFAULT);
 }
 
 static int check_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -108,7 +128,17 @@ static int check_usage_error(const char *fmt, ...)
     return 2;
 }
 
-enum { OPT_NO_COMMON = 256, OPT_COLOR, OPT_NO_COLOR };
+enum {
+    OPT_NO_COMMON = 256,
+    OPT_COLOR,
+    OPT_NO_COLOR,
+    OPT_NO_PROBE,
+    OPT_PROBE_TIMEOUT,
+    OPT_HOST_CONNECTIONS,
+    OPT_CA_FILE,
+    OPT_CA_ONLY,
+    OPT_TRUST_ANCHOR,
+};
 
 static const struct option check_long_options[] = {
     {"inventory", required_argument, NULL, 'i'},
@@ -124,6 +154,12 @@ static const struct option check_long_options[] = {
     {"colour", no_argument, NULL, OPT_COLOR},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"no-colour", no_argument, NULL, OPT_NO_COLOR},
+    {"no-probe", no_argument, NULL, OPT_NO_PROBE},
+    {"probe-timeout", required_argument, NULL, OPT_PROBE_TIMEOUT},
+    {"host-connections", required_argument, NULL, OPT_HOST_CONNECTIONS},
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+    {"ca-only", no_argument, NULL, OPT_CA_ONLY},
+    {"trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -141,11 +177,49 @@ static bool check_number(const char *s, long lo, long hi, long *out)
     return true;
 }
 
+/* check_probe_option applies one option of the probes; returns -1 to
+ * go on, else an exit. */
+static int check_probe_option(struct check_options *o, int c, const char *arg)
+{
+    long v;
+
+    switch (c) {
+    case OPT_NO_PROBE:
+        o->no_probe = true;
+        break;
+    case OPT_PROBE_TIMEOUT:
+        if (!check_number(arg, 1, 600, &v))
+            return check_usage_error("--probe-timeout '%s': seconds from 1 to 600", arg);
+        o->probe_timeout_ms = (int)v * 1000;
+        break;
+    case OPT_HOST_CONNECTIONS:
+        if (!check_number(arg, 1, TK_PROBE_HOST_CONNECTIONS_MAX, &v))
+            return check_usage_error("--host-connections '%s': a number from 1 to %d", arg,
+                                     TK_PROBE_HOST_CONNECTIONS_MAX);
+        o->host_connections = (unsigned)v;
+        break;
+    case OPT_CA_FILE:
+        o->ca_file = arg;
+        break;
+    case OPT_CA_ONLY:
+        o->ca_only = true;
+        break;
+    case OPT_TRUST_ANCHOR:
+        o->trust_anchor = arg;
+        break;
+    default:
+        return check_usage_error("unknown option");
+    }
+    return -1;
+}
+
 /* check_option applies one option; returns -1 to go on, else an exit. */
 static int check_option(struct check_options *o, int c, const char *arg)
 {
     long v;
 
+    if (c >= OPT_NO_PROBE)
+        return check_probe_option(o, c, arg);
     switch (c) {
     case 'i':
         o->inventory = arg;
@@ -218,6 +292,7 @@ static int check_parse(int argc, char **argv, struct check_options *o)
     o->colour = -1;
     o->progress = true;
     o->jobs = TK_SCAN_DOMAINS_INFLIGHT_DEFAULT;
+    o->host_connections = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "i:r:f:p:s:t:j:T:qvh", check_long_options, NULL)) != -1) {
         if (c == '?')
@@ -229,6 +304,8 @@ static int check_parse(int argc, char **argv, struct check_options *o)
     o->ndomains = (size_t)(argc - optind);
     if (o->ndomains == 0 && o->inventory == NULL)
         return check_usage_error("no domain given: name domains or --inventory FILE");
+    if (o->ca_only && o->ca_file == NULL)
+        return check_usage_error("--ca-only needs --ca-file FILE");
     if (!o->format_set)
         o->format = isatty(STDOUT_FILENO) ? TK_FORMAT_TEXT : TK_FORMAT_JSON;
     return -1;
@@ -240,6 +317,8 @@ static void check_request_defaults(struct check_run *run, struct tk_observe_requ
     req->selectors = run->o->selectors;
     req->nselectors = run->o->nselectors;
     req->common_selectors = run->o->common_selectors;
+    req->transport = !run->o->no_probe;
+    req->dnssec = run->o->trust_anchor != NULL;
 }
 
 /* check_merge_selectors adds the command line's selectors to a row's. */
@@ -281,9 +360,10 @@ static enum tk_status check_next(void *arg, struct tk_observe_request *req, stru
     return TK_OK;
 }
 
-/* check_sink runs on the scan's threads at once: each judges and
- * formats its domain into memory, and only the write is serialised. */
-static void check_sink(void *arg, struct tk_observation *obs)
+/* check_show runs on several threads at once (the scan's, or the
+ * probe stage's): each judges and formats its domain into memory, and
+ * only the write is serialised. */
+static void check_show(void *arg, struct tk_observation *obs)
 {
     struct check_run *run = arg;
     struct tk_judgement j;
@@ -306,10 +386,30 @@ static void check_sink(void *arg, struct tk_observation *obs)
     fwrite(text, 1, len, run->show.out);
     run->show.domains++;
     run->show.compliant += j.compliant;
+    run->show.unprobed += j.not_probed > 0 && run->o->no_probe;
     run->checked += !j.all_unknown;
     pthread_mutex_unlock(&run->lock);
     free(text);
     tk_observation_destroy(obs);
+}
+
+/* check_sink takes each observation the DNS scan finishes: to the
+ * probes, or (--no-probe) straight to judgement. */
+static void check_sink(void *arg, struct tk_observation *obs)
+{
+    struct check_run *run = arg;
+
+    if (run->transport)
+        tk_transport_submit(run->transport, obs);
+    else
+        check_show(run, obs);
+}
+
+static bool check_admit(void *arg)
+{
+    struct check_run *run = arg;
+
+    return run->transport == NULL || tk_transport_admits(run->transport);
 }
 
 static void check_bad(void *arg, const struct tk_error *err)
@@ -326,7 +426,13 @@ static void check_progress(void *arg, const struct tk_scan_stats *st)
 {
     struct check_run *run = arg;
 
-    tk_show_progress(stderr, st->finished, run->total, false);
+    unsigned long shown;
+
+    pthread_mutex_lock(&run->lock);
+    shown = run->show.domains;
+    pthread_mutex_unlock(&run->lock);
+    (void)st;
+    tk_show_progress(stderr, shown, run->total, false);
 }
 
 /* check_count_lines counts an inventory's data lines for the progress
@@ -369,10 +475,11 @@ static int check_open_inventory(struct check_run *run, FILE **fp)
 static int check_scan(struct check_run *run, struct tk_resolver **r, unsigned n)
 {
     struct tk_scan_source src = {check_next, run};
-    struct tk_scan_hooks hooks = {check_sink, check_bad, NULL, NULL, run};
+    struct tk_scan_hooks hooks = {check_sink, check_bad, NULL, check_admit, run};
     struct tk_scan_stats stats = {0};
     struct tk_error err = {0};
     bool progress = run->o->progress && isatty(STDERR_FILENO);
+    enum tk_status st;
 
     if (progress) {
         run->total =
@@ -381,12 +488,15 @@ static int check_scan(struct check_run *run, struct tk_resolver **r, unsigned n)
             hooks.progress = check_progress;
     }
     tk_show_begin(&run->show);
-    if (tk_scan_run(r, n, run->o->jobs, &src, &hooks, &stats, &err) != TK_OK) {
+    st = tk_scan_run(r, n, run->o->jobs, &src, &hooks, &stats, &err);
+    if (run->transport)
+        tk_transport_finish(run->transport);
+    if (st != TK_OK) {
         fprintf(stderr, "tiaki check: %s\n", err.msg);
         return 3;
     }
     if (hooks.progress)
-        tk_show_progress(stderr, stats.finished, run->total, true);
+        tk_show_progress(stderr, run->show.domains, run->total, true);
     tk_show_end(&run->show, stats.rejected);
     if (run->checked == 0)
         return 3;
@@ -403,11 +513,40 @@ static int check_resolvers(const struct check_options *o, struct tk_resolver **r
     ropts.servers = o->servers;
     ropts.nservers = o->nservers;
     ropts.timeout_ms = o->timeout_ms;
+    ropts.trust_anchor_file = o->trust_anchor;
     for (i = 0; i < n; i++)
         if (tk_resolver_new_unbound(&ropts, &r[i], &err) != TK_OK) {
             fprintf(stderr, "tiaki check: %s\n", err.msg);
             return err.code == TK_USAGE ? 2 : 3;
         }
+    return -1;
+}
+
+/* check_probes makes the probe context and starts the probe stage;
+ * returns -1 or an exit. */
+static int check_probes(struct check_run *run, struct tk_probe_context **ctx)
+{
+    const struct check_options *o = run->o;
+    struct tk_probe_options popts = {0};
+    struct tk_transport_options topts = {0};
+    struct tk_error err = {0};
+
+    if (o->no_probe)
+        return -1;
+    popts.ca_file = o->ca_file;
+    popts.ca_file_only = o->ca_only;
+    popts.timeout_ms = o->probe_timeout_ms;
+    if (tk_probe_context_new(&popts, ctx, &err) != TK_OK) {
+        fprintf(stderr, "tiaki check: %s\n", err.msg);
+        return err.code == TK_USAGE ? 2 : 3;
+    }
+    topts.probe = *ctx;
+    topts.workers = o->jobs < TK_PROBE_WORKERS_MAX ? o->jobs : TK_PROBE_WORKERS_MAX;
+    topts.host_connections = o->host_connections;
+    if (tk_transport_new(&topts, check_show, run, &run->transport, &err) != TK_OK) {
+        fprintf(stderr, "tiaki check: %s\n", err.msg);
+        return 3;
+    }
     return -1;
 }
 
@@ -423,6 +562,7 @@ int cmd_check_main(int argc, char **argv)
     struct check_options o;
     struct check_run run;
     struct tk_resolver *r[TK_SCAN_THREADS_MAX] = {0};
+    struct tk_probe_context *pctx = NULL;
     FILE *inv_file = NULL;
     unsigned i, n;
     int rc;
@@ -442,8 +582,11 @@ int cmd_check_main(int argc, char **argv)
     if (o.inventory == NULL && o.ndomains < 64)
         n = 1;
     json_object_seed(0); /* before threads, as jansson asks */
-    if ((rc = check_resolvers(&o, r, n)) < 0 && (rc = check_open_inventory(&run, &inv_file)) < 0)
+    if ((rc = check_resolvers(&o, r, n)) < 0 && (rc = check_open_inventory(&run, &inv_file)) < 0 &&
+        (rc = check_probes(&run, &pctx)) < 0)
         rc = check_scan(&run, r, n);
+    tk_transport_free(run.transport);
+    tk_probe_context_free(pctx);
     tk_inventory_close(run.inv);
     if (inv_file && inv_file != stdin)
         fclose(inv_file);

@@ -7,6 +7,8 @@
  *	Exit codes are the subcommand's; 2 means a usage error.
  */
 #include <stdio.h>
+#include <curl/curl.h>
+#include <signal.h>
 #include <string.h>
 
 #include "cli/commands.h"
@@ -28,6 +30,15 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     size_t i;
+
+    /* A peer that closes while a probe writes must cost an error, not
+     * the process. libcurl's global state is set up once, before any
+     * thread (its documentation asks this). */
+    signal(SIGPIPE, SIG_IGN);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "tiaki: cannot initialise libcurl\n");
+        return 3;
+    }
 
     if (argc < 2) {
         usage(stderr);

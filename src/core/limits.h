@@ -73,6 +73,11 @@
 #define TK_PROBE_WORKERS_DEFAULT 32
 #define TK_PROBE_WORKERS_MAX 256
 #define TK_PROBE_HOST_CONNECTIONS_MAX 16
+/* Probing: one connection's whole exchange (banner, EHLO, STARTTLS,
+ * handshake) must finish within this, so a host that trickles bytes
+ * costs at most this per connection. RFC 5321 4.5.3.2 lets a sender
+ * wait minutes; a checker needs an answer. */
+#define TK_PROBE_TIMEOUT_MS_DEFAULT 10000
 
 /* Tag-value lists (DMARC, DKIM, TLS-RPT, MTA-STS TXT): tags per record. */
 #define TK_TAGS_MAX 64

@@ -143,6 +143,7 @@ struct tk_observation {
 
     /* Transport (issue 3): asked only when probes are wanted. */
     bool transport;   /* the observer asked the transport questions */
+    bool dnssec;      /* answers were DNSSEC-validated where signed (a trust anchor) */
     bool probed;      /* the probe stage ran: the transport rules apply */
     size_t nmx_hosts; /* MX hosts by preference, null MX excluded */
     struct tk_mx_host mx_hosts[TK_MX_HOSTS_MAX];

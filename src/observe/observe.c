@@ -26,6 +26,7 @@
 #include "record/dmarc.h"
 #include "record/orgdomain.h"
 #include "record/spf.h"
+#include "record/mtasts.h"
 #include "record/tlsrpt.h"
 
 const char *const tk_common_dkim_selectors[] = {
@@ -48,6 +49,7 @@ struct obs_ctx {
     size_t nselectors;
     char selectors[TK_DKIM_SELECTORS_MAX][TK_SELECTOR_MAX + 1];
     bool common_selectors;
+    bool transport;
     tk_observe_done done;
     void *arg;
 };
@@ -99,6 +101,22 @@ static void obs_ask(struct obs_ctx *ctx, struct tk_lookup *target, const char *n
     ctx->pending++;
 }
 
+/* TLSA rdata is binary: kept as it came, for record/tlsa.h to parse. */
+static enum tk_status lookup_add_raw(struct tk_rr_text *rr, const struct tk_dns_rdata *rd,
+                                     struct tk_lookup *l)
+{
+    if (rd->len > TK_TXT_RECORD_MAX)
+        return TK_LIMIT;
+    rr->text = malloc(rd->len + 1);
+    if (rr->text == NULL)
+        return TK_NOMEM;
+    memcpy(rr->text, rd->data, rd->len);
+    rr->text[rd->len] = '\0';
+    rr->len = rd->len;
+    l->n++;
+    return TK_OK;
+}
+
 static enum tk_status lookup_add_rr(struct tk_lookup *l, const struct tk_dns_rdata *rd,
                                     uint16_t type)
 {
@@ -120,6 +138,8 @@ static enum tk_status lookup_add_rr(struct tk_lookup *l, const struct tk_dns_rda
             st = tk_rdata_mx(rd, &rr->pref, text);
         else if (type == TK_DNS_A || type == TK_DNS_AAAA)
             st = tk_rdata_addr(rd, text, sizeof(text));
+        else if (type == TK_DNS_TLSA)
+            return lookup_add_raw(rr, rd, l);
         else
             st = TK_INVALID;
         if (st != TK_OK)
@@ -139,6 +159,7 @@ static void lookup_fill(struct tk_lookup *l, const struct tk_dns_answer *a)
 
     l->status = a->status;
     l->nxdomain = a->nxdomain;
+    l->secure = a->secure;
     if (a->status == TK_TEMP) {
         tk_strlcpy(l->why, a->why ? a->why : "temporary DNS failure", sizeof(l->why));
         return;
@@ -426,6 +447,70 @@ static void dkim_add(struct obs_ctx *ctx, const char *selector, bool from_invent
     obs_ask(ctx, &obs->dkim[obs->ndkim++].key, name, TK_DNS_TXT, OBS_PLAIN, -1);
 }
 
+static bool mx_host_known(const struct tk_observation *obs, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < obs->nmx_hosts; i++)
+        if (strcmp(obs->mx_hosts[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+/* mx_hosts_choose fills obs->mx_hosts with the MX hosts by preference
+ * (lowest first, as a sender tries them), each name once. */
+static void mx_hosts_choose(struct tk_observation *obs)
+{
+    const struct tk_lookup *mx = &obs->mx;
+    size_t i, best;
+    bool used[TK_RRSET_MAX] = {false};
+
+    if (mx->status != TK_OK || mx_is_null(mx))
+        return;
+    for (;;) {
+        for (best = mx->n, i = 0; i < mx->n && i < TK_RRSET_MAX; i++)
+            if (!used[i] && (best == mx->n || mx->rr[i].pref < mx->rr[best].pref))
+                best = i;
+        if (best == mx->n)
+            return;
+        used[best] = true;
+        if (strcmp(mx->rr[best].text, ".") == 0 || mx_host_known(obs, mx->rr[best].text))
+            continue;
+        if (obs->nmx_hosts >= TK_MX_HOSTS_MAX) {
+            obs->mx_hosts_truncated = true;
+            return;
+        }
+        tk_strlcpy(obs->mx_hosts[obs->nmx_hosts].name, mx->rr[best].text, TK_DOMAIN_MAX + 1);
+        obs->mx_hosts[obs->nmx_hosts++].pref = mx->rr[best].pref;
+    }
+}
+
+/* transport_ask asks what the probes need: each MX host's addresses
+ * and TLSA records (RFC 7672 2.2), and the MTA-STS policy host's
+ * addresses when a policy is announced (RFC 8461 3.3). */
+static void transport_ask(struct obs_ctx *ctx)
+{
+    struct tk_observation *obs = ctx->obs;
+    char name[TK_DOMAIN_MAX + 1];
+    size_t i;
+
+    obs->transport = true;
+    mx_hosts_choose(obs);
+    for (i = 0; i < obs->nmx_hosts; i++) {
+        struct tk_mx_host *h = &obs->mx_hosts[i];
+
+        obs_ask(ctx, &h->a, h->name, TK_DNS_A, OBS_PLAIN, -1);
+        obs_ask(ctx, &h->aaaa, h->name, TK_DNS_AAAA, OBS_PLAIN, -1);
+        if (tk_domain_join("_25._tcp", h->name, name) == TK_OK)
+            obs_ask(ctx, &h->tlsa, name, TK_DNS_TLSA, OBS_PLAIN, -1);
+    }
+    if (tk_lookup_select(&obs->mta_sts, tk_mtasts_txt_is_candidate, NULL) == 0 ||
+        tk_domain_join("mta-sts", obs->domain, name) != TK_OK)
+        return;
+    obs_ask(ctx, &obs->sts_a, name, TK_DNS_A, OBS_PLAIN, -1);
+    obs_ask(ctx, &obs->sts_aaaa, name, TK_DNS_AAAA, OBS_PLAIN, -1);
+}
+
 static void obs_phase2(struct obs_ctx *ctx)
 {
     struct tk_observation *obs = ctx->obs;
@@ -452,6 +537,8 @@ static void obs_phase2(struct obs_ctx *ctx)
     if (tk_lookup_select(&obs->tlsrpt, tk_tlsrpt_is_candidate, NULL) == 0 &&
         obs->tlsrpt.status != TK_TEMP && tk_domain_join("_smtptls", obs->domain, name) == TK_OK)
         obs_ask(ctx, &obs->tlsrpt_seed, name, TK_DNS_TXT, OBS_PLAIN, -1);
+    if (ctx->transport)
+        transport_ask(ctx);
 }
 
 static void obs_on_answer(void *arg, const struct tk_dns_answer *a)
@@ -500,6 +587,7 @@ static void obs_copy_selectors(struct obs_ctx *ctx, const struct tk_observe_requ
             snprintf(ctx->selectors[ctx->nselectors++], TK_SELECTOR_MAX + 1, "%s",
                      req->selectors[i]);
     ctx->common_selectors = req->common_selectors;
+    ctx->transport = req->transport;
 }
 
 static void obs_phase1(struct obs_ctx *ctx)
@@ -553,6 +641,7 @@ enum tk_status tk_observe_start(struct tk_resolver *r, const struct tk_observe_r
     tk_text_sanitise(obs->contact);
     obs->profile_hint = req->profile_hint;
     obs->bulk = req->bulk;
+    obs->dnssec = req->dnssec;
     ctx->obs = obs;
     ctx->r = r;
     ctx->phase = 1;

@@ -36,6 +36,9 @@ struct tk_observe_request {
     const char *const *selectors; /* from the inventory or --dkim-selector */
     size_t nselectors;
     bool common_selectors; /* also try the common selector names */
+    bool transport;        /* email domains: also ask what the probes need
+                              (MX addresses, TLSA, the MTA-STS host) */
+    bool dnssec;           /* the resolver validates: TLSA answers can be secure */
 };
 
 /* done() owns obs from then on: release it with tk_observation_destroy. */

@@ -17,7 +17,6 @@
 
 #include "probe/probe.h"
 
-#define TK_PROBE_TIMEOUT_MS_DEFAULT 10000
 
 struct tk_probe_context {
     X509_STORE *store;          /* the roots a certificate must chain to */

@@ -12,29 +12,41 @@
 #include "rules/checks.h"
 
 const struct tk_rule tk_rules[] = {
-    {"TLSRPT", TK_LEVEL_MUST, TK_PROFILE_EMAIL, "8 TLS-RPT; 10 TLS-RPT", NULL, check_tlsrpt},
-    {"SPF-PRESENT", TK_LEVEL_MUST, TK_PROFILE_EMAIL, "8 SPF; 10 SPF", NULL, check_spf_present},
-    {"SPF-HARDFAIL", TK_LEVEL_MUST, TK_PROFILE_EMAIL, "8 SPF; 10 SPF", NULL, check_spf_hardfail},
-    {"DKIM-SIGNED", TK_LEVEL_MUST, TK_PROFILE_EMAIL, "8 DKIM; 10 DKIM", NULL, check_dkim_signed},
+    {"TLS-MIN-1.2", TK_LEVEL_MUST, TK_PROFILE_EMAIL, "8 TLS; 10 TLS", NULL, check_tls_min, true},
+    {"TLS-REQUIRED", TK_LEVEL_MUST, TK_PROFILE_EMAIL, "8 TLS; 10 Implicit TLS", NULL,
+     check_tls_required, true},
+    {"TLS-CERT", TK_LEVEL_SHOULD, TK_PROFILE_EMAIL, "8 TLS; 10 TLS (advisory)", NULL,
+     check_tls_cert, true},
+    {"TLSRPT", TK_LEVEL_MUST, TK_PROFILE_EMAIL, "8 TLS-RPT; 10 TLS-RPT", NULL, check_tlsrpt, false},
+    {"SPF-PRESENT", TK_LEVEL_MUST, TK_PROFILE_EMAIL, "8 SPF; 10 SPF", NULL, check_spf_present,
+     false},
+    {"SPF-HARDFAIL", TK_LEVEL_MUST, TK_PROFILE_EMAIL, "8 SPF; 10 SPF", NULL, check_spf_hardfail,
+     false},
+    {"DKIM-SIGNED", TK_LEVEL_MUST, TK_PROFILE_EMAIL, "8 DKIM; 10 DKIM", NULL, check_dkim_signed,
+     false},
     {"DMARC-PRESENT", TK_LEVEL_MUST, TK_PROFILE_EMAIL, "8 DMARC; 10 DMARC (Outbound)", NULL,
-     check_dmarc_present},
+     check_dmarc_present, false},
     {"DMARC-REJECT", TK_LEVEL_MUST, TK_PROFILE_EMAIL, "8 DMARC; 10 DMARC (Outbound)", NULL,
-     check_dmarc_reject},
+     check_dmarc_reject, false},
     {"DMARC-ADKIM-STRICT", TK_LEVEL_SHOULD, TK_PROFILE_EMAIL, "8 DMARC; 10 DMARC (Outbound)", NULL,
-     check_dmarc_adkim_strict},
+     check_dmarc_adkim_strict, false},
     {"DMARC-RUA", TK_LEVEL_MUST, TK_PROFILE_EMAIL, "8 DMARC Reporting Services", "15.2.36.C.06",
-     check_dmarc_rua},
+     check_dmarc_rua, false},
     {"MTA-STS-TXT", TK_LEVEL_MUST, TK_PROFILE_EMAIL, "8 MTA-STS; 10 MTA-STS", NULL,
-     check_mta_sts_txt},
+     check_mta_sts_txt, false},
+    {"MTA-STS-ENFORCE", TK_LEVEL_MUST, TK_PROFILE_EMAIL, "8 MTA-STS; 10 MTA-STS", NULL,
+     check_mta_sts_enforce, true},
+    {"DANE", TK_LEVEL_INFO, TK_PROFILE_EMAIL, "8 MTA-STS (to be superseded by DANE)", NULL,
+     check_dane, true},
     {"PARKED-SPF", TK_LEVEL_MUST, TK_PROFILE_PARKED, "9 SPF; 10 Non-email SPF", NULL,
-     check_parked_spf},
+     check_parked_spf, false},
     {"PARKED-DKIM", TK_LEVEL_MUST, TK_PROFILE_PARKED, "9 DKIM; 10 Non-email DKIM", NULL,
-     check_parked_dkim},
+     check_parked_dkim, false},
     {"PARKED-DMARC", TK_LEVEL_MUST, TK_PROFILE_PARKED, "9 DMARC; 10 Non-email DMARC",
-     "15.2.36.C.06", check_parked_dmarc},
+     "15.2.36.C.06", check_parked_dmarc, false},
     {"PARKED-NULL-MX", TK_LEVEL_SHOULD, TK_PROFILE_PARKED, "9 (RFC 7505 null MX)", NULL,
-     check_parked_null_mx},
-    {NULL, 0, 0, NULL, NULL, NULL},
+     check_parked_null_mx, false},
+    {NULL, 0, 0, NULL, NULL, NULL, false},
 };
 
 void tk_judge(const struct tk_observation *obs, struct tk_judgement *out)
@@ -45,12 +57,17 @@ void tk_judge(const struct tk_observation *obs, struct tk_judgement *out)
 
     tk_rule_input_prepare(&in, obs);
     out->n = 0;
+    out->not_probed = 0;
     out->compliant = true;
     for (r = tk_rules; r->id && out->n < TK_FINDINGS_MAX; r++) {
         struct tk_finding *f;
 
         if (r->profile != obs->profile)
             continue;
+        if (r->needs_probe && !obs->probed) {
+            out->not_probed++;
+            continue;
+        }
         f = &out->findings[out->n++];
         f->rule = r;
         f->status = TK_VERDICT_UNKNOWN;

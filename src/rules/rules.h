@@ -54,6 +54,7 @@ struct tk_rule {
     const char *seed;        /* "8 SPF", "9 DMARC", with the checklist row */
     const char *nzism;       /* NZISM control, or NULL */
     void (*check)(const struct tk_rule_input *in, struct tk_finding *out);
+    bool needs_probe; /* judged only when the domain was probed (not --no-probe) */
 };
 
 /* The rule table, ended by a row whose id is NULL. */
@@ -66,6 +67,7 @@ struct tk_judgement {
     struct tk_finding findings[TK_FINDINGS_MAX];
     bool compliant;   /* every MUST rule of the profile passes */
     bool all_unknown; /* no rule could be decided: nothing was checked */
+    size_t not_probed; /* rules skipped because the domain was not probed */
 };
 
 /* tk_judge runs the rules of obs->profile into out. */

@@ -3,7 +3,7 @@
  *	show.c - findings for people and programs: text, JSON Lines, CSV
  * SECURITY
  *	Evidence is already quoted by rules/finding.c; raw records printed
- *	here pass through show_escape.
+ *	here pass through tk_show_escape.
  * STANDARDS
  *	RFC 4180 (CSV), RFC 8259 (JSON), JSON Lines.
  */
@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include "dns/resolver.h"
 #include "show/show.h"
+#include "show/show_json.h"
 
 bool tk_format_parse(const char *name, enum tk_format *out)
 {
@@ -28,11 +29,11 @@ bool tk_format_parse(const char *name, enum tk_format *out)
     return true;
 }
 
-/* show_escape appends text with bytes outside printable ASCII written
+/* tk_show_escape appends text with bytes outside printable ASCII written
  * as \xNN, so the result is safe in a terminal and valid UTF-8. The
  * backslash itself is written \x5c (as tk_finding_quote does), so a
  * published "\x1b" cannot pass for an escaped ESC byte. */
-static void show_escape(struct tk_buf *b, const char *text, size_t len)
+void tk_show_escape(struct tk_buf *b, const char *text, size_t len)
 {
     size_t i;
 
@@ -60,7 +61,22 @@ static const char *show_lookup_status(const struct tk_lookup *l)
     }
 }
 
-static json_t *show_json_lookup(const struct tk_lookup *l)
+/* show_tlsa writes TLSA rdata as its presentation form, "3 1 1 <hex>". */
+static void show_tlsa(struct tk_buf *b, const char *rd, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)rd;
+    size_t i;
+
+    if (len < 3) {
+        tk_buf_printf(b, "(malformed: %zu bytes)", len);
+        return;
+    }
+    tk_buf_printf(b, "%u %u %u ", p[0], p[1], p[2]);
+    for (i = 3; i < len; i++)
+        tk_buf_printf(b, "%02x", p[i]);
+}
+
+json_t *tk_show_json_lookup(const struct tk_lookup *l)
 {
     json_t *o = json_object(), *recs = json_array();
     struct tk_buf b = {0};
@@ -74,10 +90,15 @@ static json_t *show_json_lookup(const struct tk_lookup *l)
         tk_buf_reset(&b);
         if (l->type == TK_DNS_MX)
             tk_buf_printf(&b, "%u ", l->rr[i].pref);
-        show_escape(&b, l->rr[i].text, l->rr[i].len);
+        if (l->type == TK_DNS_TLSA)
+            show_tlsa(&b, l->rr[i].text, l->rr[i].len);
+        else
+            tk_show_escape(&b, l->rr[i].text, l->rr[i].len);
         json_array_append_new(recs, json_string(tk_buf_cstr(&b)));
     }
     json_object_set_new(o, "records", recs);
+    if (l->type == TK_DNS_TLSA)
+        json_object_set_new(o, "dnssec_validated", json_boolean(l->secure));
     tk_buf_free(&b);
     return o;
 }
@@ -87,23 +108,26 @@ static json_t *show_json_records(const struct tk_observation *obs)
     json_t *r = json_object(), *dkim = json_object();
     size_t i;
 
-    json_object_set_new(r, "mx", show_json_lookup(&obs->mx));
-    json_object_set_new(r, "txt", show_json_lookup(&obs->txt));
-    json_object_set_new(r, "dmarc", show_json_lookup(&obs->dmarc));
+    json_object_set_new(r, "mx", tk_show_json_lookup(&obs->mx));
+    json_object_set_new(r, "txt", tk_show_json_lookup(&obs->txt));
+    json_object_set_new(r, "dmarc", tk_show_json_lookup(&obs->dmarc));
     if (obs->dmarc_org.asked)
-        json_object_set_new(r, "dmarc_org", show_json_lookup(&obs->dmarc_org));
-    json_object_set_new(r, "tlsrpt", show_json_lookup(&obs->tlsrpt));
+        json_object_set_new(r, "dmarc_org", tk_show_json_lookup(&obs->dmarc_org));
+    json_object_set_new(r, "tlsrpt", tk_show_json_lookup(&obs->tlsrpt));
     if (obs->tlsrpt_seed.asked)
-        json_object_set_new(r, "tlsrpt_smtptls", show_json_lookup(&obs->tlsrpt_seed));
-    json_object_set_new(r, "mta_sts", show_json_lookup(&obs->mta_sts));
+        json_object_set_new(r, "tlsrpt_smtptls", tk_show_json_lookup(&obs->tlsrpt_seed));
+    json_object_set_new(r, "mta_sts", tk_show_json_lookup(&obs->mta_sts));
     for (i = 0; i < obs->ndkim; i++)
         if (obs->dkim[i].key.status != TK_ABSENT)
-            json_object_set_new(dkim, obs->dkim[i].selector, show_json_lookup(&obs->dkim[i].key));
+            json_object_set_new(dkim, obs->dkim[i].selector,
+                                tk_show_json_lookup(&obs->dkim[i].key));
     json_object_set_new(r, "dkim", dkim);
     if (obs->dkim_wildcard.asked)
-        json_object_set_new(r, "dkim_wildcard", show_json_lookup(&obs->dkim_wildcard));
+        json_object_set_new(r, "dkim_wildcard", tk_show_json_lookup(&obs->dkim_wildcard));
     json_object_set_new(r, "spf_dns_lookups", json_integer(obs->spf.dns_terms_total));
     json_object_set_new(r, "spf_void_lookups", json_integer(obs->spf.void_lookups));
+    if (obs->transport)
+        tk_show_json_transport(r, obs);
     return r;
 }
 

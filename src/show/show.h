@@ -31,6 +31,7 @@ struct tk_show {
     bool verbose;             /* text: show the fix under passing rules too */
     unsigned long domains;    /* shown so far */
     unsigned long compliant;  /* of them, compliant */
+    unsigned long unprobed;   /* of them, email domains whose transport was not probed */
 };
 
 /* tk_format_parse maps "text"/"json"/"csv"; false otherwise. */

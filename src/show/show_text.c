@@ -71,9 +71,12 @@ void tk_show_end(struct tk_show *s, unsigned long rejected)
             s->domains == 1 ? "" : "s", s->compliant, s->domains - s->compliant);
     if (rejected)
         fprintf(s->out, "; %lu input%s refused", rejected, rejected == 1 ? "" : "s");
-    fprintf(s->out, ".\nTransport rules (TLS-MIN-1.2, TLS-REQUIRED, TLS-CERT, MTA-STS-ENFORCE, "
-                    "DANE) need connections to the mail hosts and are not judged by this "
-                    "check.\n");
+    fprintf(s->out, ".\n");
+    if (s->unprobed)
+        fprintf(s->out, "Transport rules (TLS-MIN-1.2, TLS-REQUIRED, TLS-CERT, MTA-STS-ENFORCE, "
+                        "DANE) need connections to the mail hosts and were not judged for %lu "
+                        "domain%s (--no-probe).\n",
+                s->unprobed, s->unprobed == 1 ? "" : "s");
 }
 
 void tk_show_progress(FILE *tty, unsigned long finished, unsigned long total, bool done)

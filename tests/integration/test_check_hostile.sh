@@ -14,7 +14,7 @@ need_tiaki
 HOSTILE=(hostile-long-txt.govt.nz hostile-long-spf.govt.nz hostile-nonascii.govt.nz
     hostile-nul.govt.nz hostile-escape.govt.nz hostile-many-txt.govt.nz hostile-cname-loop.govt.nz
     odd-case.govt.nz parked-odd-spacing.govt.nz dead.govt.nz)
-R=(--resolver "$RESOLVER" --timeout 5)
+R=(--resolver "$RESOLVER" --timeout 5 --no-probe)
 
 # no_crash NAME WHAT: the run ended by itself (no signal, no timeout).
 no_crash() {

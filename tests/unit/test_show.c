@@ -509,7 +509,7 @@ static void text_check_rules(const char *buf, const struct judged *d)
     for (r = tk_rules; r->id; r++) {
         char pat[64];
 
-        if (r->profile != d->obs->profile)
+        if (r->profile != d->obs->profile || (r->needs_probe && !d->obs->probed))
             continue;
         snprintf(pat, sizeof(pat), " %s ", r->id);
         if (strstr(buf, pat) == NULL)

@@ -27,7 +27,9 @@ STATUSES = {"pass", "fail", "warn", "unknown"}
 EMAIL_RULES = ["TLSRPT", "SPF-PRESENT", "SPF-HARDFAIL", "DKIM-SIGNED", "DMARC-PRESENT",
                "DMARC-REJECT", "DMARC-ADKIM-STRICT", "DMARC-RUA", "MTA-STS-TXT"]
 PARKED_RULES = ["PARKED-SPF", "PARKED-DKIM", "PARKED-DMARC", "PARKED-NULL-MX"]
-SHOULD_RULES = {"DMARC-ADKIM-STRICT", "PARKED-NULL-MX"}
+# Judged only when tiaki probes (not --no-probe).
+TRANSPORT_RULES = ["TLS-MIN-1.2", "TLS-REQUIRED", "TLS-CERT", "MTA-STS-ENFORCE", "DANE"]
+SHOULD_RULES = {"DMARC-ADKIM-STRICT", "PARKED-NULL-MX", "TLS-CERT", "DANE"}
 FINDING_KEYS = ("rule", "level", "status", "evidence", "remediation")
 
 
@@ -147,8 +149,10 @@ def cmd_compare(expected_path, jsonl, domains):
         # compliant: every MUST rule of the profile passes. Decided when a
         # MUST row is not pass, or when every rule of the profile has a row.
         statuses = dict(exp)
-        must = [r for r in (PARKED_RULES if profile == "parked" else EMAIL_RULES)
-                if r not in SHOULD_RULES]
+        judged = PARKED_RULES if profile == "parked" else list(EMAIL_RULES)
+        if any(r in statuses for r in TRANSPORT_RULES):
+            judged += TRANSPORT_RULES
+        must = [r for r in judged if r not in SHOULD_RULES]
         if any(statuses.get(r, "pass") != "pass" for r in must):
             want_compliant = False
         elif all(r in statuses for r in must):

@@ -38,7 +38,7 @@ def zone_rrsets(path, origin):
 def dig(resolver, name, rtype, *opts):
     """(status, [(owner, type, rdata)], seconds)."""
     start = time.monotonic()
-    p = subprocess.run(["dig", "+time=5", "+tries=1", "+nottlid", "+noall", "+answer",
+    p = subprocess.run(["dig", "+time=5", "+tries=1", "+nosplit", "+nottlid", "+noall", "+answer",
                         "+comments", *opts, "@" + resolver, name, rtype],
                        capture_output=True, text=True, errors="surrogateescape")
     secs = time.monotonic() - start
