@@ -41,9 +41,13 @@ test: deps build
 
 demo: deps build
 	tests/world/world.sh start $(BUILD)/world
-	@$(BUILD)/tiaki check --resolver $$(cat $(BUILD)/world/resolver) \
-		--inventory tests/world/inventory.csv --format text; \
-	echo; echo "tiaki check exited $$? (0 all compliant, 1 some not, 3 nothing checked)."
+	@for inv in inventory.csv inventory-transport.csv; do \
+		echo "==== tiaki check --inventory tests/world/$$inv"; \
+		$(BUILD)/tiaki check --resolver $$(cat $(BUILD)/world/resolver) \
+			--ca-file tests/world/pki/ca.pem --trust-anchor $(BUILD)/world/trust-anchor \
+			--probe-timeout 5 --inventory tests/world/$$inv --format text; \
+		rc=$$?; echo; echo "tiaki check exited $$rc (0 all compliant, 1 some not, 3 nothing checked)."; \
+	done
 	@echo "The world is still running; 'make world-stop' stops it."
 
 world-start: build
@@ -59,6 +63,7 @@ fuzz:
 
 bench: build
 	bench/check-throughput
+	bench/probe-throughput
 
 clean:
 	rm -rf $(BUILD) build-fuzz

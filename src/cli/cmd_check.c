@@ -51,6 +51,7 @@ struct check_options {
     const char *ca_file;
     bool ca_only;
     const char *trust_anchor;
+    const char *helo_name;
     int probe_timeout_ms;
     unsigned host_connections;
     char **domains;
@@ -97,6 +98,8 @@ static void check_usage(FILE *out)
             "                            (default 1)\n"
             "      --ca-file FILE        PEM roots to trust besides the system's\n"
             "      --ca-only             trust only --ca-file's roots\n"
+            "      --helo-name NAME      the name the probes send in EHLO (default:\n"
+            "                            this machine's fully qualified name)\n"
             "      --trust-anchor FILE   DNSSEC trust anchor (zone-file format) for DANE;\n"
             "                            default with the system's resolvers: the root's\n"
             "  -j, --jobs N              domains checked at once, and mail hosts probed\n"
@@ -138,6 +141,7 @@ enum {
     OPT_CA_FILE,
     OPT_CA_ONLY,
     OPT_TRUST_ANCHOR,
+    OPT_HELO_NAME,
 };
 
 static const struct option check_long_options[] = {
@@ -160,6 +164,7 @@ static const struct option check_long_options[] = {
     {"ca-file", required_argument, NULL, OPT_CA_FILE},
     {"ca-only", no_argument, NULL, OPT_CA_ONLY},
     {"trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR},
+    {"helo-name", required_argument, NULL, OPT_HELO_NAME},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -206,6 +211,9 @@ static int check_probe_option(struct check_options *o, int c, const char *arg)
         break;
     case OPT_TRUST_ANCHOR:
         o->trust_anchor = arg;
+        break;
+    case OPT_HELO_NAME:
+        o->helo_name = arg;
         break;
     default:
         return check_usage_error("unknown option");
@@ -536,6 +544,7 @@ static int check_probes(struct check_run *run, struct tk_probe_context **ctx)
     popts.ca_file = o->ca_file;
     popts.ca_file_only = o->ca_only;
     popts.timeout_ms = o->probe_timeout_ms;
+    popts.helo_name = o->helo_name;
     if (tk_probe_context_new(&popts, ctx, &err) != TK_OK) {
         fprintf(stderr, "tiaki check: %s\n", err.msg);
         return err.code == TK_USAGE ? 2 : 3;

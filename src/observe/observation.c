@@ -88,8 +88,7 @@ void tk_observation_free(struct tk_observation *obs)
     }
     tk_observation_lookup_free(&obs->sts_a);
     tk_observation_lookup_free(&obs->sts_aaaa);
-    free(obs->sts_fetch.body);
-    obs->sts_fetch.body = NULL;
+    tk_mtasts_fetch_clear(&obs->sts_fetch);
 }
 
 const char *tk_profile_name(enum tk_profile p)

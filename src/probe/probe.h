@@ -32,6 +32,7 @@
 
 #include "core/error.h"
 #include "core/limits.h"
+#include "record/mtasts.h" /* TK_MTASTS_POLICY_MAX */
 
 /* The outcome of one thing a probe tried. */
 enum tk_probe_outcome {
@@ -50,10 +51,10 @@ enum tk_tls_version {
     TK_TLS_VERSIONS,
 };
 
-#define TK_PROBE_TEXT_MAX 256   /* a reply line, an error, a name kept for people */
-#define TK_CERT_CHAIN_MAX 6     /* certificates of a presented chain kept */
-#define TK_CERT_DER_MAX 16384   /* one certificate, DER; longer ones are cut from the chain */
-#define TK_ADDRESS_TEXT_MAX 46  /* INET6_ADDRSTRLEN */
+#define TK_PROBE_TEXT_MAX 256  /* a reply line, an error, a name kept for people */
+#define TK_CERT_CHAIN_MAX 6    /* certificates of a presented chain kept */
+#define TK_CERT_DER_MAX 16384  /* one certificate, DER; longer ones are cut from the chain */
+#define TK_ADDRESS_TEXT_MAX 46 /* INET6_ADDRSTRLEN */
 
 struct tk_tls_version_result {
     enum tk_probe_outcome accepted; /* YES: handshake completed with this version alone */
@@ -73,10 +74,10 @@ struct tk_cert_info {
 
 /* One MX host at one address. */
 struct tk_smtp_probe {
-    char host[TK_DOMAIN_MAX + 1];           /* the MX host name (what the certificate must match) */
-    char address[TK_ADDRESS_TEXT_MAX + 1];  /* "192.0.2.1" or "2001:db8::1" */
-    int64_t started;                        /* Unix time the probe began */
-    unsigned elapsed_ms;                    /* the whole probe, every connection */
+    char host[TK_DOMAIN_MAX + 1];          /* the MX host name (what the certificate must match) */
+    char address[TK_ADDRESS_TEXT_MAX + 1]; /* "192.0.2.1" or "2001:db8::1" */
+    int64_t started;                       /* Unix time the probe began */
+    unsigned elapsed_ms;                   /* the whole probe, every connection */
 
     /* The first connection: plain SMTP. */
     enum tk_probe_outcome connected;
@@ -133,7 +134,8 @@ void tk_probe_context_free(struct tk_probe_context *ctx);
  * port is not 0) and fills out; rcpt_domain names the postmaster of
  * the plain transaction. Everything that goes wrong on the network is
  * recorded in out; the return is TK_OK, or TK_NOMEM / TK_USAGE (bad
- * address text) when the probe could not run at all. Release out with
+ * address, host or domain text; connect_error says which) when the
+ * probe could not run at all. Release out with
  * tk_smtp_probe_clear. */
 enum tk_status tk_smtp_probe_host(const struct tk_probe_context *ctx, const char *host,
                                   const char *address, unsigned port, const char *rcpt_domain,
@@ -143,12 +145,10 @@ void tk_smtp_probe_clear(struct tk_smtp_probe *p);
 /* tk_smtp_probe_copy deep-copies src into dst. */
 enum tk_status tk_smtp_probe_copy(struct tk_smtp_probe *dst, const struct tk_smtp_probe *src);
 
-const char *tk_tls_version_name(enum tk_tls_version v); /* "SSLv3", "TLSv1.0", ... */
+const char *tk_tls_version_name(enum tk_tls_version v);     /* "SSLv3", "TLSv1.0", ... */
 const char *tk_probe_outcome_name(enum tk_probe_outcome o); /* "yes", "no", "error", "not tried" */
 
 /* The MTA-STS policy fetch (RFC 8461 3.3). */
-#define TK_MTASTS_POLICY_MAX 65536 /* RFC 8461 3.3: senders may limit the policy to 64 KB */
-
 struct tk_mtasts_fetch {
     enum tk_probe_outcome attempted; /* NOT_TRIED: no address for mta-sts.<domain>, or --no-probe */
     char url[TK_DOMAIN_MAX + 64];
@@ -159,9 +159,9 @@ struct tk_mtasts_fetch {
      * TK_TEMP: no answer (refused, timeout, TLS failure other than the
      *   certificate, HTTP 5xx). */
     enum tk_status status;
-    char error[TK_PROBE_TEXT_MAX]; /* what went wrong, for a person */
-    long http_code;                /* 0 when no HTTP answer */
-    char content_type[128];        /* as sent, sanitised */
+    char error[TK_PROBE_TEXT_MAX];    /* what went wrong, for a person */
+    long http_code;                   /* 0 when no HTTP answer */
+    char content_type[128];           /* as sent, sanitised */
     char location[TK_PROBE_TEXT_MAX]; /* a redirect's target, sanitised */
     bool cert_valid;                  /* the HTTPS certificate verified for the host */
     char *body;                       /* the policy text (malloc'd), NUL-terminated */
@@ -171,8 +171,10 @@ struct tk_mtasts_fetch {
 /* tk_mtasts_fetch_policy fetches the policy of domain from the given
  * addresses (tried in order until one answers) and fills out; the
  * certificate is verified against ctx's trust store. Returns TK_OK
- * (the outcome, good or bad, is in out) or TK_NOMEM. Release out with
- * tk_mtasts_fetch_clear. */
+ * (the outcome, good or bad, is in out; with no address, attempted is
+ * NOT_TRIED and status TK_ABSENT), TK_USAGE (a domain or address the
+ * fetch will not use: out->error says which) or TK_NOMEM. Release out
+ * with tk_mtasts_fetch_clear. */
 enum tk_status tk_mtasts_fetch_policy(const struct tk_probe_context *ctx, const char *domain,
                                       const char *const *addresses, size_t naddresses,
                                       unsigned port, struct tk_mtasts_fetch *out);

@@ -114,11 +114,13 @@ static void probe_run(struct tk_transport *t, struct probe_entry *e, const char 
         e->probe.connected = TK_PROBE_ERROR;
         tk_strlcpy(e->probe.connect_error, "out of memory", sizeof(e->probe.connect_error));
     } else if (tk_smtp_probe_host(t->o.probe, host, address, t->o.smtp_port, rcpt_domain,
-                                  &e->probe) != TK_OK) {
+                                  &e->probe) == TK_NOMEM) {
         e->probe.connected = TK_PROBE_ERROR;
         tk_strlcpy(e->probe.connect_error, "the probe could not run (out of memory)",
                    sizeof(e->probe.connect_error));
     }
+    /* Any other refusal (TK_USAGE: an address or name the probe will
+     * not use) left its reason in connect_error. */
     pthread_mutex_lock(&t->lock);
     if (s)
         s->active--;
@@ -180,7 +182,7 @@ static void sts_fetch(struct tk_transport *t, struct tk_observation *obs)
     if (n == 0)
         return;
     if (tk_mtasts_fetch_policy(t->o.probe, obs->domain, addrs, n, t->o.https_port,
-                               &obs->sts_fetch) != TK_OK) {
+                               &obs->sts_fetch) == TK_NOMEM) {
         obs->sts_fetch.status = TK_TEMP;
         tk_strlcpy(obs->sts_fetch.error, "out of memory", sizeof(obs->sts_fetch.error));
     }
