@@ -67,3 +67,18 @@ int tk_finding_lookup_unknown(struct tk_finding *f, const struct tk_lookup *l)
     tk_finding_fix_retry(f, l->name);
     return 1;
 }
+
+void tk_part_set(struct tk_part_verdict *p, enum tk_verdict v, const char *fmt, ...)
+{
+    va_list ap;
+
+    p->v = v;
+    va_start(ap, fmt);
+    vsnprintf(p->why, sizeof(p->why), fmt, ap);
+    va_end(ap);
+}
+
+int tk_verdict_rank(enum tk_verdict v)
+{
+    return v == TK_VERDICT_FAIL ? 2 : v == TK_VERDICT_UNKNOWN ? 1 : 0;
+}

@@ -37,4 +37,20 @@ void tk_finding_fix_retry(struct tk_finding *f, const char *name);
  * temporarily, with its name and reason; returns 1 if it did, else 0. */
 int tk_finding_lookup_unknown(struct tk_finding *f, const struct tk_lookup *l);
 
+/* A verdict on one part of a domain (an MX host, or one of its
+ * addresses), before the domain's finding is decided from the worst of
+ * its parts. */
+struct tk_part_verdict {
+    enum tk_verdict v;
+    char why[TK_EVIDENCE_MAX - TK_DOMAIN_MAX - 64];
+};
+
+/* tk_part_set sets a part's verdict and reason (printf-style). */
+void tk_part_set(struct tk_part_verdict *p, enum tk_verdict v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* tk_verdict_rank orders verdicts by how much they weigh when parts are
+ * combined: fail 2, unknown 1, pass and warn 0. */
+int tk_verdict_rank(enum tk_verdict v);
+
 #endif

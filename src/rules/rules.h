@@ -65,8 +65,8 @@ extern const struct tk_rule tk_rules[];
 struct tk_judgement {
     size_t n;
     struct tk_finding findings[TK_FINDINGS_MAX];
-    bool compliant;   /* every MUST rule of the profile passes */
-    bool all_unknown; /* no rule could be decided: nothing was checked */
+    bool compliant;    /* every MUST rule of the profile passes */
+    bool all_unknown;  /* no rule could be decided: nothing was checked */
     size_t not_probed; /* rules skipped because the domain was not probed */
 };
 

@@ -18,36 +18,12 @@
  *	6698 (TLSA), RFC 7671 (operational guidance).
  */
 #include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "record/tlsa.h"
 #include "rules/checks.h"
 #include "rules/finding.h"
-
-struct host_verdict {
-    enum tk_verdict v;
-    char why[TK_EVIDENCE_MAX - TK_DOMAIN_MAX - 8];
-};
-
-static void host_set(struct host_verdict *h, enum tk_verdict v, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void host_set(struct host_verdict *h, enum tk_verdict v, const char *fmt, ...)
-{
-    va_list ap;
-
-    h->v = v;
-    va_start(ap, fmt);
-    vsnprintf(h->why, sizeof(h->why), fmt, ap);
-    va_end(ap);
-}
-
-static int verdict_rank(enum tk_verdict v)
-{
-    return v == TK_VERDICT_FAIL ? 2 : v == TK_VERDICT_UNKNOWN ? 1 : 0;
-}
 
 static bool tlsa_published(const struct tk_mx_host *h)
 {
@@ -56,15 +32,15 @@ static bool tlsa_published(const struct tk_mx_host *h)
 
 /* probe_chain_match matches recs against one probe's chain. */
 static void probe_chain_match(const struct tk_tlsa *recs, size_t n, const struct tk_smtp_probe *p,
-                              struct host_verdict *out)
+                              struct tk_part_verdict *out)
 {
     struct tk_tlsa_cert chain[TK_CERT_CHAIN_MAX];
     struct tk_tlsa_verdict tv;
     size_t i;
 
     if (p->tls != TK_PROBE_YES || p->nchain == 0) {
-        host_set(out, TK_VERDICT_UNKNOWN, "[%s] presented no certificate to match (%s)", p->address,
-                 p->tls_error[0] ? p->tls_error : "no TLS");
+        tk_part_set(out, TK_VERDICT_UNKNOWN, "[%s] presented no certificate to match (%s)",
+                    p->address, p->tls_error[0] ? p->tls_error : "no TLS");
         return;
     }
     for (i = 0; i < p->nchain && i < TK_CERT_CHAIN_MAX; i++) {
@@ -74,17 +50,17 @@ static void probe_chain_match(const struct tk_tlsa *recs, size_t n, const struct
         chain[i].spki_len = p->chain[i].spki_len;
     }
     tk_tlsa_chain_match(recs, n, chain, i, &tv);
-    host_set(out, tv.result == TK_TLSA_MATCH ? TK_VERDICT_PASS : TK_VERDICT_FAIL, "[%s] %s",
-             p->address, tv.detail);
+    tk_part_set(out, tv.result == TK_TLSA_MATCH ? TK_VERDICT_PASS : TK_VERDICT_FAIL, "[%s] %s",
+                p->address, tv.detail);
 }
 
 /* host_match parses the host's TLSA RRset and matches it against the
  * chain of every address; the first address that does not match
  * decides. */
-static void host_match(const struct tk_mx_host *h, struct host_verdict *out)
+static void host_match(const struct tk_mx_host *h, struct tk_part_verdict *out)
 {
     struct tk_tlsa recs[TK_RRSET_MAX];
-    struct host_verdict pv;
+    struct tk_part_verdict pv;
     size_t n = 0, i, bad = 0;
 
     for (i = 0; i < h->tlsa.n && n < TK_RRSET_MAX; i++)
@@ -93,12 +69,12 @@ static void host_match(const struct tk_mx_host *h, struct host_verdict *out)
             n++;
         else
             bad++;
-    host_set(out, TK_VERDICT_UNKNOWN, "no address was probed");
+    tk_part_set(out, TK_VERDICT_UNKNOWN, "no address was probed");
     if (n == 0)
-        host_set(out, TK_VERDICT_FAIL, "its %zu TLSA record(s) are all malformed", bad);
+        tk_part_set(out, TK_VERDICT_FAIL, "its %zu TLSA record(s) are all malformed", bad);
     for (i = 0; n > 0 && i < h->nprobes; i++) {
         probe_chain_match(recs, n, h->probes[i], &pv);
-        if (i == 0 || verdict_rank(pv.v) > verdict_rank(out->v))
+        if (i == 0 || tk_verdict_rank(pv.v) > tk_verdict_rank(out->v))
             *out = pv;
     }
     for (i = 0; i < n; i++)
@@ -106,19 +82,20 @@ static void host_match(const struct tk_mx_host *h, struct host_verdict *out)
 }
 
 static void host_judge(const struct tk_observation *obs, const struct tk_mx_host *h,
-                       struct host_verdict *out)
+                       struct tk_part_verdict *out)
 {
     if (h->tlsa.status == TK_TEMP) {
-        host_set(out, TK_VERDICT_UNKNOWN, "the TLSA look-up failed: %s", h->tlsa.why);
+        tk_part_set(out, TK_VERDICT_UNKNOWN, "the TLSA look-up failed: %s", h->tlsa.why);
     } else if (!tlsa_published(h)) {
-        host_set(out, TK_VERDICT_FAIL, "no TLSA record at %s", h->tlsa.name);
+        tk_part_set(out, TK_VERDICT_FAIL, "no TLSA record at %s", h->tlsa.name);
     } else if (!obs->dnssec) {
-        host_set(out, TK_VERDICT_UNKNOWN,
-                 "TLSA records published, but without a trust anchor (--trust-anchor) tiaki "
-                 "cannot tell whether they validate");
+        tk_part_set(out, TK_VERDICT_UNKNOWN,
+                    "TLSA records published, but without a trust anchor (--trust-anchor) tiaki "
+                    "cannot tell whether they validate");
     } else if (!h->tlsa.secure) {
-        host_set(out, TK_VERDICT_FAIL,
-                 "TLSA records at %s are not DNSSEC-validated: senders ignore them", h->tlsa.name);
+        tk_part_set(out, TK_VERDICT_FAIL,
+                    "TLSA records at %s are not DNSSEC-validated: senders ignore them",
+                    h->tlsa.name);
     } else {
         host_match(h, out);
     }
@@ -151,7 +128,7 @@ static void dane_suggest(const struct tk_observation *obs, struct tk_finding *f)
 void check_dane(const struct tk_rule_input *in, struct tk_finding *f)
 {
     const struct tk_observation *obs = in->obs;
-    struct host_verdict hv, worst;
+    struct tk_part_verdict hv, worst;
     const char *worst_host = NULL;
     size_t i, published = 0;
 
@@ -170,7 +147,7 @@ void check_dane(const struct tk_rule_input *in, struct tk_finding *f)
     }
     for (i = 0; i < obs->nmx_hosts; i++) {
         host_judge(obs, &obs->mx_hosts[i], &hv);
-        if (worst_host == NULL || verdict_rank(hv.v) > verdict_rank(worst.v)) {
+        if (worst_host == NULL || tk_verdict_rank(hv.v) > tk_verdict_rank(worst.v)) {
             worst = hv;
             worst_host = obs->mx_hosts[i].name;
         }

@@ -15,49 +15,29 @@
  *	RFC 3207 (STARTTLS), RFC 8996 (TLS 1.0 and 1.1 deprecated), RFC 6125
  *	(names), seed section 8 "TLS" and section 10.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "rules/checks.h"
 #include "rules/finding.h"
 
-/* The verdict of one probe, with its evidence and fix. */
-struct probe_verdict {
-    enum tk_verdict v;
-    char why[TK_EVIDENCE_MAX];
-};
-
-typedef void (*probe_judge)(const struct tk_smtp_probe *p, struct probe_verdict *out);
-
-static void verdict_set(struct probe_verdict *out, enum tk_verdict v, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void verdict_set(struct probe_verdict *out, enum tk_verdict v, const char *fmt, ...)
-{
-    va_list ap;
-
-    out->v = v;
-    va_start(ap, fmt);
-    vsnprintf(out->why, sizeof(out->why), fmt, ap);
-    va_end(ap);
-}
+typedef void (*probe_judge)(const struct tk_smtp_probe *p, struct tk_part_verdict *out);
 
 /* probe_unreached is true (and sets out) when the plain session did not
  * get as far as EHLO: nothing else about the host can be known. */
-static bool probe_unreached(const struct tk_smtp_probe *p, struct probe_verdict *out)
+static bool probe_unreached(const struct tk_smtp_probe *p, struct tk_part_verdict *out)
 {
     if (p->connected != TK_PROBE_YES) {
-        verdict_set(out, TK_VERDICT_UNKNOWN, "could not connect: %s", p->connect_error);
+        tk_part_set(out, TK_VERDICT_UNKNOWN, "could not connect: %s", p->connect_error);
         return true;
     }
     if (p->banner_code != 220) {
-        verdict_set(out, TK_VERDICT_UNKNOWN, "no SMTP greeting: %s",
+        tk_part_set(out, TK_VERDICT_UNKNOWN, "no SMTP greeting: %s",
                     p->banner[0] ? p->banner : p->connect_error);
         return true;
     }
     if (p->ehlo_ok != TK_PROBE_YES) {
-        verdict_set(out, TK_VERDICT_UNKNOWN, "EHLO failed: %s",
+        tk_part_set(out, TK_VERDICT_UNKNOWN, "EHLO failed: %s",
                     p->connect_error[0] ? p->connect_error : "no reply");
         return true;
     }
@@ -69,7 +49,7 @@ static bool tls_modern(const char *protocol)
     return strcmp(protocol, "TLSv1.2") == 0 || strcmp(protocol, "TLSv1.3") == 0;
 }
 
-static void judge_tls_min(const struct tk_smtp_probe *p, struct probe_verdict *out)
+static void judge_tls_min(const struct tk_smtp_probe *p, struct tk_part_verdict *out)
 {
     enum tk_tls_version v;
     bool unsure = false;
@@ -77,53 +57,53 @@ static void judge_tls_min(const struct tk_smtp_probe *p, struct probe_verdict *o
     if (probe_unreached(p, out))
         return;
     if (p->starttls_offered != TK_PROBE_YES) {
-        verdict_set(out, TK_VERDICT_FAIL, "does not offer STARTTLS: mail to it travels in clear");
+        tk_part_set(out, TK_VERDICT_FAIL, "does not offer STARTTLS: mail to it travels in clear");
         return;
     }
     for (v = TK_TLS_SSL3; v <= TK_TLS_1_1; v++) {
         if (p->versions[v].accepted == TK_PROBE_YES) {
-            verdict_set(out, TK_VERDICT_FAIL, "accepts %s offered alone", tk_tls_version_name(v));
+            tk_part_set(out, TK_VERDICT_FAIL, "accepts %s offered alone", tk_tls_version_name(v));
             return;
         }
         unsure |= p->versions[v].accepted == TK_PROBE_ERROR;
     }
     if (p->tls != TK_PROBE_YES) {
-        verdict_set(out, TK_VERDICT_UNKNOWN, "offers STARTTLS but the handshake failed: %s",
+        tk_part_set(out, TK_VERDICT_UNKNOWN, "offers STARTTLS but the handshake failed: %s",
                     p->tls_error);
         return;
     }
     if (!tls_modern(p->protocol)) {
-        verdict_set(out, TK_VERDICT_FAIL, "negotiated %s, below TLS 1.2", p->protocol);
+        tk_part_set(out, TK_VERDICT_FAIL, "negotiated %s, below TLS 1.2", p->protocol);
         return;
     }
     if (unsure) {
-        verdict_set(
+        tk_part_set(
             out, TK_VERDICT_UNKNOWN,
             "negotiated %s, but whether it refuses TLS 1.0/1.1 could not be told: %s", p->protocol,
             p->versions[TK_TLS_1_0].accepted == TK_PROBE_ERROR ? p->versions[TK_TLS_1_0].detail
                                                                : p->versions[TK_TLS_1_1].detail);
         return;
     }
-    verdict_set(out, TK_VERDICT_PASS, "STARTTLS, %s (%s); refuses TLS 1.0 and 1.1%s", p->protocol,
+    tk_part_set(out, TK_VERDICT_PASS, "STARTTLS, %s (%s); refuses TLS 1.0 and 1.1%s", p->protocol,
                 p->cipher,
                 p->versions[TK_TLS_SSL3].accepted == TK_PROBE_NOT_TRIED ? " (SSLv3 not tried)"
                                                                         : " and SSLv3");
 }
 
-static void judge_tls_required(const struct tk_smtp_probe *p, struct probe_verdict *out)
+static void judge_tls_required(const struct tk_smtp_probe *p, struct tk_part_verdict *out)
 {
     if (probe_unreached(p, out))
         return;
     switch (p->plaintext_refused) {
     case TK_PROBE_YES:
-        verdict_set(out, TK_VERDICT_PASS, "refuses mail before STARTTLS: %s", p->plaintext_reply);
+        tk_part_set(out, TK_VERDICT_PASS, "refuses mail before STARTTLS: %s", p->plaintext_reply);
         return;
     case TK_PROBE_NO:
-        verdict_set(out, TK_VERDICT_FAIL, "accepts a mail transaction without TLS: %s",
+        tk_part_set(out, TK_VERDICT_FAIL, "accepts a mail transaction without TLS: %s",
                     p->plaintext_reply);
         return;
     default:
-        verdict_set(out, TK_VERDICT_UNKNOWN, "the transaction before STARTTLS was inconclusive%s%s",
+        tk_part_set(out, TK_VERDICT_UNKNOWN, "the transaction before STARTTLS was inconclusive%s%s",
                     p->plaintext_reply[0] ? ": " : "", p->plaintext_reply);
         return;
     }
@@ -154,35 +134,30 @@ static int cert_problems(const struct tk_smtp_probe *p, char *buf, size_t len)
     return n;
 }
 
-static void judge_tls_cert(const struct tk_smtp_probe *p, struct probe_verdict *out)
+static void judge_tls_cert(const struct tk_smtp_probe *p, struct tk_part_verdict *out)
 {
     char problems[TK_EVIDENCE_MAX - 64];
 
     if (probe_unreached(p, out))
         return;
     if (p->starttls_offered != TK_PROBE_YES) {
-        verdict_set(out, TK_VERDICT_FAIL, "no STARTTLS, so no certificate");
+        tk_part_set(out, TK_VERDICT_FAIL, "no STARTTLS, so no certificate");
         return;
     }
     if (p->tls != TK_PROBE_YES) {
-        verdict_set(out, TK_VERDICT_UNKNOWN, "the TLS handshake failed: %s", p->tls_error);
+        tk_part_set(out, TK_VERDICT_UNKNOWN, "the TLS handshake failed: %s", p->tls_error);
         return;
     }
     if (p->nchain == 0) {
-        verdict_set(out, TK_VERDICT_FAIL, "presented no certificate");
+        tk_part_set(out, TK_VERDICT_FAIL, "presented no certificate");
         return;
     }
     if (cert_problems(p, problems, sizeof(problems)) > 0) {
-        verdict_set(out, TK_VERDICT_FAIL, "certificate %s", problems);
+        tk_part_set(out, TK_VERDICT_FAIL, "certificate %s", problems);
         return;
     }
-    verdict_set(out, TK_VERDICT_PASS, "certificate for %s, trusted, in date (issuer %s)", p->host,
+    tk_part_set(out, TK_VERDICT_PASS, "certificate for %s, trusted, in date (issuer %s)", p->host,
                 p->chain[0].issuer);
-}
-
-static int verdict_rank(enum tk_verdict v)
-{
-    return v == TK_VERDICT_FAIL ? 2 : v == TK_VERDICT_UNKNOWN ? 1 : 0;
 }
 
 /* domain_judge runs judge over every probe of every MX host and sets
@@ -190,7 +165,7 @@ static int verdict_rank(enum tk_verdict v)
  * with no address to probe is unknown. */
 static void domain_judge(const struct tk_observation *obs, probe_judge judge, struct tk_finding *f)
 {
-    struct probe_verdict pv, worst = {TK_VERDICT_PASS, ""};
+    struct tk_part_verdict pv, worst = {TK_VERDICT_PASS, ""};
     const char *worst_host = NULL, *worst_addr = "-";
     size_t i, k, probes = 0;
 
@@ -198,9 +173,9 @@ static void domain_judge(const struct tk_observation *obs, probe_judge judge, st
         const struct tk_mx_host *h = &obs->mx_hosts[i];
 
         if (h->nprobes == 0) {
-            verdict_set(&pv, TK_VERDICT_UNKNOWN, "no address to probe%s%s",
+            tk_part_set(&pv, TK_VERDICT_UNKNOWN, "no address to probe%s%s",
                         h->a.status == TK_TEMP ? ": " : "", h->a.status == TK_TEMP ? h->a.why : "");
-            if (worst_host == NULL || verdict_rank(pv.v) > verdict_rank(worst.v)) {
+            if (worst_host == NULL || tk_verdict_rank(pv.v) > tk_verdict_rank(worst.v)) {
                 worst = pv;
                 worst_host = h->name;
                 worst_addr = "-";
@@ -208,7 +183,7 @@ static void domain_judge(const struct tk_observation *obs, probe_judge judge, st
         }
         for (k = 0; k < h->nprobes; k++, probes++) {
             judge(h->probes[k], &pv);
-            if (worst_host == NULL || verdict_rank(pv.v) > verdict_rank(worst.v)) {
+            if (worst_host == NULL || tk_verdict_rank(pv.v) > tk_verdict_rank(worst.v)) {
                 worst = pv;
                 worst_host = h->name;
                 worst_addr = h->probes[k]->address;

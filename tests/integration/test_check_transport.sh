@@ -21,23 +21,6 @@ ANCHOR=$WORLD_STATE/trust-anchor
 R=(--resolver "$RESOLVER" --timeout 5 --probe-timeout 5)
 TRUST=(--ca-file "$CA" --trust-anchor "$ANCHOR")
 
-status_of() {
-    "$PY" "$LIB/tiaki_json.py" status "$TMP/$1.out" "$2" "$3"
-}
-
-expect_eq() {
-    if [ "$2" = "$3" ]; then ok "$1: $2"; else not_ok "$1: got $2, want $3"; fi
-}
-
-expect_rc() {
-    if [ "$RC" = "$2" ]; then
-        ok "$3: exit $RC"
-    else
-        not_ok "$3: exit $RC, want $2"
-        show_err "$1"
-    fi
-}
-
 for f in "$INVENTORY" "$EXPECTED" "$CA" "$ANCHOR"; do
     if [ ! -s "$f" ]; then
         not_ok "missing $f (is the world's transport part running?)"

@@ -13,29 +13,9 @@ INVENTORY=$WORLD_SRC/inventory.csv
 EXPECTED=$WORLD_SRC/expected.tsv
 R=(--resolver "$RESOLVER" --no-probe)
 
-# status_of NAME DOMAIN RULE: the status of one finding in run NAME.
-status_of() {
-    "$PY" "$LIB/tiaki_json.py" status "$TMP/$1.out" "$2" "$3"
-}
-
 # field_of NAME DOMAIN KEY: one top-level value of a domain's object.
 field_of() {
     "$PY" "$LIB/tiaki_json.py" field "$TMP/$1.out" "$2" "$3"
-}
-
-# expect_rc NAME WANT WHAT: the run's exit code is WANT.
-expect_rc() {
-    if [ "$RC" = "$2" ]; then
-        ok "$3: exit $RC"
-    else
-        not_ok "$3: exit $RC, want $2"
-        show_err "$1"
-    fi
-}
-
-# expect_eq WHAT GOT WANT
-expect_eq() {
-    if [ "$2" = "$3" ]; then ok "$1: $2"; else not_ok "$1: got $2, want $3"; fi
 }
 
 # ---- every expected verdict, from one run over the whole inventory

@@ -235,17 +235,35 @@ show_log() {
     tail -n 40 "$2"
 }
 
-# component_status NAME CONF WHAT: one line saying whether the server
-# NAME started with CONF runs; exits 1 when it does not.
-component_status() {
-    local pids
-    pids=$(pids_running "$1" "$2" | tr '\n' ' ')
-    if [ -n "$pids" ]; then
-        echo "$1: running (pids ${pids% }), $3"
+# status_line NAME WHAT PID...: one line saying whether component NAME
+# runs (it does when PIDs are given); exits 1 when it does not.
+status_line() {
+    local name=$1 what=$2
+    shift 2
+    if [ $# -gt 0 ]; then
+        echo "$name: running (pids $*), $what"
     else
-        echo "$1: stopped"
+        echo "$name: stopped"
         return 1
     fi
+}
+
+# component_status NAME CONF WHAT: whether the server NAME started with
+# CONF runs.
+component_status() {
+    # shellcheck disable=SC2046
+    status_line "$1" "$3" $(pids_running "$1" "$2")
+}
+
+# stop_pids NAME PIDFILE PID...: stop a component's processes (if any)
+# and forget its pid file.
+stop_pids() {
+    local name=$1 pidfile=$2
+    shift 2
+    [ $# -gt 0 ] || return 0
+    kill_and_wait "$name" "$@"
+    rm -f "$pidfile"
+    echo "world: $name stopped"
 }
 
 # pids_with_env VAR=VALUE: the pids of live processes whose environment
@@ -549,15 +567,13 @@ postfix_stop() {
 }
 
 postfix_status() {
-    local dir pids
+    local dir pids=""
     dir=$(postfix_dir)
-    pids=$(postfix_pids | tr '\n' ' ')
-    if [ -f "$dir/main.cf" ] && postfix -c "$dir" status >/dev/null 2>&1 && [ -n "$pids" ]; then
-        echo "postfix: running (pids ${pids% }), MX hosts on $(postfix_addrs | paste -sd ' ') :25"
-    else
-        echo "postfix: stopped"
-        return 1
+    if [ -f "$dir/main.cf" ] && postfix -c "$dir" status >/dev/null 2>&1; then
+        pids=$(postfix_pids)
     fi
+    # shellcheck disable=SC2086
+    status_line postfix "MX hosts on $(postfix_addrs | paste -sd ' ') :25" $pids
 }
 
 postfix_logs() {
@@ -590,25 +606,12 @@ hostile_start() {
     [ "$(smtp_banner 127.77.0.72)" = "220 " ] || fail_start hostile "no 220 banner from 127.77.0.72:25"
 }
 
-hostile_stop() {
-    local pids
-    pids=$(hostile_pids)
-    [ -n "$pids" ] || return 0
-    # shellcheck disable=SC2086
-    kill_and_wait hostile $pids
-    rm -f "$STATE/hostile.pid"
-    echo "world: hostile stopped"
-}
+# shellcheck disable=SC2046
+hostile_stop() { stop_pids hostile "$STATE/hostile.pid" $(hostile_pids); }
 
+# shellcheck disable=SC2046
 hostile_status() {
-    local pids
-    pids=$(hostile_pids | tr '\n' ' ')
-    if [ -n "$pids" ]; then
-        echo "hostile: running (pids ${pids% }), hostile SMTP on $(hostile_addrs | paste -sd ' ') :25"
-    else
-        echo "hostile: stopped"
-        return 1
-    fi
+    status_line hostile "hostile SMTP on $(hostile_addrs | paste -sd ' ') :25" $(hostile_pids)
 }
 
 hostile_logs() {
@@ -669,26 +672,11 @@ nginx_start() {
     wait_listening "$NGINX_ADDR" 443 || fail_start nginx "nothing listens on $NGINX_ADDR:443"
 }
 
-nginx_stop() {
-    local pids
-    pids=$(nginx_pids)
-    [ -n "$pids" ] || return 0
-    # shellcheck disable=SC2086
-    kill_and_wait nginx $pids
-    rm -f "$STATE/nginx/nginx.pid"
-    echo "world: nginx stopped"
-}
+# shellcheck disable=SC2046
+nginx_stop() { stop_pids nginx "$STATE/nginx/nginx.pid" $(nginx_pids); }
 
-nginx_status() {
-    local pids
-    pids=$(nginx_pids | tr '\n' ' ')
-    if [ -n "$pids" ]; then
-        echo "nginx: running (pids ${pids% }), MTA-STS policy hosts on $NGINX_ADDR:443"
-    else
-        echo "nginx: stopped"
-        return 1
-    fi
-}
+# shellcheck disable=SC2046
+nginx_status() { status_line nginx "MTA-STS policy hosts on $NGINX_ADDR:443" $(nginx_pids); }
 
 nginx_logs() {
     show_log "nginx start" "$STATE/nginx/start.out"

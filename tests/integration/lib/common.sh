@@ -96,6 +96,26 @@ run_tiaki() {
     echo "# tiaki $* -> exit $RC in ${SECS}s"
 }
 
+# expect_eq WHAT GOT WANT: ok when GOT is WANT.
+expect_eq() {
+    if [ "$2" = "$3" ]; then ok "$1: $2"; else not_ok "$1: got $2, want $3"; fi
+}
+
+# expect_rc NAME WANT WHAT: the last run_tiaki (NAME) exited WANT.
+expect_rc() {
+    if [ "$RC" = "$2" ]; then
+        ok "$3: exit $RC"
+    else
+        not_ok "$3: exit $RC, want $2"
+        show_err "$1"
+    fi
+}
+
+# status_of NAME DOMAIN RULE: the status of one finding in run NAME.
+status_of() {
+    "$PY" "$LIB/tiaki_json.py" status "$TMP/$1.out" "$2" "$3"
+}
+
 # show_err NAME: the first lines of a run's stderr, for a failure report.
 show_err() {
     [ -s "$TMP/$1.err" ] && sed -n '1,10s/^/#   stderr: /p' "$TMP/$1.err"
