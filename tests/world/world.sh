@@ -11,8 +11,9 @@
 # Runs as root (real ports 53, 25, 443). Everything it writes
 # (configurations rendered from templates/, zone copies, pid files, logs,
 # queues, mailboxes) lives in STATEDIR; it binds only the addresses of the
-# plan below, never 0.0.0.0 or 127.0.0.1. On start it writes
-# STATEDIR/resolver (what tests pass to `tiaki check --resolver`),
+# plan below, never 0.0.0.0 or 127.0.0.1 (and of IPv6 only ::1, which lo has
+# already: loopback has no other IPv6 address to give a host). On start it
+# writes STATEDIR/resolver (what tests pass to `tiaki check --resolver`),
 # STATEDIR/nsd (the authoritative server) and STATEDIR/trust-anchor (the
 # DNSSEC trust anchor of the signed test zones, for libunbound's
 # ub_ctx_add_ta_file). TLS clients trust tests/world/pki/ca.pem
@@ -37,6 +38,8 @@
 #   127.77.0.66  mx.wild.govt.nz            Postfix: *.wild.govt.nz certificate
 #   127.77.0.67  mx.dane.govt.nz, mx.dane-unsigned.govt.nz  Postfix: pinned by TLSA
 #   127.77.0.68  mx.bad.dane.govt.nz        Postfix: TLSA matches nothing
+#   127.77.0.69  mx.dual.govt.nz  } Postfix, one dual-stack host: good on
+#   ::1          mx.dual.govt.nz  } 127.77.0.69, also TLS 1.0 and 1.1 on [::1]:25
 #   127.77.0.70  mx.silent.govt.nz   } hostile_smtp.py :25: says nothing,
 #   127.77.0.71  mx.trickle.govt.nz  } a greeting a byte at a time forever,
 #   127.77.0.72  mx.drop.govt.nz     } drops the TLS handshake,
@@ -44,8 +47,9 @@
 #   127.77.0.74  mx.refused.govt.nz: nothing listens there (connection refused)
 #   127.77.0.80  payme.good.govt.nz (a parked sub-domain's single A record)
 #   127.77.0.99  ns1.dead.govt.nz: nothing listens there, ever
-# Postfix's addresses are added to lo (label lo:tiaki; Postfix refuses
-# addresses no interface has) and removed on stop.
+# Postfix's 127.77.0.x addresses are added to lo (label lo:tiaki; Postfix
+# refuses addresses no interface has) and removed on stop; ::1 is lo's own,
+# never added or removed (start fails when lo has no ::1).
 #
 # Components: one set of functions per component, COMP_start, COMP_stop,
 # COMP_status (prints one line, true when running) and COMP_logs; the
@@ -362,9 +366,15 @@ smtp_banner() {
 }
 
 # lo_add ADDR: give lo the address ADDR/32 (label LO_LABEL) unless it has it.
+# An IPv6 ADDR ([::1]) is only looked for: lo's own, never added.
 lo_add() {
-    ip -4 -o addr show dev lo | grep -qF " $1/" && return 0
-    ip addr add "$1/32" dev lo label "$LO_LABEL"
+    case $1 in
+    \[*\])
+        ip -6 -o addr show dev lo | grep -qF " ${1:1:-1}/" ;;
+    *)
+        ip -4 -o addr show dev lo | grep -qF " $1/" && return 0
+        ip addr add "$1/32" dev lo label "$LO_LABEL" ;;
+    esac
 }
 
 # lo_remove_all: remove every address world.sh added to lo.
@@ -516,9 +526,11 @@ unbound_logs() {
 # directories, owned by postfix, sit beside it), queue, data, log.
 postfix_dir() { echo "$STATE/postfix/conf"; }
 
-# postfix_addrs: the listener addresses of templates/postfix-master.cf.in.
+# postfix_addrs: the listener addresses of templates/postfix-master.cf.in,
+# 127.77.0.x and [::1] (IPv6 in brackets, as Postfix and ss write it).
 postfix_addrs() {
-    grep -oE '^127\.77\.0\.[0-9]+:25 ' "$WORLD_DIR/templates/postfix-master.cf.in" | cut -d: -f1
+    grep -oE '^(127\.77\.0\.[0-9]+|\[::1\]):25 ' "$WORLD_DIR/templates/postfix-master.cf.in" |
+        sed 's/:25 $//'
 }
 
 # postfix_pids: every process of the instance in STATEDIR/postfix.
@@ -537,7 +549,10 @@ postfix_start() {
         -e "s|@MAIL_UID@|$uid|" -e "s|@MAIL_GID@|$gid|"
     render "$WORLD_DIR/templates/postfix-master.cf.in" "$dir/master.cf"
     for addr in $(postfix_addrs); do
-        lo_add "$addr" || fail_start postfix "cannot add $addr to lo"
+        case $addr in
+        \[*) lo_add "$addr" || fail_start postfix "lo has no ${addr:1:-1} (IPv6 off?); world.sh never adds it" ;;
+        *) lo_add "$addr" || fail_start postfix "cannot add $addr to lo" ;;
+        esac
     done
     : >"$STATE/postfix/maillog"
     : >"$dir/start.out"
@@ -636,7 +651,9 @@ nginx_pids() {
 }
 
 # nginx_policy_servers: a plain server block for every policies/<domain>.txt
-# whose host has no hand-written block in the template.
+# whose host has no hand-written block in the template; with the shared
+# mta-sts.pem, or pki/mta-sts.<domain>.pem where the host has its own (one
+# added after mta-sts.pem was made: pki/make-pki.sh).
 nginx_policy_servers() {
     local f domain host
     for f in "$POLICY_DIR"/*.txt; do
@@ -645,6 +662,10 @@ nginx_policy_servers() {
         grep -qE "server_name +$host;" "$WORLD_DIR/templates/nginx.conf.in" && continue
         printf '\t# %s: policies/%s.txt\n' "$domain" "$domain"
         printf '\tserver {\n\t\tlisten %s:443 ssl;\n\t\tserver_name %s;\n' "$NGINX_ADDR" "$host"
+        if [ -f "$PKI_DIR/$host.pem" ]; then
+            printf '\t\tssl_certificate %s;\n\t\tssl_certificate_key %s;\n' \
+                "$PKI_DIR/$host.pem" "$PKI_DIR/$host.key"
+        fi
         printf '\t\tlocation = /.well-known/mta-sts.txt {\n\t\t\tdefault_type text/plain;\n'
         printf '\t\t\talias %s;\n\t\t}\n' "$f"
         printf '\t\tlocation / {\n\t\t\treturn 404;\n\t\t}\n\t}\n\n'
