@@ -16,7 +16,7 @@ DEB_PACKAGES = build-essential cmake pkg-config clang \
 	libarchive-dev zlib1g-dev libgmime-3.0-dev libpsl-dev publicsuffix libsqlite3-dev \
 	libpq-dev libmilter-dev libmicrohttpd-dev libinih-dev libcmocka-dev libyaml-dev \
 	nsd unbound dnsperf ldnsutils dnsutils iproute2 python3 time openssl coreutils gawk \
-	nginx-light postfix
+	nginx-light postfix postgresql
 
 .PHONY: all build deps test demo fuzz bench clean world-start world-stop
 
@@ -29,7 +29,9 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
 		echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+		mkdir -p /etc/postgresql-common && [ -f /etc/postgresql-common/createcluster.conf ] || \
+			echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Options::=--force-confold $$missing; \
 	else echo "deps: all packages present"; fi
 
 build:

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/config.h"
 
 static const struct tk_command commands[] = {
     {"check", "judge domains against the framework", cmd_check_main},
@@ -25,6 +26,29 @@ static void usage(FILE *out)
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'tiaki COMMAND --help' describes one command.\n");
+}
+
+/* main_config loads --config FILE (wherever it stands) or the default
+ * file, so every command starts from the same configuration. */
+static int main_config(int argc, char **argv)
+{
+    struct tk_error err = {0};
+    const char *path = NULL;
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            path = argv[i + 1];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            path = argv[i] + 9;
+    }
+    if (tk_config_load(path, &tk_cli_config, &err) == TK_USAGE) {
+        fprintf(stderr, "tiaki: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -53,6 +77,8 @@ int main(int argc, char **argv)
         printf("tiaki %s\n", TIAKI_VERSION);
         return 0;
     }
+    if (main_config(argc, argv) != 0)
+        return 2;
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].main(argc - 1, argv + 1);

@@ -4,7 +4,8 @@
 # the world's unbound exactly as written, the dead delegation gives SERVFAIL
 # in bounded time, names outside the world get NXDOMAIN without a query
 # leaving the machine, large answers go over TCP, and the servers bind only
-# the world's own addresses (127.77.0.x, never 0.0.0.0 or 127.0.0.1).
+# the world's own addresses (127.77.0.x, and [::1]:25 for the dual-stack
+# mx.dual.govt.nz; never 0.0.0.0 or 127.0.0.1).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 need_world
@@ -26,14 +27,14 @@ else
                 nsock=$((nsock + 1))
                 addr=$(awk '{print $5}' <<<"$line")
                 case $addr in
-                127.77.0.*:*) ;;
+                127.77.0.*:* | '[::1]:25') ;;
                 *) bad+="$addr " ;;
                 esac
             fi
         done
     done < <(ss -Hlntup)
     if [ -z "$bad" ] && [ "$nsock" -gt 0 ]; then
-        ok "the world's $nsock listening sockets are all on 127.77.0.x"
+        ok "the world's $nsock listening sockets are all on 127.77.0.x (or [::1]:25)"
     else
         not_ok "the world listens on other addresses: ${bad:-no socket found}"
     fi
