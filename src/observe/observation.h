@@ -123,6 +123,7 @@ struct tk_observation {
     bool profile_inferred;
     char profile_reason[160];
     bool bulk; /* inventory: a bulk-mail domain */
+    void *tag; /* the requester's (e.g. the store's domain row); never freed here */
 
     struct tk_lookup mx;
     struct tk_lookup txt;           /* TXT at the domain (SPF lives here) */

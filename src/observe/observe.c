@@ -642,6 +642,7 @@ enum tk_status tk_observe_start(struct tk_resolver *r, const struct tk_observe_r
     obs->profile_hint = req->profile_hint;
     obs->bulk = req->bulk;
     obs->dnssec = req->dnssec;
+    obs->tag = req->tag;
     ctx->obs = obs;
     ctx->r = r;
     ctx->phase = 1;

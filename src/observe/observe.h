@@ -39,6 +39,7 @@ struct tk_observe_request {
     bool transport;        /* email domains: also ask what the probes need
                               (MX addresses, TLSA, the MTA-STS host) */
     bool dnssec;           /* the resolver validates: TLSA answers can be secure */
+    void *tag;             /* the caller's, handed back in the observation */
 };
 
 /* done() owns obs from then on: release it with tk_observation_destroy. */

@@ -164,8 +164,9 @@ static void show_json_write(struct tk_show *s, json_t *o)
     fputc('\n', s->out);
 }
 
-static void show_json(struct tk_show *s, const struct tk_observation *obs,
-                      const struct tk_judgement *j)
+/* show_json_domain is the object of one domain: the findings and the
+ * records (the --format json line, and what the store keeps). */
+static json_t *show_json_domain(const struct tk_observation *obs, const struct tk_judgement *j)
 {
     json_t *o = json_object(), *findings = json_array();
     size_t i;
@@ -180,8 +181,27 @@ static void show_json(struct tk_show *s, const struct tk_observation *obs,
         json_array_append_new(findings, show_json_finding(&j->findings[i]));
     json_object_set_new(o, "findings", findings);
     json_object_set_new(o, "records", show_json_records(obs));
+    return o;
+}
+
+static void show_json(struct tk_show *s, const struct tk_observation *obs,
+                      const struct tk_judgement *j)
+{
+    json_t *o = show_json_domain(obs, j);
+
     show_json_write(s, o);
     json_decref(o);
+}
+
+char *tk_show_domain_json(const struct tk_observation *obs, const struct tk_judgement *j,
+                          size_t *len)
+{
+    json_t *o = show_json_domain(obs, j);
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+    json_decref(o);
+    *len = text ? strlen(text) : 0;
+    return text;
 }
 
 static void show_csv_field(FILE *out, const char *text, bool last)

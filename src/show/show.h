@@ -44,6 +44,12 @@ void tk_show_begin(struct tk_show *s);
 void tk_show_domain(struct tk_show *s, const struct tk_observation *obs,
                     const struct tk_judgement *j);
 
+/* tk_show_domain_json returns the --format json object of one domain as
+ * text (malloc'd; *len its length), for the store to keep; NULL when out
+ * of memory. */
+char *tk_show_domain_json(const struct tk_observation *obs, const struct tk_judgement *j,
+                          size_t *len);
+
 /* tk_show_text writes one domain as a table (show_text.c). */
 void tk_show_text(struct tk_show *s, const struct tk_observation *obs,
                   const struct tk_judgement *j);
