@@ -132,9 +132,8 @@ static bool kind_has_rule(enum tk_event_kind k)
 /* event_of returns the row's event, or a blank one when it has none. */
 static const struct tk_event *event_of(const struct tk_event_row *r)
 {
-    static const struct tk_event none = {.kind = TK_EVENT_REGRESSION,
-                                         .from = TK_VERDICT_UNKNOWN,
-                                         .to = TK_VERDICT_UNKNOWN};
+    static const struct tk_event none = {
+        .kind = TK_EVENT_REGRESSION, .from = TK_VERDICT_UNKNOWN, .to = TK_VERDICT_UNKNOWN};
 
     return r != NULL && r->event != NULL ? r->event : &none;
 }
@@ -266,8 +265,8 @@ void tk_alert_line(const struct tk_event_row *r, char out[TK_ALERT_LINE_MAX])
     text_clean(e->after, after, 300);
     text_clean(e->remediation, fix, 300);
     if (kind_has_rule(e->kind))
-        snprintf(out, TK_ALERT_LINE_MAX, "%s: %s (%s) %s %s -> %s: %s%s%s", kind_id(e->kind), domain,
-                 agency[0] ? agency : "no agency", rule, tk_verdict_name(e->from),
+        snprintf(out, TK_ALERT_LINE_MAX, "%s: %s (%s) %s %s -> %s: %s%s%s", kind_id(e->kind),
+                 domain, agency[0] ? agency : "no agency", rule, tk_verdict_name(e->from),
                  tk_verdict_name(e->to), after, fix[0] ? "; fix: " : "", fix);
     else
         snprintf(out, TK_ALERT_LINE_MAX, "%s: %s (%s): %s", kind_id(e->kind), domain,
@@ -325,8 +324,8 @@ static void body_seed(const char *seed, char *out, size_t outlen)
             part++;
         sp = strchr(part, ' ');
         if (sp != NULL && part[0] >= '0' && part[0] <= '9')
-            n = snprintf(out + o, outlen - o, "%ssection %.*s: %s", o ? "; " : "",
-                         (int)(sp - part), part, sp + 1);
+            n = snprintf(out + o, outlen - o, "%ssection %.*s: %s", o ? "; " : "", (int)(sp - part),
+                         part, sp + 1);
         else
             n = snprintf(out + o, outlen - o, "%s%s", o ? "; " : "", part);
         if (n < 0 || (size_t)n >= outlen - o)
@@ -463,10 +462,11 @@ static int json_put_rule(json_t *o, const struct tk_event *e)
     int rc = 0;
 
     rc |= json_put_text(o, "rule", e->rule);
-    rc |= json_object_set_new(o, "level", def ? json_string(tk_level_name(def->level)) : json_null());
+    rc |=
+        json_object_set_new(o, "level", def ? json_string(tk_level_name(def->level)) : json_null());
     rc |= json_object_set_new(o, "seed", def ? json_string(def->seed) : json_null());
-    rc |= json_object_set_new(o, "nzism",
-                              def && def->nzism ? json_string(def->nzism) : json_null());
+    rc |=
+        json_object_set_new(o, "nzism", def && def->nzism ? json_string(def->nzism) : json_null());
     return rc;
 }
 
@@ -589,9 +589,9 @@ static bool mail_token_ok(const char *t)
 {
     size_t n = t ? strlen(t) : 0;
 
-    return n > 0 && n <= TOKEN_MAX && strspn(t,
-                                             "abcdefghijklmnopqrstuvwxyz"
-                                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
+    return n > 0 && n <= TOKEN_MAX &&
+           strspn(t, "abcdefghijklmnopqrstuvwxyz"
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
 }
 
 static enum tk_status mail_headers(const struct tk_alert_mail *m, const struct tk_event_row *r,
