@@ -307,31 +307,30 @@ static enum tk_status body_wrap(struct tk_buf *b, unsigned indent, const char *t
     return st;
 }
 
-/* body_seed writes the rule's seed reference ("8 SPF; 10 SPF") as
- * "section 8: SPF; section 10: SPF". */
-static void body_seed(const char *seed, char *out, size_t outlen)
+/* body_seed writes the rule's seed reference ("8 SPF; 10 SPF"), one
+ * part a line: "section 8: SPF", "section 10, the checklist: SPF". */
+static enum tk_status body_seed(struct tk_buf *b, const char *seed)
 {
-    char copy[160], *part, *save = NULL;
-    size_t o = 0;
+    char copy[160], line[200], *part, *save = NULL;
+    enum tk_status st = TK_OK;
 
-    out[0] = '\0';
     tk_strlcpy(copy, seed ? seed : "", sizeof(copy));
-    for (part = strtok_r(copy, ";", &save); part; part = strtok_r(NULL, ";", &save)) {
-        char *sp;
-        int n;
+    for (part = strtok_r(copy, ";", &save); part && st == TK_OK;
+         part = strtok_r(NULL, ";", &save)) {
+        size_t num;
 
         while (*part == ' ')
             part++;
-        sp = strchr(part, ' ');
-        if (sp != NULL && part[0] >= '0' && part[0] <= '9')
-            n = snprintf(out + o, outlen - o, "%ssection %.*s: %s", o ? "; " : "", (int)(sp - part),
-                         part, sp + 1);
+        num = strspn(part, "0123456789");
+        if (num > 0 && part[num] == ' ')
+            snprintf(line, sizeof(line), "section %.*s%s: %s", (int)num, part,
+                     strncmp(part, "10", num) == 0 && num == 2 ? ", the checklist" : "",
+                     part + num + 1);
         else
-            n = snprintf(out + o, outlen - o, "%s%s", o ? "; " : "", part);
-        if (n < 0 || (size_t)n >= outlen - o)
-            break;
-        o += (size_t)n;
+            snprintf(line, sizeof(line), "%s", part);
+        st = body_wrap(b, 2, line);
     }
+    return st;
 }
 
 static enum tk_status body_intro(struct tk_buf *b, const struct tk_event *e, const char *domain,
@@ -403,18 +402,17 @@ static enum tk_status body_section(struct tk_buf *b, const char *title, const ch
 static enum tk_status body_framework(struct tk_buf *b, const char *rule)
 {
     const struct tk_rule *def = tk_rule_find(rule);
-    char seed[320], line[400];
+    char line[64];
     enum tk_status st;
 
     if (def == NULL)
         return TK_OK;
-    body_seed(def->seed, seed, sizeof(seed));
-    snprintf(line, sizeof(line), "Secure Email Common Implementation Framework, %s.", seed);
-    if ((st = tk_buf_puts(b, "\nWhere the framework asks for it:\n")) != TK_OK ||
-        (st = body_wrap(b, 2, line)) != TK_OK)
+    if ((st = tk_buf_puts(b, "\nWhere the Secure Email Common Implementation Framework asks for "
+                             "it:\n")) != TK_OK ||
+        (st = body_seed(b, def->seed)) != TK_OK)
         return st;
     if (def->nzism != NULL) {
-        snprintf(line, sizeof(line), "NZISM control %s.", def->nzism);
+        snprintf(line, sizeof(line), "NZISM control %s", def->nzism);
         st = body_wrap(b, 2, line);
     }
     return st;
