@@ -49,6 +49,7 @@
  *	handle; openlog runs once (pthread_once). curl_global_init must
  *	have been called before (the CLI's main does it).
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,7 +258,8 @@ static int smtp_debug(CURL *h, curl_infotype type, char *data, size_t size, void
 }
 
 static CURLcode smtp_setopts(CURL *h, const struct tk_alert_config *cfg, const char *from,
-                             struct curl_slist *rcpt, struct attempt *t)
+                             struct curl_slist *rcpt, struct curl_slist *connect_to,
+                             struct attempt *t)
 {
     CURLcode rc = attempt_common(h, cfg, t);
 
@@ -276,12 +278,37 @@ static CURLcode smtp_setopts(CURL *h, const struct tk_alert_config *cfg, const c
     SET(CURLOPT_VERBOSE, 1L);
     SET(CURLOPT_DEBUGFUNCTION, smtp_debug);
     SET(CURLOPT_DEBUGDATA, t);
+    if (connect_to != NULL)
+        SET(CURLOPT_CONNECT_TO, connect_to);
     if (cfg->smtp_user[0]) {
         SET(CURLOPT_USERNAME, cfg->smtp_user);
         SET(CURLOPT_PASSWORD, cfg->smtp_password);
     }
 #undef SET
     return rc;
+}
+
+/* smtp_connect_to makes the CURLOPT_CONNECT_TO entry of
+ * cfg->smtp_connect: "::ADDR:" (any host and port of the URL to ADDR,
+ * the port kept), IPv6 in brackets. Only a numeric address is taken,
+ * so nothing else reaches curl's list. */
+static enum tk_status smtp_connect_to(const struct tk_alert_config *cfg, struct curl_slist **out,
+                                      struct tk_error *err)
+{
+    unsigned char bin[16];
+    char entry[sizeof(cfg->smtp_connect) + 8];
+    bool v6;
+
+    *out = NULL;
+    if (cfg->smtp_connect[0] == '\0')
+        return TK_OK;
+    v6 = inet_pton(AF_INET6, cfg->smtp_connect, bin) == 1;
+    if (!v6 && inet_pton(AF_INET, cfg->smtp_connect, bin) != 1)
+        return tk_error_set(err, TK_USAGE, "smtp_connect is not an IPv4 or IPv6 address");
+    snprintf(entry, sizeof(entry), v6 ? "::[%s]:" : "::%s:", cfg->smtp_connect);
+    if ((*out = curl_slist_append(NULL, entry)) == NULL)
+        return tk_error_set(err, TK_NOMEM, "out of memory");
+    return TK_OK;
 }
 
 static enum tk_status smtp_send(const struct tk_alert_config *cfg, const struct tk_alert_row *a,
@@ -292,17 +319,19 @@ static enum tk_status smtp_send(const struct tk_alert_config *cfg, const struct 
                               token};
     struct attempt t = {0};
     struct tk_buf msg = {0};
-    struct curl_slist *rcpt = NULL;
+    struct curl_slist *rcpt = NULL, *connect_to = NULL;
     CURL *h = NULL;
     CURLcode rc;
     enum tk_status st;
 
     if (cfg->smtp_url[0] == '\0')
         return tk_error_set(err, TK_USAGE, "no SMTP server is configured (smtp_url)");
+    if ((st = smtp_connect_to(cfg, &connect_to, err)) != TK_OK)
+        return st;
     /* The same on every attempt of the alert (see DESCRIPTION). */
     snprintf(token, sizeof(token), "%lld-%lld", (long long)a->event_id, (long long)a->event.at);
     if ((st = tk_alert_mail(&m, &a->event, &msg, err)) != TK_OK)
-        return st;
+        goto done;
     snprintf(from, sizeof(from), "<%s>", m.from);
     snprintf(to, sizeof(to), "<%s>", m.to);
     t.msg = tk_buf_cstr(&msg);
@@ -310,7 +339,7 @@ static enum tk_status smtp_send(const struct tk_alert_config *cfg, const struct 
     st = tk_error_set(err, TK_NOMEM, "out of memory");
     if ((h = curl_easy_init()) == NULL || (rcpt = curl_slist_append(NULL, to)) == NULL)
         goto done;
-    if ((rc = smtp_setopts(h, cfg, from, rcpt, &t)) != CURLE_OK)
+    if ((rc = smtp_setopts(h, cfg, from, rcpt, connect_to, &t)) != CURLE_OK)
         st = attempt_setup_failed(err, rc);
     else if ((rc = curl_easy_perform(h)) != CURLE_OK)
         st = rc == CURLE_OUT_OF_MEMORY ? tk_error_set(err, TK_NOMEM, "out of memory")
@@ -318,6 +347,7 @@ static enum tk_status smtp_send(const struct tk_alert_config *cfg, const struct 
     else
         st = TK_OK;
 done:
+    curl_slist_free_all(connect_to);
     curl_slist_free_all(rcpt);
     curl_easy_cleanup(h);
     tk_buf_free(&msg);

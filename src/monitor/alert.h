@@ -24,6 +24,10 @@
 struct tk_alert_config {
     char smtp_url[TK_STORE_URL_MAX]; /* "smtp://host:25" or "smtps://..."; "" : no mail */
     bool smtp_starttls;              /* require STARTTLS (CURLUSESSL_ALL) */
+    /* An IPv4 or IPv6 address to connect to instead of resolving the
+     * URL's host (curl's --connect-to): TLS still verifies the URL's
+     * host name. "" : resolve it (the system resolver). */
+    char smtp_connect[64];
     char smtp_user[TK_STORE_TEXT_MAX];
     char smtp_password[TK_STORE_TEXT_MAX];
     char mail_from[TK_STORE_TEXT_MAX];    /* envelope and From: */
