@@ -14,9 +14,10 @@
 # plan below, never 0.0.0.0 or 127.0.0.1 (and of IPv6 only ::1, which lo has
 # already: loopback has no other IPv6 address to give a host). On start it
 # writes STATEDIR/resolver (what tests pass to `tiaki check --resolver`),
-# STATEDIR/nsd (the authoritative server) and STATEDIR/trust-anchor (the
+# STATEDIR/nsd (the authoritative server), STATEDIR/trust-anchor (the
 # DNSSEC trust anchor of the signed test zones, for libunbound's
-# ub_ctx_add_ta_file). TLS clients trust tests/world/pki/ca.pem
+# ub_ctx_add_ta_file) and STATEDIR/postgresql (the URL of an empty
+# database for `tiaki --db`). TLS clients trust tests/world/pki/ca.pem
 # (`tiaki check --ca-file`).
 #
 # Address plan, 127.77.0.0/24 (each host its own loopback address):
@@ -28,6 +29,8 @@
 #   127.77.0.30  govt-nz.mail.protection.outlook.com, the shared MX of the
 #                DNS test domains: Postfix :25, good settings
 #   127.77.0.31  mx.reports.example, the external DMARC report receiver
+#   127.77.0.40  PostgreSQL :5432, database tiaki owned by role tiaki (no
+#                password: trust from 127.77.0.0/24), made empty at every start
 #   127.77.0.43  nginx :443, every mta-sts.<domain> policy host (SNI)
 #   127.77.0.60  mx.tls-legacy.govt.nz      Postfix: also TLS 1.0 and 1.1
 #   127.77.0.61  mx.tls-none.govt.nz        Postfix: no STARTTLS
@@ -61,6 +64,8 @@ WORLD_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NSD_ADDR=127.77.0.53
 RESOLVER_ADDR=127.77.0.54
 NGINX_ADDR=127.77.0.43
+PG_ADDR=127.77.0.40
+PG_PORT=5432
 # The hostile SMTP servers: KIND@HOST=ADDR (tests/world/hostile_smtp.py).
 HOSTILE_LISTEN=(silent@mx.silent.govt.nz=127.77.0.70 trickle@mx.trickle.govt.nz=127.77.0.71
     drop@mx.drop.govt.nz=127.77.0.72 garbage@mx.garbage.govt.nz=127.77.0.73)
@@ -68,7 +73,7 @@ HOSTILE_LISTEN=(silent@mx.silent.govt.nz=127.77.0.70 trickle@mx.trickle.govt.nz=
 LO_LABEL=lo:tiaki
 PKI_DIR=$WORLD_DIR/pki
 POLICY_DIR=$WORLD_DIR/policies
-COMPONENTS=(nsd unbound postfix hostile nginx)
+COMPONENTS=(nsd unbound postfix hostile nginx postgres)
 
 # How long start waits for a server to answer: READY_TRIES x 0.2 s.
 READY_TRIES=50
@@ -160,7 +165,8 @@ port_users() {
 # belongs to, or nothing when it is not a world's server: NSD or unbound
 # (their configuration file), Postfix (MAIL_CONFIG=STATEDIR/postfix/conf in its
 # environment), hostile_smtp.py (--pidfile STATEDIR/hostile.pid), nginx
-# (-c STATEDIR/nginx/nginx.conf). Each configuration says "tiaki's test world".
+# (-c STATEDIR/nginx/nginx.conf), PostgreSQL (-D STATEDIR/postgres/data). Each
+# configuration says "tiaki's test world".
 world_state_of() {
     local pid=$1 conf dir=""
     conf=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -E '/(nsd|unbound)\.conf$' | head -n 1) || true
@@ -176,6 +182,10 @@ world_state_of() {
             if [ -z "$conf" ]; then
                 conf=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -oE -- '-c [^ ]*/nginx/nginx\.conf' | cut -c4-) || true
                 [ -z "$conf" ] || dir=$(dirname "$(dirname "$conf")")
+            fi
+            if [ -z "$conf" ]; then
+                conf=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -E '/postgres/data$' | head -n 1) || true
+                [ -z "$conf" ] || dir=$(dirname "$(dirname "$conf")") conf=$(dirname "$conf")/postgresql.conf
             fi
         fi
     fi
@@ -705,17 +715,126 @@ nginx_logs() {
     show_log "nginx access log" "$STATE/nginx/access.log"
 }
 
+# ---------------------------------------------------------------- postgres
+
+# The cluster: STATEDIR/postgres (owned by the postgres user: initdb and the
+# server refuse to run as root) holds the configuration rendered from
+# templates/, the unix socket, the logs, and data/, the cluster initdb
+# made. data/ is kept across starts (initdb takes seconds, a start a
+# fraction of one); the database tiaki is dropped and made again at every
+# start, so tests begin with an empty store.
+postgres_dir() { echo "$STATE/postgres"; }
+
+# postgres_bin: the server's bin directory, the newest installed.
+postgres_bin() {
+    local d
+    d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$d" ] && [ -x "$d/postgres" ] && echo "$d"
+}
+
+# postgres_pids: the postmaster of STATEDIR's cluster (started with
+# -D STATEDIR/postgres/data) and its children.
+postgres_pids() {
+    local master p
+    master=$(pids_running "$(postgres_dir)/data" | head -n 1)
+    [ -n "$master" ] || return 0
+    echo "$master"
+    for p in /proc/[0-9]*; do
+        grep -qx "PPid:[[:space:]]*$master" "$p/status" 2>/dev/null && echo "${p#/proc/}"
+    done
+    return 0
+}
+
+# postgres_traverse DIR: the postgres user must reach DIR; a parent that
+# lets only its owner in gets search permission for others (o+x: enter,
+# not list), said on stdout.
+postgres_traverse() {
+    local d=$1
+    runuser -u postgres -- test -x "$d" && return 0
+    while [ "$d" != / ]; do
+        d=$(dirname "$d")
+        if ! runuser -u postgres -- test -x "$d"; then
+            chmod o+x "$d" && echo "world: gave others search permission on $d (the postgres user reaches STATEDIR/postgres)"
+        fi
+    done
+    runuser -u postgres -- test -x "$1"
+}
+
+# postgres_psql SQL: run SQL as the superuser over the unix socket.
+postgres_psql() {
+    runuser -u postgres -- "$(postgres_bin)/psql" -X -q -v ON_ERROR_STOP=1 \
+        -h "$(postgres_dir)" -p "$PG_PORT" -U postgres -d postgres -c "$1"
+}
+
+postgres_start() {
+    local dir bin
+    dir=$(postgres_dir)
+    bin=$(postgres_bin) || fail_start postgres "no PostgreSQL server in /usr/lib/postgresql: run 'make deps'"
+    id postgres >/dev/null 2>&1 || fail_start postgres "no postgres user: run 'make deps'"
+    mkdir -p "$dir"
+    chown postgres:postgres "$dir"
+    chmod 0700 "$dir"
+    postgres_traverse "$dir" || fail_start postgres "the postgres user cannot reach $dir"
+    : >"$dir/start.out"
+    chown postgres:postgres "$dir/start.out"
+    if [ ! -f "$dir/data/PG_VERSION" ] || [ "$(cat "$dir/data/PG_VERSION")" != "$(basename "$(dirname "$bin")")" ]; then
+        rm -rf "$dir/data"
+        runuser -u postgres -- "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 \
+            --locale=C --no-sync --no-instructions >>"$dir/start.out" 2>&1 ||
+            fail_start postgres "initdb: $(tail -n 5 "$dir/start.out")"
+    fi
+    render "$WORLD_DIR/templates/postgresql.conf.in" "$dir/postgresql.conf" \
+        -e "s|@PG_ADDR@|$PG_ADDR|g" -e "s|@PG_PORT@|$PG_PORT|g"
+    render "$WORLD_DIR/templates/pg_hba.conf.in" "$dir/pg_hba.conf" -e "s|@PG_ADDR@|$PG_ADDR|g"
+    : >"$dir/pg_ident.conf"
+    : >"$dir/postgres.log"
+    chown postgres:postgres "$dir/postgresql.conf" "$dir/pg_hba.conf" "$dir/pg_ident.conf" "$dir/postgres.log"
+    # Clients connecting to PG_ADDR come from it (pg_hba.conf) once lo has it.
+    lo_add "$PG_ADDR" || fail_start postgres "cannot add $PG_ADDR to lo"
+    runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 30 \
+        -o "-c config_file=$dir/postgresql.conf" start >>"$dir/start.out" 2>&1 ||
+        fail_start postgres "pg_ctl start: $(tail -n 5 "$dir/start.out")"
+    wait_listening "$PG_ADDR" "$PG_PORT" || fail_start postgres "nothing listens on $PG_ADDR:$PG_PORT"
+    {
+        postgres_psql "DROP DATABASE IF EXISTS tiaki WITH (FORCE)" &&
+            postgres_psql "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tiaki') THEN CREATE ROLE tiaki LOGIN; END IF; END \$\$" &&
+            postgres_psql "CREATE DATABASE tiaki OWNER tiaki"
+    } >>"$dir/start.out" 2>&1 || fail_start postgres "making the database tiaki: $(tail -n 5 "$dir/start.out")"
+}
+
+postgres_stop() {
+    local dir pids
+    dir=$(postgres_dir)
+    pids=$(postgres_pids)
+    [ -n "$pids" ] || return 0
+    runuser -u postgres -- "$(postgres_bin)/pg_ctl" -D "$dir/data" -m fast -w -t 20 stop \
+        >>"$dir/start.out" 2>&1 || true
+    # shellcheck disable=SC2046
+    kill_and_wait postgres $(postgres_pids)
+    echo "world: postgres stopped"
+}
+
+# shellcheck disable=SC2046
+postgres_status() {
+    status_line postgres "PostgreSQL on $PG_ADDR:$PG_PORT, database tiaki" $(postgres_pids)
+}
+
+postgres_logs() {
+    show_log "postgres start" "$(postgres_dir)/start.out"
+    show_log "postgres log" "$(postgres_dir)/postgres.log"
+}
+
 # ---------------------------------------------------------------- commands
 
 cmd_start() {
     local comp addr port users
     [ "$(id -u)" = 0 ] || die "start needs root (the servers bind ports 53, 25 and 443)"
     for tool in nsd nsd-control-setup nsd-checkconf nsd-checkzone ldns-signzone unbound \
-        unbound-checkconf dig ss ip postfix nginx timeout /usr/bin/python3; do
+        unbound-checkconf dig ss ip postfix nginx timeout runuser /usr/bin/python3; do
         command -v "$tool" >/dev/null || die "$tool not found: run 'make deps'"
     done
     cmd_stop >/dev/null
-    for addr in "$NSD_ADDR:53" "$RESOLVER_ADDR:53" "$NGINX_ADDR:443" \
+    for addr in "$NSD_ADDR:53" "$RESOLVER_ADDR:53" "$NGINX_ADDR:443" "$PG_ADDR:$PG_PORT" \
         $(postfix_addrs | sed 's/$/:25/') $(hostile_addrs | sed 's/$/:25/'); do
         port=${addr##*:} addr=${addr%:*}
         stop_other_world "$addr" "$port"
@@ -726,17 +845,18 @@ $users"
     # A server bound to every address at one of the world's ports (a
     # distribution's own unbound, dnsmasq, Postfix or nginx) keeps the
     # world from binding its own.
-    for port in 53 25 443; do
+    for port in 53 25 443 "$PG_PORT"; do
         users=$(ss -Hlnptu "sport = :$port" 2>/dev/null | awk -v p=":$port" '$5 == "0.0.0.0" p || $5 == "*" p || $5 == "[::]" p' || true)
         [ -z "$users" ] || die "a server listens on every address at port $port; stop it first:
 $users"
     done
-    rm -f "$STATE/resolver" "$STATE/nsd"
+    rm -f "$STATE/resolver" "$STATE/nsd" "$STATE/postgresql"
     for comp in "${COMPONENTS[@]}"; do
         "${comp}_start"
     done
     echo "$RESOLVER_ADDR" >"$STATE/resolver"
     echo "$NSD_ADDR" >"$STATE/nsd"
+    echo "postgresql://tiaki@$PG_ADDR:$PG_PORT/tiaki" >"$STATE/postgresql"
     for comp in "${COMPONENTS[@]}"; do
         echo "world: $("${comp}_status")"
     done
@@ -749,7 +869,7 @@ cmd_stop() {
     for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
         "${COMPONENTS[$i]}_stop"
     done
-    rm -f "$STATE/resolver" "$STATE/nsd"
+    rm -f "$STATE/resolver" "$STATE/nsd" "$STATE/postgresql"
 }
 
 cmd_status() {
