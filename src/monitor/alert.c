@@ -225,12 +225,36 @@ static enum tk_status attempt_error(struct tk_error *err, enum tk_status code, c
     return tk_error_set(err, code, "%s: %s", what, why);
 }
 
+/* attempt_failed is the status of a failed curl_easy_perform: a URL
+ * curl cannot use will never work (TK_USAGE, given up), the rest may
+ * (TK_TEMP, retried). */
+static enum tk_status attempt_failed(struct tk_error *err, const char *what, CURLcode rc,
+                                     const struct attempt *t)
+{
+    if (rc == CURLE_OUT_OF_MEMORY)
+        return tk_error_set(err, TK_NOMEM, "out of memory");
+    if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL)
+        return attempt_error(err, TK_USAGE, what, rc, t);
+    return attempt_error(err, TK_TEMP, what, rc, t);
+}
+
+/* attempt_setup_failed: curl_easy_setopt refused something. */
 static enum tk_status attempt_setup_failed(struct tk_error *err, CURLcode rc)
 {
     if (rc == CURLE_OUT_OF_MEMORY)
         return tk_error_set(err, TK_NOMEM, "out of memory");
     /* An option this libcurl does not know, or a scheme it refuses. */
     return tk_error_set(err, TK_USAGE, "libcurl refused an option: %s", curl_easy_strerror(rc));
+}
+
+/* url_printable: printable ASCII without spaces (RFC 3986 has no
+ * others), so a stored URL cannot carry a header line to curl. */
+static bool url_printable(const char *url)
+{
+    for (; *url; url++)
+        if ((unsigned char)*url <= 0x20 || (unsigned char)*url >= 0x7f)
+            return false;
+    return true;
 }
 
 /* ---- SMTP ---- */
@@ -247,13 +271,19 @@ static size_t smtp_read(char *buf, size_t size, size_t nitems, void *arg)
     return n;
 }
 
-/* smtp_debug keeps the server's replies (CURLINFO_HEADER_IN) and
- * nothing else: what curl sends may hold the password. */
+/* smtp_debug keeps the server's first error reply (a 4xx or 5xx line
+ * of CURLINFO_HEADER_IN: what made the transaction fail, not the 221
+ * that answers curl's QUIT after it) and nothing else: what curl sends
+ * may hold the password. */
 static int smtp_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 {
+    struct attempt *t = arg;
+
     (void)h;
-    if (type == CURLINFO_HEADER_IN)
-        attempt_reply_line(arg, data, size);
+    if (type == CURLINFO_HEADER_IN && t->reply_len == 0 && size >= 3 &&
+        (data[0] == '4' || data[0] == '5') && data[1] >= '0' && data[1] <= '9' && data[2] >= '0' &&
+        data[2] <= '9')
+        attempt_reply_line(t, data, size);
     return 0;
 }
 
@@ -326,6 +356,8 @@ static enum tk_status smtp_send(const struct tk_alert_config *cfg, const struct 
 
     if (cfg->smtp_url[0] == '\0')
         return tk_error_set(err, TK_USAGE, "no SMTP server is configured (smtp_url)");
+    if (!url_printable(cfg->smtp_url))
+        return tk_error_set(err, TK_USAGE, "smtp_url has a space or a control byte");
     if ((st = smtp_connect_to(cfg, &connect_to, err)) != TK_OK)
         return st;
     /* The same on every attempt of the alert (see DESCRIPTION). */
@@ -342,8 +374,7 @@ static enum tk_status smtp_send(const struct tk_alert_config *cfg, const struct 
     if ((rc = smtp_setopts(h, cfg, from, rcpt, connect_to, &t)) != CURLE_OK)
         st = attempt_setup_failed(err, rc);
     else if ((rc = curl_easy_perform(h)) != CURLE_OK)
-        st = rc == CURLE_OUT_OF_MEMORY ? tk_error_set(err, TK_NOMEM, "out of memory")
-                                       : attempt_error(err, TK_TEMP, "SMTP", rc, &t);
+        st = attempt_failed(err, "SMTP", rc, &t);
     else
         st = TK_OK;
 done:
@@ -399,16 +430,20 @@ static enum tk_status webhook_judge(CURL *h, CURLcode rc, struct attempt *t, str
 {
     long code = 0;
 
-    if (rc == CURLE_OUT_OF_MEMORY)
-        return tk_error_set(err, TK_NOMEM, "out of memory");
     if (rc != CURLE_OK) {
         t->reply[0] = '\0';
-        return attempt_error(err, TK_TEMP, "webhook", rc, t);
+        return attempt_failed(err, "webhook", rc, t);
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
     if (code >= 200 && code <= 299)
         return TK_OK;
-    /* The body may be cut inside a character: sanitise drops that. */
+    /* One line: the body's line breaks become spaces, its end is
+     * trimmed; cut inside a character, sanitise drops the rest. */
+    for (char *p = t->reply; *p; p++)
+        if (*p == '\r' || *p == '\n' || *p == '\t')
+            *p = ' ';
+    while (t->reply_len > 0 && t->reply[t->reply_len - 1] == ' ')
+        t->reply[--t->reply_len] = '\0';
     tk_text_sanitise(t->reply);
     if (t->reply[0])
         return tk_error_set(err, TK_TEMP, "webhook: HTTP %ld (server said: %s)", code, t->reply);
@@ -429,6 +464,8 @@ static enum tk_status webhook_send(const struct tk_alert_config *cfg, const stru
 
     if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
         return tk_error_set(err, TK_USAGE, "the webhook URL is not http:// or https://");
+    if (!url_printable(url))
+        return tk_error_set(err, TK_USAGE, "the webhook URL has a space or a control byte");
     st = tk_error_set(err, TK_NOMEM, "out of memory");
     if ((o = tk_alert_json(a)) == NULL || (body = json_dumps(o, JSON_COMPACT)) == NULL)
         goto done;

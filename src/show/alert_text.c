@@ -105,25 +105,6 @@ static const char *kind_words(enum tk_event_kind k)
     return "change";
 }
 
-/* kind_id is the stable name of FRAMEWORK-RULES.md ("record-changed"),
- * as store.h's tk_event_kind_name gives it, for programs. */
-static const char *kind_id(enum tk_event_kind k)
-{
-    switch (k) {
-    case TK_EVENT_REGRESSION:
-        return "regression";
-    case TK_EVENT_IMPROVEMENT:
-        return "improvement";
-    case TK_EVENT_RECORD_CHANGED:
-        return "record-changed";
-    case TK_EVENT_NEW_DOMAIN:
-        return "new-domain";
-    case TK_EVENT_GONE:
-        return "gone";
-    }
-    return "unknown";
-}
-
 static bool kind_has_rule(enum tk_event_kind k)
 {
     return k == TK_EVENT_REGRESSION || k == TK_EVENT_IMPROVEMENT || k == TK_EVENT_RECORD_CHANGED;
@@ -265,11 +246,12 @@ void tk_alert_line(const struct tk_event_row *r, char out[TK_ALERT_LINE_MAX])
     text_clean(e->after, after, 300);
     text_clean(e->remediation, fix, 300);
     if (kind_has_rule(e->kind))
-        snprintf(out, TK_ALERT_LINE_MAX, "%s: %s (%s) %s %s -> %s: %s%s%s", kind_id(e->kind),
-                 domain, agency[0] ? agency : "no agency", rule, tk_verdict_name(e->from),
-                 tk_verdict_name(e->to), after, fix[0] ? "; fix: " : "", fix);
+        snprintf(out, TK_ALERT_LINE_MAX, "%s: %s (%s) %s %s -> %s: %s%s%s",
+                 tk_event_kind_name(e->kind), domain, agency[0] ? agency : "no agency", rule,
+                 tk_verdict_name(e->from), tk_verdict_name(e->to), after, fix[0] ? "; fix: " : "",
+                 fix);
     else
-        snprintf(out, TK_ALERT_LINE_MAX, "%s: %s (%s): %s", kind_id(e->kind), domain,
+        snprintf(out, TK_ALERT_LINE_MAX, "%s: %s (%s): %s", tk_event_kind_name(e->kind), domain,
                  agency[0] ? agency : "no agency", after);
     tk_text_sanitise(out);
 }
@@ -485,7 +467,7 @@ json_t *tk_alert_json(const struct tk_alert_row *a)
     rc |= json_object_set_new(o, "event_id", json_integer(a->event_id));
     rc |= json_object_set_new(o, "scan_id", json_integer(a->event.scan_id));
     rc |= json_object_set_new(o, "at", json_string(when));
-    rc |= json_object_set_new(o, "kind", json_string(kind_id(e->kind)));
+    rc |= json_object_set_new(o, "kind", json_string(tk_event_kind_name(e->kind)));
     rc |= json_put_text(o, "domain", a->event.domain);
     rc |= json_put_text(o, "agency", a->event.agency);
     rc |= json_put_rule(o, e);
