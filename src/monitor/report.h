@@ -71,8 +71,8 @@ struct tk_report_domain {
 };
 
 struct tk_report {
-    int64_t at;          /* when the report was made */
-    int64_t previous_at; /* the previous report's time; 0: none */
+    int64_t at;                    /* when the report was made */
+    int64_t previous_at;           /* the previous report's time; 0: none */
     struct tk_report_agency total; /* all of government */
     size_t nagencies;
     struct tk_report_agency *agencies; /* by name */
