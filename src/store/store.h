@@ -196,6 +196,11 @@ enum tk_status tk_store_queue_claim(struct tk_store *s, int64_t scan_id, const c
                                     unsigned lease_s, struct tk_store_domain *out, size_t max,
                                     size_t *n, struct tk_error *err);
 
+/* tk_store_queue_release gives back worker's claims of the scan that are
+ * not done (an interrupted worker: the next can take them at once). */
+enum tk_status tk_store_queue_release(struct tk_store *s, int64_t scan_id, const char *worker,
+                                      struct tk_error *err);
+
 /* tk_store_rule_states reads a domain's rule states (up to
  * TK_RULE_STATES_MAX) into out; *n may be 0 (never seen). *seen says
  * whether the domain ever had a definite snapshot. */
@@ -211,6 +216,28 @@ enum tk_status tk_store_snapshot_put(struct tk_store *s, int64_t scan_id,
                                      const struct tk_snapshot *snap,
                                      const struct tk_alert_target *targets, size_t ntargets,
                                      struct tk_error *err);
+
+/* One snapshot to keep and the targets its regressions are alerted to. */
+struct tk_snapshot_put {
+    const struct tk_snapshot *snap;
+    const struct tk_alert_target *targets;
+    size_t ntargets;
+};
+
+/* Snapshots in one batch: bounds what one transaction (and, on
+ * PostgreSQL, one pipeline) holds. */
+#define TK_STORE_BATCH_MAX 256
+
+/* tk_store_snapshot_put_batch keeps n snapshots (at most
+ * TK_STORE_BATCH_MAX) in one transaction, each exactly as
+ * tk_store_snapshot_put keeps one (a snapshot kept already is skipped).
+ * All of them are kept or none: after an error the caller may keep them
+ * one by one to find the one that fails. One commit per snapshot is
+ * what makes storing slow; a scan hands its finished domains over in
+ * batches. */
+enum tk_status tk_store_snapshot_put_batch(struct tk_store *s, int64_t scan_id,
+                                           const struct tk_snapshot_put *puts, size_t n,
+                                           struct tk_error *err);
 
 /* tk_store_scan_finish marks the scan complete when every domain is
  * done; else, when close is true, partial; else leaves it running

@@ -1,0 +1,1027 @@
+/*
+ * NAME
+ *	store_query.c - the store's statements, and store.h over them
+ * DESCRIPTION
+ *	Every statement is here, by number, once: written with $N
+ *	placeholders for both back ends, with a PostgreSQL text of its own
+ *	where the dialects differ (the queue claim, which locks with FOR
+ *	UPDATE SKIP LOCKED and reads the server's clock; finding order).
+ *	The functions of store.h are written once over them.
+ *
+ *	The queue: a scan queues every inventory domain (scan_queue, one row
+ *	each). A claim sets worker and claimed_at on up to max rows not done
+ *	and not claimed, or claimed longer ago than the lease (that worker
+ *	died); the snapshot's transaction marks the row done and bumps
+ *	scans.done. Closing a scan (complete or partial) deletes its queue
+ *	rows: the snapshots say what was checked. A domain removed from the
+ *	inventory leaves the queues of running scans (their totals shrink).
+ *
+ *	Rule order: findings are read in the order of the rule table
+ *	(tk_rules): the statements take ",ID1,ID2,...," as a parameter and
+ *	order by the position of ",rule," in it; rules no longer in the
+ *	table come last, by name.
+ * LIMITS
+ *	Values read back are copied into the fixed members of store.h's
+ *	structs; one that does not fit was not written by this tiaki and is
+ *	an error (TK_INVALID), never cut.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/text.h"
+#include "inventory/inventory.h"
+#include "store/store_impl.h"
+
+struct st_sql_text {
+    const char *sql; /* both back ends */
+    const char *pg;  /* PostgreSQL's own, when it differs */
+};
+
+#define DOMAIN_COLUMNS                                                                             \
+    "d.id, d.name, COALESCE(a.name, ''), d.contact, d.profile, d.selectors, d.bulk"
+
+#define EVENT_COLUMNS                                                                              \
+    "e.id, e.at, e.scan_id, d.name, COALESCE(a.name, ''), e.kind, COALESCE(e.rule, ''), "          \
+    "e.from_status, e.to_status, e.before, e.after, e.remediation"
+
+#define EVENT_JOIN                                                                                 \
+    " JOIN domains d ON d.id = e.domain_id LEFT JOIN agencies a ON a.id = d.agency_id"
+
+#define ALERT_SELECT                                                                               \
+    "SELECT al.id, al.channel, al.destination, al.state, al.attempts, al.next_attempt, "           \
+    "al.last_error, " EVENT_COLUMNS                                                                \
+    " FROM alerts al JOIN events e ON e.id = al.event_id" EVENT_JOIN
+
+/* The position of rule r in the table order string $N (0: not there). */
+#define RULE_POS_SQLITE(r, n) "instr(" n ", ',' || " r " || ',')"
+#define RULE_POS_PG(r, n) "strpos(" n ", ',' || " r " || ',')"
+#define RULE_ORDER(pos) "CASE WHEN " pos " = 0 THEN 1000000 ELSE " pos " END"
+
+#define LATEST_FINDINGS(pos)                                                                       \
+    "SELECT d.name, COALESCE(a.name, ''), d.contact, f.rule, f.level, f.status, f.evidence, "      \
+    "f.remediation, s.compliant, s.scan_id, s.scanned_at"                                          \
+    " FROM domains d LEFT JOIN agencies a ON a.id = d.agency_id"                                   \
+    " JOIN snapshots s ON s.id = (SELECT s2.id FROM snapshots s2 WHERE s2.domain_id = d.id"        \
+    " ORDER BY s2.scanned_at DESC, s2.id DESC LIMIT 1)"                                            \
+    " JOIN findings f ON f.snapshot_id = s.id"                                                     \
+    " WHERE d.removed_at IS NULL AND (CAST($1 AS TEXT) IS NULL OR a.name = $1)"                    \
+    " ORDER BY COALESCE(a.name, ''), d.name, " RULE_ORDER(pos) ", f.rule"
+
+#define RULE_STATES(pos)                                                                           \
+    "SELECT rule, status, evidence, scan_id FROM rule_states WHERE domain_id = $1"                 \
+    " ORDER BY " RULE_ORDER(pos) ", rule"
+
+static const struct st_sql_text sql_texts[ST_N] = {
+    [ST_AGENCY_ADD] = {"INSERT INTO agencies (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
+                       NULL},
+    [ST_AGENCY_ID] = {"SELECT id FROM agencies WHERE name = $1", NULL},
+    [ST_DOMAIN_GET] = {"SELECT id, removed_at IS NOT NULL FROM domains WHERE name = $1", NULL},
+    [ST_DOMAIN_INSERT] = {"INSERT INTO domains (name, agency_id, contact, profile, selectors, "
+                          "bulk) VALUES ($1, $2, $3, $4, $5, $6)"
+                          " ON CONFLICT (name) DO NOTHING RETURNING id",
+                          NULL},
+    [ST_DOMAIN_UPDATE] = {"UPDATE domains SET agency_id = $2, contact = $3, profile = $4, "
+                          "selectors = $5, bulk = $6, removed_at = NULL WHERE name = $1",
+                          NULL},
+    [ST_DOMAIN_REMOVE] = {"UPDATE domains SET removed_at = $2"
+                          " WHERE name = $1 AND removed_at IS NULL RETURNING id",
+                          NULL},
+    [ST_QUEUE_DROP_DOMAIN] = {"DELETE FROM scan_queue WHERE domain_id = $1 AND done_at IS NULL"
+                              " RETURNING scan_id",
+                              NULL},
+    [ST_DOMAINS_LIST] = {"SELECT " DOMAIN_COLUMNS
+                         " FROM domains d LEFT JOIN agencies a ON a.id = d.agency_id"
+                         " WHERE d.removed_at IS NULL AND (CAST($1 AS TEXT) IS NULL OR a.name = $1)"
+                         " ORDER BY d.name",
+                         NULL},
+    /* One scan_begin at a time: PostgreSQL serialises them with a
+     * transaction-scoped advisory lock (key: "tiaki" "sc"); SQLite's
+     * BEGIN IMMEDIATE already did. */
+    [ST_SCAN_LOCK] = {"SELECT 1", "SELECT pg_advisory_xact_lock(7596130261430377315)"},
+    [ST_SCAN_RUNNING] = {"SELECT id, state, started, COALESCE(finished, 0), total, done"
+                         " FROM scans WHERE state = 'running' ORDER BY id DESC LIMIT 1",
+                         NULL},
+    [ST_SCAN_GET] = {"SELECT id, state, started, COALESCE(finished, 0), total, done"
+                     " FROM scans WHERE id = $1",
+                     NULL},
+    [ST_SCAN_CLOSE_RUNNING] = {"UPDATE scans SET state = 'partial', finished = $1"
+                               " WHERE state = 'running' RETURNING id",
+                               NULL},
+    [ST_SCAN_INSERT] = {"INSERT INTO scans (state, started, total, done)"
+                        " VALUES ('running', $1, 0, 0) RETURNING id",
+                        NULL},
+    [ST_QUEUE_FILL] = {"INSERT INTO scan_queue (scan_id, domain_id)"
+                       " SELECT $1, id FROM domains WHERE removed_at IS NULL ORDER BY name",
+                       NULL},
+    [ST_SCAN_SET_TOTAL] = {"UPDATE scans SET total = $2 WHERE id = $1", NULL},
+    [ST_SCAN_FINISH] = {"UPDATE scans SET state = $2, finished = $3"
+                        " WHERE id = $1 AND state = 'running'",
+                        NULL},
+    [ST_QUEUE_DELETE_SCAN] = {"DELETE FROM scan_queue WHERE scan_id = $1", NULL},
+    [ST_SCAN_UNCOUNT] = {"UPDATE scans SET total = total - 1 WHERE id = $1 AND state = 'running'",
+                         NULL},
+    /* SQLite has one writer at a time: the UPDATE is the claim. Its
+     * clock is this host's; PostgreSQL's is the server's, one clock for
+     * workers on many hosts. */
+    [ST_QUEUE_CLAIM] =
+        {"UPDATE scan_queue SET worker = $1, claimed_at = CAST(strftime('%s', 'now') AS INTEGER)"
+         " WHERE id IN (SELECT id FROM scan_queue WHERE scan_id = $2 AND done_at IS NULL"
+         " AND (worker IS NULL OR claimed_at < CAST(strftime('%s', 'now') AS INTEGER) - $3)"
+         " ORDER BY id LIMIT $4)"
+         " RETURNING domain_id,"
+         " (SELECT name FROM domains WHERE id = domain_id),"
+         " (SELECT COALESCE(a.name, '') FROM domains d LEFT JOIN agencies a"
+         " ON a.id = d.agency_id WHERE d.id = domain_id),"
+         " (SELECT contact FROM domains WHERE id = domain_id),"
+         " (SELECT profile FROM domains WHERE id = domain_id),"
+         " (SELECT selectors FROM domains WHERE id = domain_id),"
+         " (SELECT bulk FROM domains WHERE id = domain_id)",
+         "WITH c AS (UPDATE scan_queue"
+         " SET worker = $1, claimed_at = CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)"
+         " WHERE id IN (SELECT id FROM scan_queue WHERE scan_id = $2 AND done_at IS NULL"
+         " AND (worker IS NULL OR claimed_at < CAST(EXTRACT(EPOCH FROM now()) AS BIGINT) - $3)"
+         " ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)"
+         " RETURNING id, domain_id)"
+         " SELECT " DOMAIN_COLUMNS " FROM c JOIN domains d ON d.id = c.domain_id"
+         " LEFT JOIN agencies a ON a.id = d.agency_id ORDER BY c.id"},
+    [ST_QUEUE_RELEASE] = {"UPDATE scan_queue SET worker = NULL, claimed_at = NULL"
+                          " WHERE scan_id = $1 AND worker = $2 AND done_at IS NULL",
+                          NULL},
+    [ST_RULE_STATES] = {RULE_STATES(RULE_POS_SQLITE("rule", "$2")),
+                        RULE_STATES(RULE_POS_PG("rule", "$2"))},
+    [ST_DOMAIN_SEEN] = {"SELECT 1 FROM snapshots WHERE domain_id = $1 AND NOT all_unknown LIMIT 1",
+                        NULL},
+    [ST_SNAP_INSERT] = {"INSERT INTO snapshots (scan_id, domain_id, scanned_at, profile, "
+                        "compliant, all_unknown, observation) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                        " ON CONFLICT (scan_id, domain_id) DO NOTHING RETURNING id",
+                        NULL},
+    [ST_FINDING_INSERT] = {"INSERT INTO findings (snapshot_id, rule, level, status, evidence, "
+                           "remediation) VALUES ($1, $2, $3, $4, $5, $6)",
+                           NULL},
+    [ST_STATE_UPSERT] = {"INSERT INTO rule_states (domain_id, rule, status, evidence, scan_id)"
+                         " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (domain_id, rule) DO UPDATE"
+                         " SET status = excluded.status, evidence = excluded.evidence,"
+                         " scan_id = excluded.scan_id",
+                         NULL},
+    [ST_EVENT_INSERT] = {"INSERT INTO events (scan_id, domain_id, at, kind, rule, from_status, "
+                         "to_status, before, after, remediation)"
+                         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                         NULL},
+    [ST_ALERT_INSERT] = {"INSERT INTO alerts (event_id, channel, destination, state, attempts, "
+                         "next_attempt, last_error) VALUES ($1, $2, $3, 'pending', 0, $4, '')"
+                         " ON CONFLICT (event_id, channel, destination) DO NOTHING",
+                         NULL},
+    [ST_QUEUE_DONE] = {"UPDATE scan_queue SET done_at = $3"
+                       " WHERE scan_id = $1 AND domain_id = $2 AND done_at IS NULL",
+                       NULL},
+    [ST_SCAN_BUMP] = {"UPDATE scans SET done = done + 1 WHERE id = $1", NULL},
+    [ST_LATEST_FINDINGS] = {LATEST_FINDINGS(RULE_POS_SQLITE("f.rule", "$2")),
+                            LATEST_FINDINGS(RULE_POS_PG("f.rule", "$2"))},
+    [ST_EVENTS] = {"SELECT " EVENT_COLUMNS " FROM events e" EVENT_JOIN
+                   " WHERE e.at >= $1 AND (CAST($2 AS TEXT) IS NULL OR a.name = $2)"
+                   " ORDER BY e.at, e.id",
+                   NULL},
+    [ST_ALERTS_DUE] = {ALERT_SELECT " WHERE al.state = 'pending' AND al.next_attempt <= $1"
+                                    " ORDER BY al.next_attempt, al.id LIMIT $2",
+                       NULL},
+    [ST_ALERTS_ALL] = {ALERT_SELECT " ORDER BY al.id DESC", NULL},
+    [ST_ALERT_SENT] = {"UPDATE alerts SET state = 'sent', attempts = attempts + 1, sent_at = $2,"
+                       " last_error = '' WHERE id = $1",
+                       NULL},
+    [ST_ALERT_FAILED] = {"UPDATE alerts SET attempts = attempts + 1, last_error = $2,"
+                         " next_attempt = $3, state = $4 WHERE id = $1",
+                         NULL},
+    [ST_REPORT_PUT] = {"INSERT INTO reports (at, summary) VALUES ($1, $2)", NULL},
+    [ST_REPORT_LAST] = {"SELECT summary, at FROM reports ORDER BY at DESC, id DESC LIMIT 1", NULL},
+};
+
+const char *st_sql(enum st_id id, bool postgresql)
+{
+    const struct st_sql_text *t = &sql_texts[id];
+
+    return postgresql && t->pg != NULL ? t->pg : t->sql;
+}
+
+/* ---- reading rows ---- */
+
+/* A walk's context: the caller's, and the first value that did not fit. */
+struct walk {
+    void *arg;
+    bool overflow;
+    const char *what;
+};
+
+/* col_copy copies a text column into dst (size bytes); false (and w
+ * marked) when it does not fit. */
+static bool col_copy(struct walk *w, char *dst, size_t size, const struct st_row *r, int col,
+                     const char *what)
+{
+    if (tk_strlcpy(dst, st_col_text(r, col), size))
+        return true;
+    w->overflow = true;
+    w->what = what;
+    return false;
+}
+
+static enum tk_status walk_status(enum tk_status st, const struct walk *w, struct tk_store *s,
+                                  struct tk_error *err)
+{
+    if (st == TK_OK && w->overflow)
+        return tk_error_set(err, TK_INVALID, "%s: a stored %s is longer than this tiaki keeps",
+                            s->where, w->what);
+    return st;
+}
+
+/* One int64 from the first row. */
+static bool row_int(void *arg, const struct st_row *r)
+{
+    *(int64_t *)arg = st_col_int(r, 0);
+    return false;
+}
+
+/* ---- transactions ---- */
+
+/* tx_end commits when st is TK_OK, else rolls back; returns the outcome. */
+static enum tk_status tx_end(struct tk_store *s, enum tk_status st, struct tk_error *err)
+{
+    if (st == TK_OK)
+        return s->be->commit(s, err);
+    s->be->rollback(s);
+    return st;
+}
+
+/* ---- inventory ---- */
+
+struct domain_found {
+    int64_t id;
+    bool removed;
+    bool found;
+};
+
+static bool row_domain_found(void *arg, const struct st_row *r)
+{
+    struct domain_found *f = arg;
+
+    f->id = st_col_int(r, 0);
+    f->removed = st_col_int(r, 1) != 0;
+    f->found = true;
+    return false;
+}
+
+/* agency_id finds or makes the agency; 0 (NULL) for "". */
+static enum tk_status agency_id(struct tk_store *s, const char *name, int64_t *id,
+                                struct tk_error *err)
+{
+    struct st_param p = st_text(name);
+    enum tk_status st;
+
+    *id = 0;
+    if (name[0] == '\0')
+        return TK_OK;
+    st = st_exec(s, ST_AGENCY_ADD, &p, 1, NULL, err);
+    if (st == TK_OK)
+        st = st_run(s, ST_AGENCY_ID, &p, 1, row_int, id, NULL, err);
+    return st;
+}
+
+static enum tk_status check_domain(const struct tk_store_domain *d, struct tk_error *err)
+{
+    if (strnlen(d->domain, sizeof(d->domain)) >= sizeof(d->domain) || d->domain[0] == '\0' ||
+        strnlen(d->agency, sizeof(d->agency)) >= sizeof(d->agency) ||
+        strnlen(d->contact, sizeof(d->contact)) >= sizeof(d->contact) ||
+        strnlen(d->selectors, sizeof(d->selectors)) >= sizeof(d->selectors) ||
+        (unsigned)d->profile > TK_PROFILE_PARKED)
+        return tk_error_set(err, TK_USAGE,
+                            "an inventory domain without a name, or with a "
+                            "field that is not terminated");
+    return TK_OK;
+}
+
+static enum tk_status domain_put_tx(struct tk_store *s, const struct tk_store_domain *d,
+                                    bool *created, struct tk_error *err)
+{
+    struct domain_found f = {0};
+    int64_t agency, id = 0;
+    struct st_param p[6];
+    enum tk_status st;
+
+    p[0] = st_text(d->domain);
+    if ((st = agency_id(s, d->agency, &agency, err)) != TK_OK ||
+        (st = st_run(s, ST_DOMAIN_GET, p, 1, row_domain_found, &f, NULL, err)) != TK_OK)
+        return st;
+    p[1] = agency > 0 ? st_int(agency) : st_text(NULL);
+    p[2] = st_text(d->contact);
+    p[3] = st_text(tk_profile_name(d->profile));
+    p[4] = st_text(d->selectors);
+    p[5] = st_int(d->bulk ? 1 : 0);
+    *created = !f.found || f.removed;
+    if (!f.found) {
+        st = st_run(s, ST_DOMAIN_INSERT, p, 6, row_int, &id, NULL, err);
+        if (st != TK_OK || id > 0)
+            return st;
+        *created = true; /* another process added it at the same moment */
+    }
+    return st_exec(s, ST_DOMAIN_UPDATE, p, 6, NULL, err);
+}
+
+enum tk_status tk_store_domain_put(struct tk_store *s, const struct tk_store_domain *d,
+                                   bool *created, struct tk_error *err)
+{
+    bool made = false;
+    enum tk_status st = check_domain(d, err);
+
+    if (st != TK_OK)
+        return st;
+    if ((st = s->be->begin(s, err)) != TK_OK)
+        return st;
+    st = tx_end(s, domain_put_tx(s, d, &made, err), err);
+    if (st == TK_OK && created != NULL)
+        *created = made;
+    return st;
+}
+
+static bool row_uncount(void *arg, const struct st_row *r)
+{
+    int64_t *ids = arg;
+
+    /* A domain is queued once per scan and one scan runs at a time;
+     * ids[0] counts, ids[1..] are the scans. */
+    if (ids[0] < 8)
+        ids[++ids[0]] = st_col_int(r, 0);
+    return true;
+}
+
+static enum tk_status domain_remove_tx(struct tk_store *s, const char *domain, struct tk_error *err)
+{
+    struct st_param p[2] = {st_text(domain), st_int(st_now())};
+    int64_t id = 0, scans[9] = {0};
+    enum tk_status st;
+
+    st = st_run(s, ST_DOMAIN_REMOVE, p, 2, row_int, &id, NULL, err);
+    if (st != TK_OK)
+        return st;
+    if (id == 0)
+        return tk_error_set(err, TK_ABSENT, "%s is not in the inventory", domain);
+    p[0] = st_int(id);
+    st = st_run(s, ST_QUEUE_DROP_DOMAIN, p, 1, row_uncount, scans, NULL, err);
+    for (int64_t i = 1; st == TK_OK && i <= scans[0]; i++) {
+        p[0] = st_int(scans[i]);
+        st = st_exec(s, ST_SCAN_UNCOUNT, p, 1, NULL, err);
+    }
+    return st;
+}
+
+enum tk_status tk_store_domain_remove(struct tk_store *s, const char *domain, struct tk_error *err)
+{
+    enum tk_status st;
+
+    if (domain == NULL || domain[0] == '\0')
+        return tk_error_set(err, TK_USAGE, "no domain to remove");
+    if ((st = s->be->begin(s, err)) != TK_OK)
+        return st;
+    return tx_end(s, domain_remove_tx(s, domain, err), err);
+}
+
+/* row_domain reads DOMAIN_COLUMNS into d. */
+static bool row_domain(struct walk *w, const struct st_row *r, struct tk_store_domain *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->id = st_col_int(r, 0);
+    if (!col_copy(w, d->domain, sizeof(d->domain), r, 1, "domain name") ||
+        !col_copy(w, d->agency, sizeof(d->agency), r, 2, "agency") ||
+        !col_copy(w, d->contact, sizeof(d->contact), r, 3, "contact") ||
+        !col_copy(w, d->selectors, sizeof(d->selectors), r, 5, "selector list"))
+        return false;
+    if (!tk_profile_parse(st_col_text(r, 4), &d->profile))
+        d->profile = TK_PROFILE_UNSET;
+    d->bulk = st_col_int(r, 6) != 0;
+    return true;
+}
+
+struct domains_walk {
+    struct walk w;
+    bool (*each)(void *arg, const struct tk_store_domain *d);
+};
+
+static bool row_domains(void *arg, const struct st_row *r)
+{
+    struct domains_walk *dw = arg;
+    struct tk_store_domain d;
+
+    if (!row_domain(&dw->w, r, &d))
+        return false;
+    return dw->each(dw->w.arg, &d);
+}
+
+enum tk_status tk_store_domains(struct tk_store *s, const char *agency,
+                                bool (*each)(void *arg, const struct tk_store_domain *d), void *arg,
+                                struct tk_error *err)
+{
+    struct domains_walk dw = {.w = {.arg = arg}, .each = each};
+    struct st_param p = st_text(agency);
+
+    return walk_status(st_run(s, ST_DOMAINS_LIST, &p, 1, row_domains, &dw, NULL, err), &dw.w, s,
+                       err);
+}
+
+/* ---- scans ---- */
+
+struct scan_found {
+    struct tk_scan_info *info;
+    bool found;
+};
+
+static bool row_scan(void *arg, const struct st_row *r)
+{
+    struct scan_found *f = arg;
+
+    f->info->id = st_col_int(r, 0);
+    if (!st_scan_state_parse(st_col_text(r, 1), &f->info->state))
+        f->info->state = TK_SCAN_PARTIAL;
+    f->info->started = st_col_int(r, 2);
+    f->info->finished = st_col_int(r, 3);
+    f->info->total = (unsigned long)st_col_int(r, 4);
+    f->info->done = (unsigned long)st_col_int(r, 5);
+    f->found = true;
+    return false;
+}
+
+static enum tk_status scan_get(struct tk_store *s, enum st_id id, int64_t scan_id,
+                               struct tk_scan_info *info, bool *found, struct tk_error *err)
+{
+    struct scan_found f = {.info = info};
+    struct st_param p = st_int(scan_id);
+    enum tk_status st;
+
+    st = st_run(s, id, &p, id == ST_SCAN_GET ? 1 : 0, row_scan, &f, NULL, err);
+    *found = f.found;
+    return st;
+}
+
+static bool row_collect_ids(void *arg, const struct st_row *r)
+{
+    int64_t *ids = arg;
+
+    if (ids[0] < 15)
+        ids[++ids[0]] = st_col_int(r, 0);
+    return true;
+}
+
+/* close_running closes every running scan as partial, and drops their
+ * queues. */
+static enum tk_status close_running(struct tk_store *s, struct tk_error *err)
+{
+    struct st_param p = st_int(st_now());
+    int64_t ids[16] = {0};
+    enum tk_status st;
+
+    st = st_run(s, ST_SCAN_CLOSE_RUNNING, &p, 1, row_collect_ids, ids, NULL, err);
+    for (int64_t i = 1; st == TK_OK && i <= ids[0]; i++) {
+        p = st_int(ids[i]);
+        st = st_exec(s, ST_QUEUE_DELETE_SCAN, &p, 1, NULL, err);
+    }
+    return st;
+}
+
+static enum tk_status scan_begin_tx(struct tk_store *s, bool resume, struct tk_scan_info *info,
+                                    struct tk_error *err)
+{
+    struct st_param p[2];
+    int64_t id = 0, total = 0;
+    bool found;
+    enum tk_status st;
+
+    if ((st = st_exec(s, ST_SCAN_LOCK, NULL, 0, NULL, err)) != TK_OK ||
+        (st = scan_get(s, ST_SCAN_RUNNING, 0, info, &found, err)) != TK_OK)
+        return st;
+    if (found && resume)
+        return TK_OK;
+    if (found && (st = close_running(s, err)) != TK_OK)
+        return st;
+    p[0] = st_int(st_now());
+    if ((st = st_run(s, ST_SCAN_INSERT, p, 1, row_int, &id, NULL, err)) != TK_OK)
+        return st;
+    p[0] = st_int(id);
+    if ((st = st_exec(s, ST_QUEUE_FILL, p, 1, &total, err)) != TK_OK)
+        return st;
+    p[1] = st_int(total);
+    if ((st = st_exec(s, ST_SCAN_SET_TOTAL, p, 2, NULL, err)) != TK_OK)
+        return st;
+    return scan_get(s, ST_SCAN_GET, id, info, &found, err);
+}
+
+enum tk_status tk_store_scan_begin(struct tk_store *s, bool resume, struct tk_scan_info *info,
+                                   struct tk_error *err)
+{
+    enum tk_status st;
+
+    memset(info, 0, sizeof(*info));
+    if ((st = s->be->begin(s, err)) != TK_OK)
+        return st;
+    return tx_end(s, scan_begin_tx(s, resume, info, err), err);
+}
+
+enum tk_status tk_store_scan_join(struct tk_store *s, struct tk_scan_info *info,
+                                  struct tk_error *err)
+{
+    bool found;
+    enum tk_status st;
+
+    memset(info, 0, sizeof(*info));
+    st = scan_get(s, ST_SCAN_RUNNING, 0, info, &found, err);
+    if (st == TK_OK && !found)
+        return tk_error_set(err, TK_ABSENT, "%s: no scan is running", s->where);
+    return st;
+}
+
+static enum tk_status scan_finish_tx(struct tk_store *s, int64_t scan_id, bool close,
+                                     struct tk_scan_info *info, struct tk_error *err)
+{
+    struct st_param p[3];
+    enum tk_scan_state to;
+    bool found;
+    enum tk_status st;
+
+    st = scan_get(s, ST_SCAN_GET, scan_id, info, &found, err);
+    if (st != TK_OK)
+        return st;
+    if (!found)
+        return tk_error_set(err, TK_ABSENT, "%s: no scan %lld", s->where, (long long)scan_id);
+    if (info->state != TK_SCAN_RUNNING)
+        return TK_OK;
+    if (info->done >= info->total)
+        to = TK_SCAN_COMPLETE;
+    else if (close)
+        to = TK_SCAN_PARTIAL;
+    else
+        return TK_OK;
+    p[0] = st_int(scan_id);
+    p[1] = st_text(st_scan_state_name(to));
+    p[2] = st_int(st_now());
+    if ((st = st_exec(s, ST_SCAN_FINISH, p, 3, NULL, err)) != TK_OK ||
+        (st = st_exec(s, ST_QUEUE_DELETE_SCAN, p, 1, NULL, err)) != TK_OK)
+        return st;
+    return scan_get(s, ST_SCAN_GET, scan_id, info, &found, err);
+}
+
+enum tk_status tk_store_scan_finish(struct tk_store *s, int64_t scan_id, bool close,
+                                    struct tk_scan_info *info, struct tk_error *err)
+{
+    struct tk_scan_info mine;
+    enum tk_status st;
+
+    if (info == NULL)
+        info = &mine;
+    memset(info, 0, sizeof(*info));
+    if ((st = s->be->begin(s, err)) != TK_OK)
+        return st;
+    return tx_end(s, scan_finish_tx(s, scan_id, close, info, err), err);
+}
+
+/* ---- the queue ---- */
+
+struct claim_walk {
+    struct walk w;
+    struct tk_store_domain *out;
+    size_t max, n;
+};
+
+static bool row_claim(void *arg, const struct st_row *r)
+{
+    struct claim_walk *c = arg;
+
+    if (c->n < c->max && row_domain(&c->w, r, &c->out[c->n]))
+        c->n++;
+    return true;
+}
+
+enum tk_status tk_store_queue_claim(struct tk_store *s, int64_t scan_id, const char *worker,
+                                    unsigned lease_s, struct tk_store_domain *out, size_t max,
+                                    size_t *n, struct tk_error *err)
+{
+    struct claim_walk c = {.out = out, .max = max};
+    struct st_param p[4];
+    enum tk_status st;
+
+    *n = 0;
+    if (max == 0)
+        return TK_OK;
+    if (worker == NULL || worker[0] == '\0' || strlen(worker) >= TK_STORE_WORKER_MAX)
+        return tk_error_set(err, TK_USAGE, "a worker needs a name of 1 to %d bytes",
+                            TK_STORE_WORKER_MAX - 1);
+    p[0] = st_text(worker);
+    p[1] = st_int(scan_id);
+    p[2] = st_int(lease_s);
+    p[3] = st_int((int64_t)max);
+    st = walk_status(st_run(s, ST_QUEUE_CLAIM, p, 4, row_claim, &c, NULL, err), &c.w, s, err);
+    *n = c.n;
+    return st;
+}
+
+enum tk_status tk_store_queue_release(struct tk_store *s, int64_t scan_id, const char *worker,
+                                      struct tk_error *err)
+{
+    struct st_param p[2] = {st_int(scan_id), st_text(worker)};
+
+    if (worker == NULL || worker[0] == '\0')
+        return tk_error_set(err, TK_USAGE, "no worker to release the claims of");
+    return st_exec(s, ST_QUEUE_RELEASE, p, 2, NULL, err);
+}
+
+/* ---- rule states ---- */
+
+struct states_walk {
+    struct walk w;
+    struct tk_rule_state *out;
+    size_t n;
+};
+
+static bool row_state(void *arg, const struct st_row *r)
+{
+    struct states_walk *sw = arg;
+    struct tk_rule_state *rs;
+
+    /* Ordered by the rule table: what is past TK_RULE_STATES_MAX is
+     * states of rules this tiaki no longer has. */
+    if (sw->n >= TK_RULE_STATES_MAX)
+        return false;
+    rs = &sw->out[sw->n];
+    memset(rs, 0, sizeof(*rs));
+    if (!col_copy(&sw->w, rs->rule, sizeof(rs->rule), r, 0, "rule") ||
+        !col_copy(&sw->w, rs->evidence, sizeof(rs->evidence), r, 2, "evidence"))
+        return false;
+    if (!st_verdict_parse(st_col_text(r, 1), &rs->status))
+        return true; /* not a state this tiaki knows: skipped */
+    rs->scan_id = st_col_int(r, 3);
+    sw->n++;
+    return true;
+}
+
+static bool row_exists(void *arg, const struct st_row *r)
+{
+    *(bool *)arg = true;
+    return false;
+}
+
+enum tk_status tk_store_rule_states(struct tk_store *s, int64_t domain_id,
+                                    struct tk_rule_state *out, size_t *n, bool *seen,
+                                    struct tk_error *err)
+{
+    struct states_walk sw = {.out = out};
+    struct st_param p[2] = {st_int(domain_id), st_text(st_rule_order())};
+    enum tk_status st;
+
+    *n = 0;
+    *seen = false;
+    st = walk_status(st_run(s, ST_RULE_STATES, p, 2, row_state, &sw, NULL, err), &sw.w, s, err);
+    if (st != TK_OK)
+        return st;
+    *n = sw.n;
+    /* A state is only ever written by a definite snapshot. */
+    if (sw.n > 0) {
+        *seen = true;
+        return TK_OK;
+    }
+    return st_run(s, ST_DOMAIN_SEEN, p, 1, row_exists, seen, NULL, err);
+}
+
+/* ---- keeping snapshots: the statements, in one transaction ---- */
+
+static enum tk_status put_findings(struct tk_store *s, int64_t snap_id,
+                                   const struct tk_judgement *j, struct tk_error *err)
+{
+    enum tk_status st = TK_OK;
+
+    for (size_t i = 0; st == TK_OK && i < j->n; i++) {
+        const struct tk_finding *f = &j->findings[i];
+        struct st_param p[6] = {st_int(snap_id),
+                                st_text(f->rule->id),
+                                st_text(tk_level_name(f->rule->level)),
+                                st_text(tk_verdict_name(f->status)),
+                                st_text(f->evidence),
+                                st_text(f->remediation)};
+
+        st = st_exec(s, ST_FINDING_INSERT, p, 6, NULL, err);
+    }
+    return st;
+}
+
+static enum tk_status put_states(struct tk_store *s, const struct tk_snapshot *sn,
+                                 struct tk_error *err)
+{
+    enum tk_status st = TK_OK;
+
+    for (size_t i = 0; st == TK_OK && i < sn->nstates; i++) {
+        const struct tk_rule_state *r = &sn->states[i];
+        struct st_param p[5] = {st_int(sn->domain->id), st_text(r->rule),
+                                st_text(tk_verdict_name(r->status)), st_text(r->evidence),
+                                st_int(r->scan_id)};
+
+        st = st_exec(s, ST_STATE_UPSERT, p, 5, NULL, err);
+    }
+    return st;
+}
+
+static enum tk_status put_alerts(struct tk_store *s, int64_t event_id,
+                                 const struct tk_snapshot_put *pu, int64_t now,
+                                 struct tk_error *err)
+{
+    enum tk_status st = TK_OK;
+
+    for (size_t i = 0; st == TK_OK && i < pu->ntargets; i++) {
+        struct st_param p[4] = {st_int(event_id), st_text(st_channel_name(pu->targets[i].channel)),
+                                st_text(pu->targets[i].destination), st_int(now)};
+
+        st = st_exec(s, ST_ALERT_INSERT, p, 4, NULL, err);
+    }
+    return st;
+}
+
+static enum tk_status put_events(struct tk_store *s, int64_t scan_id,
+                                 const struct tk_snapshot_put *pu, int64_t now,
+                                 struct tk_error *err)
+{
+    const struct tk_snapshot *sn = pu->snap;
+    enum tk_status st = TK_OK;
+
+    for (size_t i = 0; st == TK_OK && i < sn->nevents; i++) {
+        const struct tk_event *e = &sn->events[i];
+        struct st_param p[10] = {st_int(scan_id),
+                                 st_int(sn->domain->id),
+                                 st_int(sn->scanned_at),
+                                 st_text(tk_event_kind_name(e->kind)),
+                                 st_text_or_null(e->rule),
+                                 st_text(tk_verdict_name(e->from)),
+                                 st_text(tk_verdict_name(e->to)),
+                                 st_text(e->before),
+                                 st_text(e->after),
+                                 st_text(e->remediation)};
+        int64_t id = 0;
+
+        st = st_run(s, ST_EVENT_INSERT, p, 10, row_int, &id, NULL, err);
+        if (st == TK_OK && e->kind == TK_EVENT_REGRESSION)
+            st = put_alerts(s, id, pu, now, err);
+    }
+    return st;
+}
+
+static enum tk_status put_one(struct tk_store *s, int64_t scan_id, const struct tk_snapshot_put *pu,
+                              int64_t now, struct tk_error *err)
+{
+    const struct tk_snapshot *sn = pu->snap;
+    struct st_param p[7] = {st_int(scan_id),
+                            st_int(sn->domain->id),
+                            st_int(sn->scanned_at),
+                            st_text(tk_profile_name(sn->profile)),
+                            st_int(sn->compliant ? 1 : 0),
+                            st_int(sn->all_unknown ? 1 : 0),
+                            st_textn(sn->observation_json, sn->observation_len)};
+    int64_t snap_id = 0, changed = 0;
+    enum tk_status st;
+
+    st = st_run(s, ST_SNAP_INSERT, p, 7, row_int, &snap_id, NULL, err);
+    if (st != TK_OK || snap_id == 0)
+        return st; /* snap_id 0: kept already (a claim finished twice) */
+    if ((st = put_findings(s, snap_id, sn->judgement, err)) != TK_OK ||
+        (st = put_states(s, sn, err)) != TK_OK ||
+        (st = put_events(s, scan_id, pu, now, err)) != TK_OK)
+        return st;
+    p[2] = st_int(now);
+    if ((st = st_exec(s, ST_QUEUE_DONE, p, 3, &changed, err)) != TK_OK || changed == 0)
+        return st;
+    return st_exec(s, ST_SCAN_BUMP, p, 1, NULL, err);
+}
+
+enum tk_status st_snapshot_put_generic(struct tk_store *s, int64_t scan_id,
+                                       const struct tk_snapshot_put *puts, size_t n,
+                                       struct tk_error *err)
+{
+    int64_t now = st_now();
+    enum tk_status st;
+
+    if ((st = s->be->begin(s, err)) != TK_OK)
+        return st;
+    for (size_t i = 0; st == TK_OK && i < n; i++)
+        st = put_one(s, scan_id, &puts[i], now, err);
+    return tx_end(s, st, err);
+}
+
+/* ---- history ---- */
+
+struct findings_walk {
+    void (*each)(void *arg, const struct tk_finding_row *r);
+    void *arg;
+};
+
+static bool row_finding(void *arg, const struct st_row *r)
+{
+    struct findings_walk *fw = arg;
+    struct tk_finding_row f = {
+        .domain = st_col_text(r, 0),
+        .agency = st_col_text(r, 1),
+        .contact = st_col_text(r, 2),
+        .rule = st_col_text(r, 3),
+        .level = st_col_text(r, 4),
+        .evidence = st_col_text(r, 6),
+        .remediation = st_col_text(r, 7),
+        .compliant = st_col_int(r, 8) != 0,
+        .scan_id = st_col_int(r, 9),
+        .scanned_at = st_col_int(r, 10),
+    };
+
+    if (!st_verdict_parse(st_col_text(r, 5), &f.status))
+        f.status = TK_VERDICT_UNKNOWN;
+    fw->each(fw->arg, &f);
+    return true;
+}
+
+enum tk_status tk_store_latest_findings(struct tk_store *s, const char *agency,
+                                        void (*each)(void *arg, const struct tk_finding_row *r),
+                                        void *arg, struct tk_error *err)
+{
+    struct findings_walk fw = {.each = each, .arg = arg};
+    struct st_param p[2] = {st_text(agency), st_text(st_rule_order())};
+
+    return st_run(s, ST_LATEST_FINDINGS, p, 2, row_finding, &fw, NULL, err);
+}
+
+/* row_event reads EVENT_COLUMNS from column col into er and e. */
+static bool row_event(struct walk *w, const struct st_row *r, int col, struct tk_event_row *er,
+                      struct tk_event *e)
+{
+    memset(e, 0, sizeof(*e));
+    er->id = st_col_int(r, col);
+    er->at = st_col_int(r, col + 1);
+    er->scan_id = st_col_int(r, col + 2);
+    er->domain = st_col_text(r, col + 3);
+    er->agency = st_col_text(r, col + 4);
+    er->event = e;
+    if (!tk_event_kind_parse(st_col_text(r, col + 5), &e->kind) ||
+        !st_verdict_parse(st_col_text(r, col + 7), &e->from) ||
+        !st_verdict_parse(st_col_text(r, col + 8), &e->to)) {
+        w->overflow = true;
+        w->what = "event kind or verdict";
+        return false;
+    }
+    return col_copy(w, e->rule, sizeof(e->rule), r, col + 6, "rule") &&
+           col_copy(w, e->before, sizeof(e->before), r, col + 9, "event text") &&
+           col_copy(w, e->after, sizeof(e->after), r, col + 10, "event text") &&
+           col_copy(w, e->remediation, sizeof(e->remediation), r, col + 11, "remediation");
+}
+
+struct events_walk {
+    struct walk w;
+    void (*each)(void *arg, const struct tk_event_row *r);
+};
+
+static bool row_events(void *arg, const struct st_row *r)
+{
+    struct events_walk *ew = arg;
+    struct tk_event_row er;
+    struct tk_event e;
+
+    if (!row_event(&ew->w, r, 0, &er, &e))
+        return false;
+    ew->each(ew->w.arg, &er);
+    return true;
+}
+
+enum tk_status tk_store_events(struct tk_store *s, int64_t since, const char *agency,
+                               void (*each)(void *arg, const struct tk_event_row *r), void *arg,
+                               struct tk_error *err)
+{
+    struct events_walk ew = {.w = {.arg = arg}, .each = each};
+    struct st_param p[2] = {st_int(since), st_text(agency)};
+
+    return walk_status(st_run(s, ST_EVENTS, p, 2, row_events, &ew, NULL, err), &ew.w, s, err);
+}
+
+/* ---- alerts ---- */
+
+struct alerts_walk {
+    struct walk w;
+    void (*each)(void *arg, const struct tk_alert_row *a);
+};
+
+static bool row_alert(void *arg, const struct st_row *r)
+{
+    struct alerts_walk *aw = arg;
+    struct tk_alert_row a;
+    struct tk_event e;
+
+    memset(&a, 0, sizeof(a));
+    a.id = st_col_int(r, 0);
+    if (!st_channel_parse(st_col_text(r, 1), &a.target.channel) ||
+        !st_alert_state_parse(st_col_text(r, 3), &a.state)) {
+        aw->w.overflow = true;
+        aw->w.what = "alert channel or state";
+        return false;
+    }
+    if (!col_copy(&aw->w, a.target.destination, sizeof(a.target.destination), r, 2,
+                  "destination") ||
+        !col_copy(&aw->w, a.last_error, sizeof(a.last_error), r, 6, "delivery error") ||
+        !row_event(&aw->w, r, 7, &a.event, &e))
+        return false;
+    a.attempts = (unsigned)st_col_int(r, 4);
+    a.next_attempt = st_col_int(r, 5);
+    a.event_id = a.event.id;
+    aw->each(aw->w.arg, &a);
+    return true;
+}
+
+enum tk_status tk_store_alerts_due(struct tk_store *s, int64_t now, size_t max,
+                                   void (*each)(void *arg, const struct tk_alert_row *a), void *arg,
+                                   struct tk_error *err)
+{
+    struct alerts_walk aw = {.w = {.arg = arg}, .each = each};
+    struct st_param p[2] = {st_int(now), st_int((int64_t)max)};
+
+    if (max == 0)
+        return TK_OK;
+    return walk_status(st_run(s, ST_ALERTS_DUE, p, 2, row_alert, &aw, NULL, err), &aw.w, s, err);
+}
+
+enum tk_status tk_store_alerts(struct tk_store *s,
+                               void (*each)(void *arg, const struct tk_alert_row *a), void *arg,
+                               struct tk_error *err)
+{
+    struct alerts_walk aw = {.w = {.arg = arg}, .each = each};
+
+    return walk_status(st_run(s, ST_ALERTS_ALL, NULL, 0, row_alert, &aw, NULL, err), &aw.w, s, err);
+}
+
+enum tk_status tk_store_alert_result(struct tk_store *s, int64_t alert_id, bool sent,
+                                     const char *error, int64_t next_attempt, struct tk_error *err)
+{
+    char msg[TK_ERROR_MSG_MAX];
+    struct st_param p[4];
+    int64_t changed = 0;
+    enum tk_status st;
+
+    p[0] = st_int(alert_id);
+    if (sent) {
+        p[1] = st_int(st_now());
+        st = st_exec(s, ST_ALERT_SENT, p, 2, &changed, err);
+    } else {
+        /* The reason may quote a server's reply: kept as safe text, cut
+         * to what tk_alert_row holds. */
+        tk_strlcpy(msg, error != NULL && error[0] != '\0' ? error : "failed", sizeof(msg));
+        tk_text_sanitise(msg);
+        p[1] = st_text(msg);
+        p[2] = st_int(next_attempt > 0 ? next_attempt : 0);
+        p[3] = st_text(st_alert_state_name(next_attempt > 0 ? TK_ALERT_PENDING : TK_ALERT_FAILED));
+        st = st_exec(s, ST_ALERT_FAILED, p, 4, &changed, err);
+    }
+    if (st == TK_OK && changed == 0)
+        return tk_error_set(err, TK_ABSENT, "%s: no alert %lld", s->where, (long long)alert_id);
+    return st;
+}
+
+/* ---- reports ---- */
+
+enum tk_status tk_store_report_put(struct tk_store *s, int64_t at, const char *summary_json,
+                                   struct tk_error *err)
+{
+    struct st_param p[2] = {st_int(at), st_text(summary_json)};
+
+    if (summary_json == NULL || strlen(summary_json) > TK_BUF_MAX)
+        return tk_error_set(err, TK_USAGE, "no report summary to keep");
+    return st_exec(s, ST_REPORT_PUT, p, 2, NULL, err);
+}
+
+struct report_found {
+    char *summary;
+    int64_t at;
+    bool found, nomem;
+};
+
+static bool row_report(void *arg, const struct st_row *r)
+{
+    struct report_found *f = arg;
+
+    f->found = true;
+    f->at = st_col_int(r, 1);
+    f->summary = strdup(st_col_text(r, 0));
+    f->nomem = f->summary == NULL;
+    return false;
+}
+
+enum tk_status tk_store_report_last(struct tk_store *s, char **summary_json, int64_t *at,
+                                    struct tk_error *err)
+{
+    struct report_found f = {0};
+    enum tk_status st;
+
+    *summary_json = NULL;
+    st = st_run(s, ST_REPORT_LAST, NULL, 0, row_report, &f, NULL, err);
+    if (st != TK_OK)
+        return st;
+    if (f.nomem)
+        return tk_error_set(err, TK_NOMEM, "no memory for the last report's summary");
+    if (!f.found)
+        return tk_error_set(err, TK_ABSENT, "%s: no report kept yet", s->where);
+    *summary_json = f.summary;
+    if (at != NULL)
+        *at = f.at;
+    return TK_OK;
+}

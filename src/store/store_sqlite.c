@@ -1,0 +1,460 @@
+/*
+ * NAME
+ *	store_sqlite.c - the store in one SQLite file (the default)
+ * DESCRIPTION
+ *	The file is opened in WAL mode with synchronous=NORMAL: readers
+ *	(`tiaki changes`, `tiaki report`) never wait for a scan that writes,
+ *	and a commit costs no fsync (WAL with NORMAL is durable across a
+ *	crash of the process, and consistent across a power cut, where the
+ *	last transactions may be lost whole, never half). Foreign keys are
+ *	enforced. Several processes may open the same file: a writer waits
+ *	for another up to ST_SQLITE_BUSY_MS (busy_timeout), and every write
+ *	transaction is BEGIN IMMEDIATE so it takes the write lock at once
+ *	(a deferred one upgraded later can fail without waiting).
+ *
+ *	Statements are prepared once per connection, on first use, and kept.
+ *	One connection is for one thread (SQLITE_OPEN_NOMUTEX): a tk_store
+ *	is never shared between threads.
+ *
+ *	Migrations: migrations[v - 1] takes the schema from version v - 1 to
+ *	v. At open, in one BEGIN IMMEDIATE transaction, those not yet in
+ *	schema_migrations are applied and recorded; two processes opening a
+ *	new file at once take turns.
+ * DIAGNOSTICS
+ *	"cannot open /path/tiaki.db: unable to open database file";
+ *	"/path/tiaki.db is busy: another process has held it for 10 s".
+ * LIMITS
+ *	SQLite 3.35 or newer (RETURNING, ON CONFLICT DO NOTHING with it).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store/store_impl.h"
+
+/* A writer waits this long for another process's transaction. A scan
+ * commits every few milliseconds; an inventory import of thousands of
+ * domains takes well under this. */
+#define ST_SQLITE_BUSY_MS 10000
+
+/* SQL text of a statement after $N -> ?N. */
+#define ST_SQL_MAX 4096
+
+struct sqlite_store {
+    struct tk_store base;
+    sqlite3 *db;
+    sqlite3_stmt *stmt[ST_N];
+    sqlite3_stmt *tx_begin, *tx_commit, *tx_rollback;
+};
+
+static const char *const migrations[] = {
+    /* 1: the first schema */
+    "CREATE TABLE agencies ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE domains ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " agency_id INTEGER REFERENCES agencies (id),"
+    " contact TEXT NOT NULL DEFAULT '',"
+    " profile TEXT NOT NULL DEFAULT '' CHECK (profile IN ('', 'email', 'parked')),"
+    " selectors TEXT NOT NULL DEFAULT '',"
+    " bulk INTEGER NOT NULL DEFAULT 0,"
+    " removed_at INTEGER);"
+    "CREATE INDEX domains_agency ON domains (agency_id);"
+    "CREATE TABLE scans ("
+    " id INTEGER PRIMARY KEY,"
+    " state TEXT NOT NULL CHECK (state IN ('running', 'complete', 'partial')),"
+    " started INTEGER NOT NULL,"
+    " finished INTEGER,"
+    " total INTEGER NOT NULL DEFAULT 0,"
+    " done INTEGER NOT NULL DEFAULT 0);"
+    "CREATE UNIQUE INDEX scans_one_running ON scans (state) WHERE state = 'running';"
+    "CREATE TABLE scan_queue ("
+    " id INTEGER PRIMARY KEY,"
+    " scan_id INTEGER NOT NULL REFERENCES scans (id),"
+    " domain_id INTEGER NOT NULL REFERENCES domains (id),"
+    " worker TEXT,"
+    " claimed_at INTEGER,"
+    " done_at INTEGER,"
+    " UNIQUE (scan_id, domain_id));"
+    "CREATE INDEX scan_queue_open ON scan_queue (scan_id, id) WHERE done_at IS NULL;"
+    "CREATE INDEX scan_queue_domain ON scan_queue (domain_id) WHERE done_at IS NULL;"
+    "CREATE TABLE snapshots ("
+    " id INTEGER PRIMARY KEY,"
+    " scan_id INTEGER NOT NULL REFERENCES scans (id),"
+    " domain_id INTEGER NOT NULL REFERENCES domains (id),"
+    " scanned_at INTEGER NOT NULL,"
+    " profile TEXT NOT NULL,"
+    " compliant INTEGER NOT NULL,"
+    " all_unknown INTEGER NOT NULL,"
+    " observation TEXT NOT NULL,"
+    " UNIQUE (scan_id, domain_id));"
+    "CREATE INDEX snapshots_latest ON snapshots (domain_id, scanned_at, id);"
+    "CREATE TABLE findings ("
+    " snapshot_id INTEGER NOT NULL REFERENCES snapshots (id),"
+    " rule TEXT NOT NULL,"
+    " level TEXT NOT NULL,"
+    " status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'warn', 'unknown')),"
+    " evidence TEXT NOT NULL,"
+    " remediation TEXT NOT NULL,"
+    " PRIMARY KEY (snapshot_id, rule)) WITHOUT ROWID;"
+    "CREATE TABLE rule_states ("
+    " domain_id INTEGER NOT NULL REFERENCES domains (id),"
+    " rule TEXT NOT NULL,"
+    " status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'warn')),"
+    " evidence TEXT NOT NULL,"
+    " scan_id INTEGER NOT NULL REFERENCES scans (id),"
+    " PRIMARY KEY (domain_id, rule)) WITHOUT ROWID;"
+    "CREATE TABLE events ("
+    " id INTEGER PRIMARY KEY,"
+    " scan_id INTEGER NOT NULL REFERENCES scans (id),"
+    " domain_id INTEGER NOT NULL REFERENCES domains (id),"
+    " at INTEGER NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind IN ('regression', 'improvement', 'record-changed',"
+    " 'new-domain', 'gone')),"
+    " rule TEXT,"
+    " from_status TEXT NOT NULL,"
+    " to_status TEXT NOT NULL,"
+    " before TEXT NOT NULL,"
+    " after TEXT NOT NULL,"
+    " remediation TEXT NOT NULL);"
+    "CREATE INDEX events_at ON events (at, id);"
+    "CREATE INDEX events_domain ON events (domain_id, at);"
+    "CREATE TABLE alerts ("
+    " id INTEGER PRIMARY KEY,"
+    " event_id INTEGER NOT NULL REFERENCES events (id),"
+    " channel TEXT NOT NULL CHECK (channel IN ('smtp', 'webhook', 'syslog')),"
+    " destination TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt INTEGER NOT NULL,"
+    " last_error TEXT NOT NULL DEFAULT '',"
+    " sent_at INTEGER,"
+    " UNIQUE (event_id, channel, destination));"
+    "CREATE INDEX alerts_due ON alerts (next_attempt, id) WHERE state = 'pending';"
+    "CREATE TABLE reports ("
+    " id INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " summary TEXT NOT NULL);"
+    "CREATE INDEX reports_at ON reports (at, id);",
+};
+
+#define MIGRATIONS_N ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+_Static_assert(MIGRATIONS_N == ST_SCHEMA_VERSION, "one SQLite migration per schema version");
+
+static struct sqlite_store *sq(struct tk_store *s)
+{
+    return (struct sqlite_store *)s;
+}
+
+/* sq_error maps SQLite's result code rc to a status and a message. */
+static enum tk_status sq_error(struct sqlite_store *q, int rc, const char *doing,
+                               struct tk_error *err)
+{
+    const char *msg = q->db != NULL ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc);
+
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return tk_error_set(err, TK_TEMP, "%s is busy: another process has held it for %d s (%s)",
+                            q->base.where, ST_SQLITE_BUSY_MS / 1000, msg);
+    case SQLITE_NOMEM:
+        return tk_error_set(err, TK_NOMEM, "%s: out of memory", q->base.where);
+    case SQLITE_CONSTRAINT:
+        return tk_error_set(err, TK_INVALID, "%s: %s refused: %s", q->base.where, doing, msg);
+    default:
+        return tk_error_set(err, TK_IO, "%s: %s: %s", q->base.where, doing, msg);
+    }
+}
+
+/* sq_prepare prepares sql once (translating $N to ?N into a copy). */
+static enum tk_status sq_prepare(struct sqlite_store *q, const char *sql, sqlite3_stmt **out,
+                                 struct tk_error *err)
+{
+    char text[ST_SQL_MAX];
+    size_t n = strlen(sql);
+    int rc;
+
+    if (n >= sizeof(text))
+        return tk_error_set(err, TK_LIMIT, "a statement is longer than %d bytes", ST_SQL_MAX);
+    memcpy(text, sql, n + 1);
+    for (size_t i = 0; i + 1 < n; i++)
+        if (text[i] == '$' && text[i + 1] >= '1' && text[i + 1] <= '9')
+            text[i] = '?';
+    rc = sqlite3_prepare_v3(q->db, text, (int)n, SQLITE_PREPARE_PERSISTENT, out, NULL);
+    if (rc != SQLITE_OK)
+        return sq_error(q, rc, "preparing a statement", err);
+    return TK_OK;
+}
+
+static enum tk_status sq_bind(struct sqlite_store *q, sqlite3_stmt *stmt, const struct st_param *p,
+                              size_t np, struct tk_error *err)
+{
+    for (size_t i = 0; i < np; i++) {
+        int rc, at = (int)i + 1;
+
+        switch (p[i].type) {
+        case ST_NULL:
+            rc = sqlite3_bind_null(stmt, at);
+            break;
+        case ST_INT:
+            rc = sqlite3_bind_int64(stmt, at, p[i].i);
+            break;
+        default:
+            rc = sqlite3_bind_text64(stmt, at, p[i].s, p[i].len, SQLITE_STATIC, SQLITE_UTF8);
+            break;
+        }
+        if (rc != SQLITE_OK)
+            return sq_error(q, rc, "binding a value", err);
+    }
+    return TK_OK;
+}
+
+/* sq_step_all steps stmt to its end, calling each per row until it
+ * says stop. A statement that writes is stepped to its end even then:
+ * its changes are whole. */
+static int sq_step_all(sqlite3_stmt *stmt, const struct st_backend *be, st_row_fn each, void *arg)
+{
+    struct st_row row = {.be = be, .h = stmt};
+    bool walking = each != NULL;
+    int rc;
+
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (walking && !each(arg, &row)) {
+            walking = false;
+            if (sqlite3_stmt_readonly(stmt))
+                return SQLITE_DONE;
+        }
+    }
+    return rc;
+}
+
+static const struct st_backend sqlite_backend;
+
+static enum tk_status sq_query(struct tk_store *s, enum st_id id, const struct st_param *p,
+                               size_t np, st_row_fn each, void *arg, int64_t *changes,
+                               struct tk_error *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *stmt;
+    enum tk_status st;
+    int rc;
+
+    if (q->stmt[id] == NULL && (st = sq_prepare(q, st_sql(id, false), &q->stmt[id], err)) != TK_OK)
+        return st;
+    stmt = q->stmt[id];
+    if ((st = sq_bind(q, stmt, p, np, err)) != TK_OK) {
+        sqlite3_clear_bindings(stmt);
+        return st;
+    }
+    rc = sq_step_all(stmt, &sqlite_backend, each, arg);
+    if (rc == SQLITE_DONE && changes != NULL)
+        *changes = sqlite3_changes(q->db);
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return rc == SQLITE_DONE ? TK_OK : sq_error(q, rc, "a statement failed", err);
+}
+
+/* sq_simple runs a prepared statement without parameters or rows. */
+static int sq_simple(sqlite3_stmt *stmt)
+{
+    int rc = sqlite3_step(stmt);
+
+    sqlite3_reset(stmt);
+    return rc;
+}
+
+static enum tk_status sq_begin(struct tk_store *s, struct tk_error *err)
+{
+    int rc = sq_simple(sq(s)->tx_begin);
+
+    return rc == SQLITE_DONE ? TK_OK : sq_error(sq(s), rc, "starting a transaction", err);
+}
+
+static void sq_rollback(struct tk_store *s)
+{
+    if (!sqlite3_get_autocommit(sq(s)->db))
+        sq_simple(sq(s)->tx_rollback);
+}
+
+static enum tk_status sq_commit(struct tk_store *s, struct tk_error *err)
+{
+    int rc = sq_simple(sq(s)->tx_commit);
+
+    if (rc == SQLITE_DONE)
+        return TK_OK;
+    sq_error(sq(s), rc, "committing", err);
+    sq_rollback(s);
+    return err != NULL ? err->code : TK_IO;
+}
+
+static void sq_close(struct tk_store *s)
+{
+    struct sqlite_store *q = sq(s);
+
+    for (int i = 0; i < ST_N; i++)
+        sqlite3_finalize(q->stmt[i]);
+    sqlite3_finalize(q->tx_begin);
+    sqlite3_finalize(q->tx_commit);
+    sqlite3_finalize(q->tx_rollback);
+    sqlite3_close(q->db);
+    free(q);
+}
+
+static int64_t sq_col_int(const struct st_row *r, int col)
+{
+    return sqlite3_column_int64(r->h, col);
+}
+
+static const char *sq_col_text(const struct st_row *r, int col)
+{
+    const unsigned char *t = sqlite3_column_text(r->h, col);
+
+    return t != NULL ? (const char *)t : "";
+}
+
+static bool sq_col_null(const struct st_row *r, int col)
+{
+    return sqlite3_column_type(r->h, col) == SQLITE_NULL;
+}
+
+static const struct st_backend sqlite_backend = {
+    .name = "sqlite",
+    .query = sq_query,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .snapshot_put = NULL, /* the generic statements, one transaction */
+    .close = sq_close,
+    .col_int = sq_col_int,
+    .col_text = sq_col_text,
+    .col_null = sq_col_null,
+};
+
+/* ---- opening ---- */
+
+/* sq_exec runs SQL text (the pragmas, a migration). */
+static enum tk_status sq_exec(struct sqlite_store *q, const char *sql, const char *doing,
+                              struct tk_error *err)
+{
+    int rc = sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+
+    return rc == SQLITE_OK ? TK_OK : sq_error(q, rc, doing, err);
+}
+
+static int sq_version_cb(void *arg, int n, char **vals, char **names)
+{
+    *(int *)arg = n > 0 && vals[0] != NULL ? atoi(vals[0]) : 0;
+    return 0;
+}
+
+static enum tk_status sq_migrate_tx(struct sqlite_store *q, struct tk_error *err)
+{
+    char sql[128];
+    int have = 0, rc;
+    enum tk_status st;
+
+    st = sq_exec(q,
+                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                 " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+                 "creating schema_migrations", err);
+    if (st != TK_OK)
+        return st;
+    rc = sqlite3_exec(q->db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                      sq_version_cb, &have, NULL);
+    if (rc != SQLITE_OK)
+        return sq_error(q, rc, "reading the schema version", err);
+    if (have > MIGRATIONS_N)
+        return tk_error_set(err, TK_INVALID,
+                            "%s has schema version %d; this tiaki knows up to %d: use a "
+                            "newer tiaki",
+                            q->base.where, have, MIGRATIONS_N);
+    for (int v = have + 1; v <= MIGRATIONS_N; v++) {
+        if ((st = sq_exec(q, migrations[v - 1], "applying a migration", err)) != TK_OK)
+            return st;
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO schema_migrations (version, applied_at) VALUES (%d, %lld)", v,
+                 (long long)st_now());
+        if ((st = sq_exec(q, sql, "recording a migration", err)) != TK_OK)
+            return st;
+    }
+    q->base.schema_version = MIGRATIONS_N;
+    return TK_OK;
+}
+
+static enum tk_status sq_migrate(struct sqlite_store *q, struct tk_error *err)
+{
+    enum tk_status st = sq_begin(&q->base, err);
+
+    if (st != TK_OK)
+        return st;
+    st = sq_migrate_tx(q, err);
+    if (st != TK_OK) {
+        sq_rollback(&q->base);
+        return st;
+    }
+    return sq_commit(&q->base, err);
+}
+
+static enum tk_status sq_setup(struct sqlite_store *q, struct tk_error *err)
+{
+    enum tk_status st;
+
+    sqlite3_busy_timeout(q->db, ST_SQLITE_BUSY_MS);
+    sqlite3_extended_result_codes(q->db, 1);
+    /* journal_mode answers a row; sqlite3_exec ignores it. ":memory:"
+     * stays "memory", which is fine. */
+    if ((st = sq_exec(q, "PRAGMA journal_mode = WAL", "cannot use WAL", err)) != TK_OK ||
+        (st = sq_exec(q, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", "setting it up",
+                      err)) != TK_OK)
+        return st;
+    if ((st = sq_prepare(q, "BEGIN IMMEDIATE", &q->tx_begin, err)) != TK_OK ||
+        (st = sq_prepare(q, "COMMIT", &q->tx_commit, err)) != TK_OK ||
+        (st = sq_prepare(q, "ROLLBACK", &q->tx_rollback, err)) != TK_OK)
+        return st;
+    return sq_migrate(q, err);
+}
+
+enum tk_status st_sqlite_open(const char *path, const char *where, struct tk_store **out,
+                              struct tk_error *err)
+{
+    struct sqlite_store *q;
+    enum tk_status st;
+    int rc;
+
+    if (sqlite3_libversion_number() < 3035000)
+        return tk_error_set(err, TK_IO, "SQLite %s is too old: tiaki needs 3.35 or newer",
+                            sqlite3_libversion());
+    q = calloc(1, sizeof(*q));
+    if (q == NULL)
+        return tk_error_set(err, TK_NOMEM, "no memory to open %s", where);
+    q->base.be = &sqlite_backend;
+    snprintf(q->base.where, sizeof(q->base.where), "%s", path);
+    rc = sqlite3_open_v2(path, &q->db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        st = tk_error_set(err, TK_IO, "cannot open %s: %s", path,
+                          q->db != NULL ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+        sq_close(&q->base);
+        return st;
+    }
+    st = sq_setup(q, err);
+    if (st != TK_OK) {
+        /* The first read is where a missing directory, a file that is
+         * not a database, or no permission show. */
+        if (st == TK_IO && err != NULL) {
+            char msg[TK_ERROR_MSG_MAX];
+
+            snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(q->db));
+            tk_error_set(err, TK_IO, "cannot open %s: %s", path, msg);
+        }
+        sq_close(&q->base);
+        return st;
+    }
+    *out = &q->base;
+    return TK_OK;
+}
