@@ -14,19 +14,40 @@
  *	encoded words that decode back to it, an ASCII subject unfolds back
  *	to itself, the JSON parses back (jansson refuses invalid UTF-8) with
  *	the same values, and the syslog line has no control byte.
+ *
+ *	Then what of monitor/alert.c needs no mail server: the targets of a
+ *	configuration (table), the backoff, every attempt that can never
+ *	work (given up: TK_USAGE) and one that may (TK_TEMP); the webhook
+ *	sender against a one-request HTTP peer on 127.0.0.1 (the JSON body,
+ *	its Content-Type, a 2xx, a 500 and its reply, a 302 not followed);
+ *	and tk_alerts_deliver over a SQLite store in a temporary directory:
+ *	a regression's alerts are sent once, a failing one is retried at
+ *	each backoff and given up after the sixth attempt, one that can
+ *	never work is given up at once. Nothing leaves loopback.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "testutil.h"
 
 #include "core/buf.h"
 #include "core/text.h"
+#include "monitor/alert.h"
+#include "monitor/changes.h"
 #include "show/alert_text.h"
+#include "store/store.h"
 
 #define D "agency.govt.nz"
 #define WHEN 1764359340 /* Fri, 28 Nov 2025 19:49:00 UTC */
@@ -776,6 +797,469 @@ static void test_line(void **state)
     assert_true(strlen(line) < TK_ALERT_LINE_MAX);
 }
 
+/* ---- monitor/alert.c: targets and backoff ---- */
+
+static void test_targets(void **state)
+{
+    static const struct {
+        const char *smtp_url, *contact, *team, *webhook;
+        bool to_contact, syslog;
+        const char *want; /* "s:dest w:dest y:" joined by spaces */
+    } cases[] = {
+        {"", "a@b.nz", "", "", true, false, ""},
+        {"smtp://m:25", "a@b.nz", "", "", true, false, "s:a@b.nz"},
+        {"smtp://m:25", "Jane Doe <a@b.nz>", "", "", true, false, "s:a@b.nz"},
+        {"smtp://m:25", "  a@b.nz  ", "", "", true, false, "s:a@b.nz"},
+        {"smtp://m:25", "a@b.nz", "", "", false, false, ""},
+        {"smtp://m:25", "call 04 555 1234", "", "", true, false, ""},
+        {"smtp://m:25", "a@b.nz\r\nBcc: x@y.nz", "", "", true, false, ""},
+        {"smtp://m:25", "<a@b.nz", "", "", true, false, ""},
+        {"smtp://m:25", "", "", "", true, false, ""},
+        {"smtp://m:25", NULL, "t@c.nz", "", true, false, "s:t@c.nz"},
+        {"smtp://m:25", "a@b.nz", "t@c.nz", "", true, false, "s:a@b.nz s:t@c.nz"},
+        {"smtp://m:25", "A@B.nz", "a@b.NZ", "", true, false, "s:A@B.nz"},
+        {"smtp://m:25", "a@b.nz", "a team", "", false, false, "s:a team"},
+        {"", "a@b.nz", "t@c.nz", "http://h/x", true, true, "w:http://h/x y:"},
+        {"smtp://m:25", "a@b.nz", "t@c.nz", "https://h/x", true, true,
+         "s:a@b.nz s:t@c.nz w:https://h/x y:"},
+        {"", "", "", "", false, true, "y:"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < NELEM(cases); i++) {
+        struct tk_alert_config cfg = {0};
+        struct tk_alert_target out[TK_ALERT_TARGETS_MAX];
+        char got[1024] = "";
+        size_t n, k;
+
+        strcpy(cfg.smtp_url, cases[i].smtp_url);
+        strcpy(cfg.team_address, cases[i].team);
+        strcpy(cfg.webhook_url, cases[i].webhook);
+        cfg.to_contact = cases[i].to_contact;
+        cfg.syslog = cases[i].syslog;
+        n = tk_alert_targets(&cfg, cases[i].contact, out);
+        for (k = 0; k < n; k++)
+            snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%c:%s", k ? " " : "",
+                     "swy"[out[k].channel], out[k].destination);
+        if (strcmp(got, cases[i].want) != 0)
+            print_message("case %zu: got '%s'\n", i, got);
+        assert_string_equal(got, cases[i].want);
+    }
+    assert_int_equal(tk_alert_targets(NULL, "a@b.nz", NULL), 0);
+}
+
+static void test_backoff(void **state)
+{
+    (void)state;
+    assert_int_equal(tk_alert_backoff(0), 0);
+    assert_int_equal(tk_alert_backoff(1), 60);
+    assert_int_equal(tk_alert_backoff(2), 5 * 60);
+    assert_int_equal(tk_alert_backoff(3), 30 * 60);
+    assert_int_equal(tk_alert_backoff(4), 2 * 3600);
+    assert_int_equal(tk_alert_backoff(5), 6 * 3600);
+    assert_int_equal(tk_alert_backoff(6), 0);
+    assert_int_equal(tk_alert_backoff(1000), 0);
+    assert_int_equal(tk_alert_backoff((unsigned)-1), 0);
+}
+
+/* ---- a loopback HTTP peer: answers n requests, keeps the first ---- */
+
+struct peer {
+    int fd;
+    unsigned short port;
+    int status;
+    const char *headers; /* extra response header lines, CRLF each */
+    const char *body;
+    unsigned n, served;
+    char request[16384];
+    size_t len;
+    pthread_t thread;
+};
+
+/* peer_read_request reads one request (headers and Content-Length body). */
+static size_t peer_read_request(int c, char *buf, size_t cap)
+{
+    size_t len = 0, want = 0;
+
+    while (len < cap - 1) {
+        struct pollfd p = {c, POLLIN, 0};
+        ssize_t r;
+        char *end;
+
+        if (poll(&p, 1, 5000) != 1 || (r = read(c, buf + len, cap - 1 - len)) <= 0)
+            break;
+        len += (size_t)r;
+        buf[len] = '\0';
+        if ((end = strstr(buf, "\r\n\r\n")) != NULL) {
+            const char *cl = strcasestr(buf, "\r\nContent-Length:");
+
+            want = (size_t)(end + 4 - buf) + (cl ? strtoul(cl + 17, NULL, 10) : 0);
+            if (len >= want)
+                break;
+        }
+    }
+    return len;
+}
+
+static void *peer_run(void *arg)
+{
+    struct peer *p = arg;
+
+    for (p->served = 0; p->served < p->n; p->served++) {
+        struct pollfd pf = {p->fd, POLLIN, 0};
+        char buf[sizeof(p->request)], reply[512];
+        size_t len;
+        int c;
+
+        if (poll(&pf, 1, 10000) != 1 || (c = accept(p->fd, NULL, NULL)) < 0)
+            break;
+        len = peer_read_request(c, buf, sizeof(buf));
+        if (p->served == 0) {
+            memcpy(p->request, buf, len);
+            p->request[len] = '\0';
+            p->len = len;
+        }
+        snprintf(reply, sizeof(reply),
+                 "HTTP/1.1 %d X\r\n%sContent-Length: %zu\r\nConnection: close\r\n\r\n%s", p->status,
+                 p->headers ? p->headers : "", p->body ? strlen(p->body) : 0,
+                 p->body ? p->body : "");
+        if (write(c, reply, strlen(reply)) < 0)
+            print_message("peer: write failed\n");
+        close(c);
+    }
+    return NULL;
+}
+
+static void peer_start(struct peer *p, unsigned n, int status, const char *headers,
+                       const char *body)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    socklen_t salen = sizeof(sa);
+
+    memset(p, 0, sizeof(*p));
+    p->n = n, p->status = status, p->headers = headers, p->body = body;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    p->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(p->fd >= 0);
+    assert_int_equal(bind(p->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(p->fd, 8), 0);
+    assert_int_equal(getsockname(p->fd, (struct sockaddr *)&sa, &salen), 0);
+    p->port = ntohs(sa.sin_port);
+    assert_int_equal(pthread_create(&p->thread, NULL, peer_run, p), 0);
+}
+
+static void peer_stop(struct peer *p)
+{
+    shutdown(p->fd, SHUT_RDWR);
+    pthread_join(p->thread, NULL);
+    close(p->fd);
+}
+
+/* closed_port returns a loopback port nothing listens on (one just let go). */
+static unsigned short closed_port(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    socklen_t salen = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &salen), 0);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+/* ---- monitor/alert.c: one attempt ---- */
+
+static void config_mail(struct tk_alert_config *cfg, unsigned short port)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    snprintf(cfg->smtp_url, sizeof(cfg->smtp_url), "smtp://127.0.0.1:%u", port);
+    strcpy(cfg->mail_from, "tiaki@monitor.govt.nz");
+    cfg->timeout_ms = 3000;
+}
+
+static void test_send_refused(void **state)
+{
+    struct fixture f;
+    struct tk_alert_config cfg;
+    struct tk_error err = {0};
+    unsigned short port = closed_port();
+
+    (void)state;
+    fixture_regression(&f);
+    f.alert.target.channel = TK_ALERT_SMTP;
+    strcpy(f.alert.target.destination, "alerts@monitor.govt.nz");
+    config_mail(&cfg, port);
+
+    /* Never deliverable as configured: TK_USAGE, nothing sent. */
+    cfg.smtp_url[0] = '\0';
+    assert_int_equal(tk_alert_send(&cfg, &f.alert, &err), TK_USAGE);
+    assert_non_null(strstr(err.msg, "smtp_url"));
+    config_mail(&cfg, port);
+    strcpy(cfg.smtp_url, "smtp://127.0.0.1:25/\r\nRSET");
+    assert_int_equal(tk_alert_send(&cfg, &f.alert, &err), TK_USAGE);
+    config_mail(&cfg, port);
+    strcpy(cfg.mail_from, "tiaki");
+    assert_int_equal(tk_alert_send(&cfg, &f.alert, &err), TK_USAGE);
+    assert_non_null(strstr(err.msg, "mail_from"));
+    config_mail(&cfg, port);
+    strcpy(cfg.smtp_connect, "mx.example");
+    assert_int_equal(tk_alert_send(&cfg, &f.alert, &err), TK_USAGE);
+    assert_non_null(strstr(err.msg, "smtp_connect"));
+    config_mail(&cfg, port);
+    strcpy(cfg.smtp_url, "gopher://127.0.0.1/");
+    assert_int_equal(tk_alert_send(&cfg, &f.alert, &err), TK_USAGE);
+    config_mail(&cfg, port);
+    strcpy(f.alert.target.destination, "alerts@monitor.govt.nz>\r\nRCPT TO:<x@y.nz");
+    assert_int_equal(tk_alert_send(&cfg, &f.alert, &err), TK_USAGE);
+    assert_non_null(strstr(err.msg, "recipient"));
+
+    f.alert.target.channel = TK_ALERT_WEBHOOK;
+    strcpy(f.alert.target.destination, "ftp://127.0.0.1/x");
+    assert_int_equal(tk_alert_send(&cfg, &f.alert, &err), TK_USAGE);
+    strcpy(f.alert.target.destination, "http://127.0.0.1/x\r\nHost: y");
+    assert_int_equal(tk_alert_send(&cfg, &f.alert, &err), TK_USAGE);
+    strcpy(f.alert.target.destination, "http://[::1/x");
+    assert_int_equal(tk_alert_send(&cfg, &f.alert, &err), TK_USAGE);
+    f.alert.target.channel = (enum tk_alert_channel)9;
+    assert_int_equal(tk_alert_send(&cfg, &f.alert, &err), TK_USAGE);
+    assert_int_equal(tk_alert_send(NULL, &f.alert, &err), TK_USAGE);
+    assert_int_equal(tk_alert_send(&cfg, NULL, &err), TK_USAGE);
+
+    /* May work later: TK_TEMP with curl's reason. */
+    f.alert.target.channel = TK_ALERT_SMTP;
+    strcpy(f.alert.target.destination, "alerts@monitor.govt.nz");
+    assert_int_equal(tk_alert_send(&cfg, &f.alert, &err), TK_TEMP);
+    assert_int_equal(strncmp(err.msg, "SMTP: ", 6), 0);
+    f.alert.target.channel = TK_ALERT_WEBHOOK;
+    snprintf(f.alert.target.destination, sizeof(f.alert.target.destination),
+             "http://127.0.0.1:%u/hook", port);
+    assert_int_equal(tk_alert_send(&cfg, &f.alert, &err), TK_TEMP);
+    assert_int_equal(strncmp(err.msg, "webhook: ", 9), 0);
+}
+
+static void test_send_webhook(void **state)
+{
+    struct fixture f;
+    struct tk_alert_config cfg = {.timeout_ms = 3000};
+    struct tk_error err = {0};
+    struct peer p;
+    const char *body;
+    json_t *o;
+    json_error_t jerr;
+
+    (void)state;
+    fixture_hostile(&f);
+    f.alert.target.channel = TK_ALERT_WEBHOOK;
+
+    /* 2xx: delivered; the body is the alert's JSON. */
+    peer_start(&p, 1, 204, NULL, NULL);
+    snprintf(f.alert.target.destination, sizeof(f.alert.target.destination),
+             "http://127.0.0.1:%u/hook?x=1", p.port);
+    assert_int_equal(tk_alert_send(&cfg, &f.alert, &err), TK_OK);
+    assert_string_equal(err.msg, "");
+    peer_stop(&p);
+    assert_int_equal(strncmp(p.request, "POST /hook?x=1 HTTP/1.1\r\n", 25), 0);
+    assert_non_null(strcasestr(p.request, "\r\nContent-Type: application/json\r\n"));
+    assert_null(strcasestr(p.request, "\r\nExpect:"));
+    body = strstr(p.request, "\r\n\r\n") + 4;
+    o = json_loads(body, 0, &jerr);
+    assert_non_null(o);
+    assert_int_equal(json_integer_value(json_object_get(o, "alert_id")), 7);
+    assert_string_equal(json_string_value(json_object_get(o, "kind")), "regression");
+    json_decref(o);
+
+    /* 500: failed, with the reply's start on one line. */
+    peer_start(&p, 1, 500, NULL, "boom\r\nagain\n");
+    snprintf(f.alert.target.destination, sizeof(f.alert.target.destination),
+             "http://127.0.0.1:%u/hook", p.port);
+    assert_int_equal(tk_alert_send(&cfg, &f.alert, &err), TK_TEMP);
+    peer_stop(&p);
+    assert_string_equal(err.msg, "webhook: HTTP 500 (server said: boom  again)");
+
+    /* 302: not followed (the peer would have seen a second request). */
+    peer_start(&p, 2, 302, "Location: /elsewhere\r\n", NULL);
+    snprintf(f.alert.target.destination, sizeof(f.alert.target.destination),
+             "http://127.0.0.1:%u/hook", p.port);
+    assert_int_equal(tk_alert_send(&cfg, &f.alert, &err), TK_TEMP);
+    assert_string_equal(err.msg, "webhook: HTTP 302");
+    peer_stop(&p);
+    assert_int_equal(p.served, 1);
+}
+
+/* ---- monitor/alert.c: delivery over a store ---- */
+
+struct listing {
+    size_t n;
+    struct tk_alert_row rows[8];
+};
+
+static void listing_add(void *arg, const struct tk_alert_row *a)
+{
+    struct listing *l = arg;
+
+    if (l->n < NELEM(l->rows)) {
+        l->rows[l->n] = *a;
+        l->rows[l->n].event.domain = l->rows[l->n].event.agency = NULL;
+        l->rows[l->n].event.event = NULL;
+        l->n++;
+    }
+}
+
+static const struct tk_alert_row *listing_find(const struct listing *l, const char *dest)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++)
+        if (strcmp(l->rows[i].target.destination, dest) == 0)
+            return &l->rows[i];
+    return NULL;
+}
+
+/* store_scan keeps one scan of domain d judged j, its events computed. */
+static void store_scan(struct tk_store *s, const struct tk_judgement *j,
+                       const struct tk_alert_target *targets, size_t ntargets, int64_t now)
+{
+    struct tk_error err = {0};
+    struct tk_scan_info info;
+    struct tk_store_domain claimed[2];
+    struct tk_rule_state prev[TK_RULE_STATES_MAX], states[TK_RULE_STATES_MAX];
+    struct tk_event events[TK_EVENTS_MAX];
+    struct tk_snapshot snap = {0};
+    size_t n, nstates, nevents;
+    bool seen;
+
+    assert_int_equal(tk_store_scan_begin(s, false, &info, &err), TK_OK);
+    assert_int_equal(tk_store_queue_claim(s, info.id, "test", 60, claimed, 2, &n, &err), TK_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(tk_store_rule_states(s, claimed[0].id, prev, &n, &seen, &err), TK_OK);
+    tk_changes_compute(prev, n, seen, j, false, info.id, states, &nstates, events, &nevents);
+    snap.domain = &claimed[0];
+    snap.scanned_at = now;
+    snap.profile = TK_PROFILE_EMAIL;
+    snap.observation_json = "{}";
+    snap.observation_len = 2;
+    snap.judgement = j;
+    snap.nstates = nstates;
+    snap.states = states;
+    snap.nevents = nevents;
+    snap.events = events;
+    assert_int_equal(tk_store_snapshot_put(s, info.id, &snap, targets, ntargets, &err), TK_OK);
+    assert_int_equal(tk_store_scan_finish(s, info.id, true, &info, &err), TK_OK);
+}
+
+static void test_deliver(void **state)
+{
+    char dir[] = "/tmp/test_alert_text.XXXXXX", url[64], path[128];
+    struct tk_store *s;
+    struct tk_error err = {0};
+    struct tk_store_domain d = {0};
+    struct tk_judgement j = {.n = 1};
+    struct tk_alert_target targets[3];
+    struct tk_alert_config cfg = {.timeout_ms = 3000};
+    struct tk_alert_stats stats;
+    struct listing l = {0};
+    const struct tk_alert_row *ok, *retry, *never;
+    struct peer p;
+    bool created;
+    /* The store makes an alert due when it keeps it (its own clock):
+     * deliver a little after that. */
+    int64_t now = (int64_t)time(NULL) + 2;
+    unsigned attempt;
+    static const char *const files[] = {"t.db", "t.db-wal", "t.db-shm", "t.db-journal"};
+    size_t i;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(url, sizeof(url), "sqlite:%s/t.db", dir);
+    assert_int_equal(tk_store_open(url, &s, &err), TK_OK);
+    strcpy(d.domain, D);
+    strcpy(d.contact, "alerts@monitor.govt.nz");
+    d.profile = TK_PROFILE_EMAIL;
+    assert_int_equal(tk_store_domain_put(s, &d, &created, &err), TK_OK);
+
+    peer_start(&p, 1, 200, NULL, "ok");
+    targets[0].channel = targets[1].channel = targets[2].channel = TK_ALERT_WEBHOOK;
+    snprintf(targets[0].destination, sizeof(targets[0].destination), "http://127.0.0.1:%u/ok",
+             p.port);
+    snprintf(targets[1].destination, sizeof(targets[1].destination), "http://127.0.0.1:%u/retry",
+             closed_port());
+    strcpy(targets[2].destination, "ftp://127.0.0.1/never");
+
+    /* Scan 1 passes (new domain: no alert); scan 2 regresses. */
+    j.findings[0].rule = tk_rule_find("SPF-HARDFAIL");
+    j.findings[0].status = TK_VERDICT_PASS;
+    strcpy(j.findings[0].evidence, "ends in -all");
+    store_scan(s, &j, targets, 3, now);
+    assert_int_equal(tk_alerts_deliver(s, &cfg, now, &stats, &err), TK_OK);
+    assert_int_equal(stats.sent + stats.failed + stats.retrying, 0);
+    j.findings[0].status = TK_VERDICT_FAIL;
+    strcpy(j.findings[0].evidence, "ends in ~all");
+    store_scan(s, &j, targets, 3, now);
+
+    /* Attempt 1: one sent, one to retry in a minute, one given up. */
+    assert_int_equal(tk_alerts_deliver(s, &cfg, now, &stats, &err), TK_OK);
+    assert_int_equal(stats.sent, 1);
+    assert_int_equal(stats.retrying, 1);
+    assert_int_equal(stats.failed, 1);
+    peer_stop(&p);
+    assert_int_equal(p.served, 1);
+    assert_non_null(strstr(p.request, "\"rule\":\"SPF-HARDFAIL\""));
+    assert_int_equal(tk_store_alerts(s, listing_add, &l, &err), TK_OK);
+    assert_int_equal(l.n, 3);
+    ok = listing_find(&l, targets[0].destination);
+    retry = listing_find(&l, targets[1].destination);
+    never = listing_find(&l, targets[2].destination);
+    assert_int_equal(ok->state, TK_ALERT_SENT);
+    assert_int_equal(retry->state, TK_ALERT_PENDING);
+    assert_int_equal(retry->attempts, 1);
+    assert_int_equal(retry->next_attempt, now + 60);
+    assert_non_null(strstr(retry->last_error, "webhook: "));
+    assert_int_equal(never->state, TK_ALERT_FAILED);
+    assert_int_equal(never->attempts, 1);
+
+    /* Not due again before its time; then each backoff; given up after 6. */
+    assert_int_equal(tk_alerts_deliver(s, &cfg, now + 59, &stats, &err), TK_OK);
+    assert_int_equal(stats.sent + stats.failed + stats.retrying, 0);
+    for (attempt = 1; attempt <= 5; attempt++) {
+        now += tk_alert_backoff(attempt);
+        assert_int_equal(tk_alerts_deliver(s, &cfg, now, &stats, &err), TK_OK);
+        assert_int_equal(stats.sent, 0);
+        assert_int_equal(stats.retrying, attempt < 5 ? 1 : 0);
+        assert_int_equal(stats.failed, attempt < 5 ? 0 : 1);
+    }
+    l.n = 0;
+    assert_int_equal(tk_store_alerts(s, listing_add, &l, &err), TK_OK);
+    retry = listing_find(&l, targets[1].destination);
+    assert_int_equal(retry->state, TK_ALERT_FAILED);
+    assert_int_equal(retry->attempts, 6);
+    assert_int_equal(tk_alerts_deliver(s, &cfg, now + 86400, &stats, &err), TK_OK);
+    assert_int_equal(stats.sent + stats.failed + stats.retrying, 0);
+
+    tk_store_close(s);
+    for (i = 0; i < NELEM(files); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
+static int curl_setup(void **state)
+{
+    (void)state;
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+static int curl_teardown(void **state)
+{
+    (void)state;
+    curl_global_cleanup();
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -791,7 +1275,12 @@ int main(void)
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_json_hostile),
         cmocka_unit_test(test_line),
+        cmocka_unit_test(test_targets),
+        cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_send_refused),
+        cmocka_unit_test(test_send_webhook),
+        cmocka_unit_test(test_deliver),
     };
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, curl_setup, curl_teardown);
 }
