@@ -15,8 +15,16 @@
  *	records the outcome: sent; or failed with the reason and the time
  *	of the next attempt; or given up (after the sixth attempt, or at
  *	once when the alert can never be delivered as configured: a
- *	recipient that is not a mail address, no SMTP server). Given-up
- *	alerts stay in the store, failed, for `tiaki alerts`.
+ *	recipient that is not a mail address, no SMTP server, a URL curl
+ *	cannot use). Given-up alerts stay in the store, failed, for
+ *	`tiaki alerts`. When ALERT_CHANNEL_FAILS_MAX attempts in a row fail
+ *	on one channel, the channel's server counts as down for the rest of
+ *	the call: its other alerts are recorded as failed attempts with that
+ *	reason without a connection, so a dead mail server costs three
+ *	timeouts, not one per alert.
+ *
+ *	The time of the next attempt is counted from the caller's now; the
+ *	store makes a new alert due at the (real) time it keeps it.
  *
  *	Mail: one libcurl easy handle per message, smtp:// or smtps://
  *	(CURLOPT_USE_SSL CURLUSESSL_ALL when smtp_starttls), AUTH when a
@@ -33,7 +41,8 @@
  *	RFC 9110 (HTTP POST, status codes).
  * LIMITS
  *	ALERT_BATCH alerts read at a time and ALERT_DELIVER_MAX per call (a
- *	backlog is worked off over several calls); cfg->timeout_ms (default
+ *	backlog is worked off over several calls); ALERT_CHANNEL_FAILS_MAX
+ *	failures in a row per channel and call; cfg->timeout_ms (default
  *	ALERT_TIMEOUT_MS_DEFAULT, at most ALERT_TIMEOUT_MS_MAX) for each
  *	whole attempt; ALERT_REPLY_MAX bytes of a server's reply kept for
  *	the error.
@@ -71,9 +80,12 @@
 #define ALERT_USER_AGENT "tiaki/0.1.0"
 /* Alerts read from the store at once: each copy is ~4 KB. */
 #define ALERT_BATCH 32
-/* Alerts attempted in one call: a backlog after a long outage is sent
- * over a few calls rather than holding a scan for hours. */
+/* Alerts handled in one call: a backlog after a long outage is sent
+ * over a few calls. */
 #define ALERT_DELIVER_MAX 2000
+/* Failed attempts in a row after which a channel's server counts as
+ * down for the rest of the call (struct deliver_run). */
+#define ALERT_CHANNEL_FAILS_MAX 3
 /* One attempt, connection and transfer together. A mail server that
  * greets slowly (RFC 5321 4.5.3.2 allows minutes) gets its next try
  * from the backoff instead. */
@@ -560,26 +572,44 @@ static void due_collect(void *arg, const struct tk_alert_row *a)
     d->row.event.agency = d->agency;
 }
 
-/* due_attempt sends one alert and records the outcome. */
+/* What one tk_alerts_deliver call has seen of each channel: after
+ * ALERT_CHANNEL_FAILS_MAX attempts in a row failed on a channel (its
+ * server down or silent), its other due alerts are not attempted in
+ * this call but recorded as failed with that reason and backed off, so
+ * a dead server costs a few timeouts, not one per alert. */
+struct deliver_run {
+    struct tk_alert_stats *stats;
+    unsigned fails[TK_ALERT_SYSLOG + 1];
+    char last[TK_ALERT_SYSLOG + 1][TK_ERROR_MSG_MAX];
+};
+
+/* due_attempt sends one alert (or not, see struct deliver_run) and
+ * records the outcome. */
 static enum tk_status due_attempt(struct tk_store *s, const struct tk_alert_config *cfg,
                                   int64_t now, const struct tk_alert_row *a,
-                                  struct tk_alert_stats *stats, struct tk_error *err)
+                                  struct deliver_run *run, struct tk_error *err)
 {
+    unsigned ch = (unsigned)a->target.channel <= TK_ALERT_SYSLOG ? a->target.channel : 0;
     struct tk_error why = {0};
-    enum tk_status st = tk_alert_send(cfg, a, &why);
+    enum tk_status st;
     int64_t delay, next = 0;
 
-    if (st == TK_OK) {
-        stats->sent++;
+    if (run->fails[ch] >= ALERT_CHANNEL_FAILS_MAX) {
+        st = tk_error_set(&why, TK_TEMP, "not attempted: %s", run->last[ch]);
+    } else if ((st = tk_alert_send(cfg, a, &why)) == TK_OK) {
+        run->fails[ch] = 0;
+        run->stats->sent++;
         return tk_store_alert_result(s, a->id, true, NULL, 0, err);
+    } else if (st == TK_TEMP && ++run->fails[ch] == ALERT_CHANNEL_FAILS_MAX) {
+        tk_strlcpy(run->last[ch], why.msg, sizeof(run->last[ch]));
     }
     /* What can never work as configured is given up at once. */
     delay = st == TK_USAGE ? 0 : tk_alert_backoff(a->attempts + 1);
     if (delay > 0) {
         next = now + delay;
-        stats->retrying++;
+        run->stats->retrying++;
     } else {
-        stats->failed++;
+        run->stats->failed++;
     }
     return tk_store_alert_result(s, a->id, false, why.msg, next, err);
 }
@@ -600,6 +630,7 @@ enum tk_status tk_alerts_deliver(struct tk_store *s, const struct tk_alert_confi
                                  struct tk_alert_stats *stats, struct tk_error *err)
 {
     struct due_batch b = {0};
+    struct deliver_run run = {.stats = stats};
     int64_t *done = NULL;
     size_t ndone = 0, i;
     enum tk_status st = TK_OK;
@@ -622,7 +653,7 @@ enum tk_status tk_alerts_deliver(struct tk_store *s, const struct tk_alert_confi
                 break;
             }
             done[ndone++] = b.items[i].row.id;
-            st = due_attempt(s, cfg, now, &b.items[i].row, stats, err);
+            st = due_attempt(s, cfg, now, &b.items[i].row, &run, err);
         }
         if (b.n < ALERT_BATCH)
             break;

@@ -23,7 +23,9 @@
  *	and tk_alerts_deliver over a SQLite store in a temporary directory:
  *	a regression's alerts are sent once, a failing one is retried at
  *	each backoff and given up after the sixth attempt, one that can
- *	never work is given up at once. Nothing leaves loopback.
+ *	never work is given up at once; a server failing three attempts in
+ *	a row is not connected to again in the call. Nothing leaves
+ *	loopback.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -1151,28 +1153,15 @@ static void store_scan(struct tk_store *s, const struct tk_judgement *j,
     assert_int_equal(tk_store_scan_finish(s, info.id, true, &info, &err), TK_OK);
 }
 
-static void test_deliver(void **state)
+/* store_temp opens a SQLite store in dir (made) holding domain D. */
+static struct tk_store *store_temp(char *dir)
 {
-    char dir[] = "/tmp/test_alert_text.XXXXXX", url[64], path[128];
+    char url[64];
     struct tk_store *s;
     struct tk_error err = {0};
     struct tk_store_domain d = {0};
-    struct tk_judgement j = {.n = 1};
-    struct tk_alert_target targets[3];
-    struct tk_alert_config cfg = {.timeout_ms = 3000};
-    struct tk_alert_stats stats;
-    struct listing l = {0};
-    const struct tk_alert_row *ok, *retry, *never;
-    struct peer p;
     bool created;
-    /* The store makes an alert due when it keeps it (its own clock):
-     * deliver a little after that. */
-    int64_t now = (int64_t)time(NULL) + 2;
-    unsigned attempt;
-    static const char *const files[] = {"t.db", "t.db-wal", "t.db-shm", "t.db-journal"};
-    size_t i;
 
-    (void)state;
     assert_non_null(mkdtemp(dir));
     snprintf(url, sizeof(url), "sqlite:%s/t.db", dir);
     assert_int_equal(tk_store_open(url, &s, &err), TK_OK);
@@ -1180,6 +1169,42 @@ static void test_deliver(void **state)
     strcpy(d.contact, "alerts@monitor.govt.nz");
     d.profile = TK_PROFILE_EMAIL;
     assert_int_equal(tk_store_domain_put(s, &d, &created, &err), TK_OK);
+    return s;
+}
+
+static void store_temp_remove(struct tk_store *s, const char *dir)
+{
+    static const char *const files[] = {"t.db", "t.db-wal", "t.db-shm", "t.db-journal"};
+    char path[128];
+    size_t i;
+
+    tk_store_close(s);
+    for (i = 0; i < NELEM(files); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_deliver(void **state)
+{
+    char dir[] = "/tmp/test_alert_text.XXXXXX";
+    struct tk_store *s;
+    struct tk_error err = {0};
+    struct tk_judgement j = {.n = 1};
+    struct tk_alert_target targets[3];
+    struct tk_alert_config cfg = {.timeout_ms = 3000};
+    struct tk_alert_stats stats;
+    struct listing l = {0};
+    const struct tk_alert_row *ok, *retry, *never;
+    struct peer p;
+    /* The store makes an alert due when it keeps it (its own clock):
+     * deliver a little after that. */
+    int64_t now = (int64_t)time(NULL) + 2;
+    unsigned attempt;
+
+    (void)state;
+    s = store_temp(dir);
 
     peer_start(&p, 1, 200, NULL, "ok");
     targets[0].channel = targets[1].channel = targets[2].channel = TK_ALERT_WEBHOOK;
@@ -1239,12 +1264,58 @@ static void test_deliver(void **state)
     assert_int_equal(tk_alerts_deliver(s, &cfg, now + 86400, &stats, &err), TK_OK);
     assert_int_equal(stats.sent + stats.failed + stats.retrying, 0);
 
-    tk_store_close(s);
-    for (i = 0; i < NELEM(files); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-        unlink(path);
+    store_temp_remove(s, dir);
+}
+
+/* A channel whose server fails three attempts in a row is not tried
+ * again in the call: the fourth alert is recorded as failed without a
+ * connection, and retried later like the others. */
+static void test_deliver_breaker(void **state)
+{
+    static const char *const rules[] = {"SPF-PRESENT", "SPF-HARDFAIL", "DMARC-PRESENT",
+                                        "DMARC-REJECT"};
+    char dir[] = "/tmp/test_alert_text.XXXXXX";
+    struct tk_store *s;
+    struct tk_error err = {0};
+    struct tk_judgement j = {.n = NELEM(rules)};
+    struct tk_alert_target target = {.channel = TK_ALERT_WEBHOOK};
+    struct tk_alert_config cfg = {.timeout_ms = 3000};
+    struct tk_alert_stats stats;
+    struct listing l = {0};
+    struct peer p;
+    int64_t now = (int64_t)time(NULL) + 2;
+    size_t i, skipped = 0;
+
+    (void)state;
+    s = store_temp(dir);
+    peer_start(&p, NELEM(rules), 500, NULL, "down");
+    snprintf(target.destination, sizeof(target.destination), "http://127.0.0.1:%u/x", p.port);
+    for (i = 0; i < NELEM(rules); i++) {
+        j.findings[i].rule = tk_rule_find(rules[i]);
+        j.findings[i].status = TK_VERDICT_PASS;
+        snprintf(j.findings[i].evidence, sizeof(j.findings[i].evidence), "ok");
     }
-    assert_int_equal(rmdir(dir), 0);
+    store_scan(s, &j, &target, 1, now);
+    for (i = 0; i < NELEM(rules); i++)
+        j.findings[i].status = TK_VERDICT_FAIL;
+    store_scan(s, &j, &target, 1, now);
+
+    assert_int_equal(tk_alerts_deliver(s, &cfg, now, &stats, &err), TK_OK);
+    assert_int_equal(stats.retrying, NELEM(rules));
+    assert_int_equal(stats.sent + stats.failed, 0);
+    peer_stop(&p);
+    assert_int_equal(p.served, 3);
+    assert_int_equal(tk_store_alerts(s, listing_add, &l, &err), TK_OK);
+    assert_int_equal(l.n, NELEM(rules));
+    for (i = 0; i < l.n; i++) {
+        assert_int_equal(l.rows[i].state, TK_ALERT_PENDING);
+        assert_int_equal(l.rows[i].attempts, 1);
+        assert_int_equal(l.rows[i].next_attempt, now + 60);
+        assert_non_null(strstr(l.rows[i].last_error, "webhook: HTTP 500 (server said: down)"));
+        skipped += strncmp(l.rows[i].last_error, "not attempted: ", 15) == 0;
+    }
+    assert_int_equal(skipped, 1);
+    store_temp_remove(s, dir);
 }
 
 static int curl_setup(void **state)
@@ -1280,6 +1351,7 @@ int main(void)
         cmocka_unit_test(test_send_refused),
         cmocka_unit_test(test_send_webhook),
         cmocka_unit_test(test_deliver),
+        cmocka_unit_test(test_deliver_breaker),
     };
 
     return cmocka_run_group_tests(tests, curl_setup, curl_teardown);
