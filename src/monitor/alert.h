@@ -53,7 +53,7 @@ struct tk_alert_stats {
 enum tk_status tk_alerts_deliver(struct tk_store *s, const struct tk_alert_config *cfg, int64_t now,
                                  struct tk_alert_stats *stats, struct tk_error *err);
 
-/* tk_alert_send makes one delivery attempt of alert a under cfg, now:
+/* tk_alert_send makes one delivery attempt of alert a under cfg:
  * SMTP through cfg->smtp_url to a->target.destination, a JSON POST to
  * the webhook URL a->target.destination, or a syslog line. Returns
  * TK_OK when delivered (a 2xx for a webhook, the message accepted for
