@@ -16,7 +16,7 @@ DEB_PACKAGES = build-essential cmake pkg-config clang \
 	libarchive-dev zlib1g-dev libgmime-3.0-dev libpsl-dev publicsuffix libsqlite3-dev \
 	libpq-dev libmilter-dev libmicrohttpd-dev libinih-dev libcmocka-dev libyaml-dev \
 	nsd unbound dnsperf ldnsutils dnsutils iproute2 python3 time openssl coreutils gawk \
-	nginx-light postfix postgresql
+	nginx-light postfix postgresql sqlite3
 
 .PHONY: all build deps test demo fuzz bench clean world-start world-stop
 

@@ -169,8 +169,8 @@ static enum tk_status check_next(void *arg, struct tk_observe_request *req, stru
         return TK_ABSENT;
     if ((st = tk_inventory_next(run->inv, &row, err)) != TK_OK)
         return st;
-    engine_request(&run->o->e, (const char *const *)row.selectors, row.nselectors, NULL,
-                   &run->sel, req);
+    engine_request(&run->o->e, (const char *const *)row.selectors, row.nselectors, NULL, &run->sel,
+                   req);
     req->domain = row.domain;
     req->agency = row.agency;
     req->contact = row.contact;

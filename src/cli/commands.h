@@ -16,6 +16,17 @@ struct tk_command {
     int (*main)(int argc, char **argv);
 };
 
+#include <stdbool.h>
+
 int cmd_check_main(int argc, char **argv);
+int cmd_inventory_main(int argc, char **argv);
+int cmd_scan_main(int argc, char **argv);
+int cmd_changes_main(int argc, char **argv);
+int cmd_alerts_main(int argc, char **argv);
+int cmd_report_main(int argc, char **argv);
+int cmd_monitor_main(int argc, char **argv);
+
+/* cmd_scan_interrupted is true when the last scan stopped on a signal. */
+bool cmd_scan_interrupted(void);
 
 #endif

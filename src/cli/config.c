@@ -30,8 +30,13 @@ struct config_key {
 };
 
 #define TEXT(sec, key, field)                                                                      \
-    {sec, key, offsetof(struct tk_config, field), sizeof(((struct tk_config *)0)->field), 0}
-#define FLAG(sec, key, field) {sec, key, offsetof(struct tk_config, field), sizeof(bool), 1}
+    {                                                                                              \
+        sec, key, offsetof(struct tk_config, field), sizeof(((struct tk_config *)0)->field), 0     \
+    }
+#define FLAG(sec, key, field)                                                                      \
+    {                                                                                              \
+        sec, key, offsetof(struct tk_config, field), sizeof(bool), 1                               \
+    }
 
 static const struct config_key config_keys[] = {
     TEXT("store", "db", db),
@@ -45,6 +50,7 @@ static const struct config_key config_keys[] = {
     TEXT("check", "jobs", jobs),
     TEXT("monitor", "interval", interval),
     TEXT("alerts", "smtp_url", alerts.smtp_url),
+    TEXT("alerts", "smtp_connect", alerts.smtp_connect),
     FLAG("alerts", "smtp_starttls", alerts.smtp_starttls),
     TEXT("alerts", "smtp_user", alerts.smtp_user),
     TEXT("alerts", "smtp_password", alerts.smtp_password),

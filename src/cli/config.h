@@ -19,6 +19,7 @@
  *	    jobs = 256
  *	    [alerts]
  *	    smtp_url = smtp://mail.example.govt.nz:587
+ *	    smtp_connect = 192.0.2.25     ; connect here, verify the URL's name
  *	    smtp_starttls = yes
  *	    smtp_user = tiaki
  *	    smtp_password = ...           ; or $TIAKI_SMTP_PASSWORD

@@ -48,8 +48,7 @@ const struct option engine_long_options[ENGINE_LONG_OPTIONS_N] = {
     {NULL, 0, NULL, 0},
 };
 
-struct option *engine_long_options_merge(struct option *out, size_t max,
-                                         const struct option *own)
+struct option *engine_long_options_merge(struct option *out, size_t max, const struct option *own)
 {
     size_t n = 0, i;
 
@@ -114,8 +113,7 @@ bool engine_number(const char *s, long lo, long hi, long *out)
     return true;
 }
 
-static int engine_probe_option(struct engine_options *o, const char *prog, int c,
-                               const char *arg)
+static int engine_probe_option(struct engine_options *o, const char *prog, int c, const char *arg)
 {
     long v;
 
@@ -130,8 +128,8 @@ static int engine_probe_option(struct engine_options *o, const char *prog, int c
         return -1;
     case OPT_HOST_CONNECTIONS:
         if (!engine_number(arg, 1, TK_PROBE_HOST_CONNECTIONS_MAX, &v))
-            return engine_usage_error(prog, "--host-connections '%s': a number from 1 to %d",
-                                      arg, TK_PROBE_HOST_CONNECTIONS_MAX);
+            return engine_usage_error(prog, "--host-connections '%s': a number from 1 to %d", arg,
+                                      TK_PROBE_HOST_CONNECTIONS_MAX);
         o->host_connections = (unsigned)v;
         return -1;
     case OPT_CA_FILE:
@@ -213,8 +211,7 @@ static int engine_config_resolvers(struct engine_options *o, char *list, const c
 
 /* engine_config_number applies one numeric configuration value through
  * the option that takes it, so both are checked the same way. */
-static int engine_config_value(struct engine_options *o, const char *prog, int c,
-                               const char *value)
+static int engine_config_value(struct engine_options *o, const char *prog, int c, const char *value)
 {
     return value[0] ? engine_option(o, prog, c, value) : -1;
 }
@@ -357,8 +354,7 @@ static int engine_resolvers(const struct engine_options *o, const char *prog,
 
 /* engine_probes makes the probe context and starts the probe stage;
  * returns -1 or an exit. */
-static int engine_probes(struct engine_run *run, const char *prog,
-                         struct tk_probe_context **ctx)
+static int engine_probes(struct engine_run *run, const char *prog, struct tk_probe_context **ctx)
 {
     const struct engine_options *o = run->o;
     struct tk_probe_options popts = {0};

@@ -53,8 +53,7 @@ extern const struct option engine_long_options[];
 
 /* engine_long_options_merge writes own's options then the engine's
  * into out (max entries, ended by a zero entry); returns out. */
-struct option *engine_long_options_merge(struct option *out, size_t max,
-                                         const struct option *own);
+struct option *engine_long_options_merge(struct option *out, size_t max, const struct option *own);
 
 /* engine_options_init sets the defaults, then what cfg says. Returns -1,
  * or 2 after printing a usage error about the configuration. */
@@ -74,7 +73,8 @@ void engine_usage(FILE *out);
 
 /* engine_usage_error prints "tiaki PROG: message" and the help hint;
  * returns 2. */
-int engine_usage_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int engine_usage_error(const char *prog, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* The selectors of one request: the options' and a domain's own. */
 struct engine_selectors {

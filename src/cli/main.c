@@ -16,6 +16,12 @@
 
 static const struct tk_command commands[] = {
     {"check", "judge domains against the framework", cmd_check_main},
+    {"inventory", "the domains the store monitors: import, list, add, remove", cmd_inventory_main},
+    {"scan", "check the inventory and keep a snapshot (--worker: help a scan)", cmd_scan_main},
+    {"changes", "what got weaker, better or different between scans", cmd_changes_main},
+    {"alerts", "the alerts sent, pending and failed (--deliver)", cmd_alerts_main},
+    {"report", "the all-of-government compliance report (html, csv, json)", cmd_report_main},
+    {"monitor", "scan on a schedule, as a daemon", cmd_monitor_main},
 };
 
 static void usage(FILE *out)

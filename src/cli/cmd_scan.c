@@ -1,0 +1,457 @@
+/*
+ * NAME
+ *	cmd_scan.c - tiaki scan: check the whole inventory and keep a snapshot
+ * SYNOPSIS
+ *	tiaki scan [--db URL] [--inventory FILE] [--new] [OPTIONS]
+ *	tiaki scan --worker [--db URL] [OPTIONS]
+ * DESCRIPTION
+ *	Begins a scan in the store (or resumes the one an interruption
+ *	left running), then claims domains from its queue a batch at a time
+ *	and checks them with the engine (cli/engine.h); each finished domain
+ *	is judged, compared with its previous rule states (change events)
+ *	and kept in one transaction, with one pending alert per regression
+ *	and target. At the end the alerts that are due are delivered.
+ *
+ *	With --worker the process joins the running scan instead of
+ *	beginning one: with PostgreSQL any number of workers on any number
+ *	of hosts share a scan, each domain checked once.
+ *
+ *	SIGINT or SIGTERM stops claiming: what is in flight finishes and is
+ *	kept, unstarted claims are released, and the scan stays running to
+ *	be resumed (or closed as partial by `tiaki scan --new`).
+ * DIAGNOSTICS
+ *	Exit 0 when the scan is complete, 1 when it was interrupted (it can
+ *	be resumed) or other workers are still at it, 2 for a usage error,
+ *	3 when the store or the resolver failed.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/engine.h"
+#include "cli/store_open.h"
+#include "core/text.h"
+#include "monitor/alert.h"
+#include "monitor/changes.h"
+#include "show/show.h"
+
+#define PROG "scan"
+#define SCAN_BATCH_DEFAULT 32
+#define SCAN_LEASE_DEFAULT 300
+
+struct scan_options {
+    struct engine_options e;
+    const char *db;
+    const char *inventory;
+    bool worker;
+    bool fresh;
+    bool progress;
+    bool alerts;
+    unsigned batch;
+    unsigned lease_s;
+    unsigned wait_s;
+};
+
+struct scan_run {
+    pthread_mutex_t lock; /* the store and the counts */
+    struct scan_options *o;
+    struct tk_store *store;
+    struct tk_scan_info info;
+    char worker[TK_STORE_WORKER_MAX];
+    struct tk_store_domain batch[256];
+    size_t nbatch, next;
+    struct engine_selectors sel;
+    bool exhausted;
+    unsigned long kept, compliant, events, regressions, failed;
+    struct tk_error store_err;
+};
+
+static volatile sig_atomic_t scan_stop;
+
+static void scan_on_signal(int sig)
+{
+    (void)sig;
+    scan_stop = 1;
+}
+
+bool cmd_scan_interrupted(void)
+{
+    return scan_stop;
+}
+
+static void scan_usage(FILE *out)
+{
+    fprintf(out, "usage: tiaki scan [--db URL] [--inventory FILE] [--new] [OPTIONS]\n"
+                 "       tiaki scan --worker [--db URL] [OPTIONS]\n"
+                 "\n"
+                 "Check every domain of the inventory and keep one snapshot per domain in the\n"
+                 "store: findings, records, change events since the last scan; alert each new\n"
+                 "regression once.\n"
+                 "\n"
+                 "options:\n"
+                 "      --db URL              the store: PATH, sqlite:PATH or postgresql://...\n"
+                 "                            (default: [store] db, else\n"
+                 "                            $XDG_DATA_HOME/tiaki/tiaki.db)\n"
+                 "  -i, --inventory FILE      import this CSV into the inventory first\n"
+                 "      --new                 close a running (interrupted) scan as partial\n"
+                 "                            and begin a new one (default: resume it)\n"
+                 "      --worker              join the running scan (PostgreSQL: many workers\n"
+                 "                            on many hosts share one scan)\n"
+                 "      --wait SECONDS        --worker: wait this long for a scan (default 30)\n"
+                 "      --batch N             domains claimed at a time (default 32)\n"
+                 "      --lease SECONDS       a claim not finished in this time is taken over\n"
+                 "                            by another worker (default 300)\n"
+                 "      --no-alerts           keep alerts pending; do not deliver them now\n");
+    engine_usage(out);
+    fprintf(out, "  -q, --quiet               no progress line on stderr\n"
+                 "  -h, --help                this help\n"
+                 "\n"
+                 "exit status: 0 scan complete, 1 interrupted or others still working (resume\n"
+                 "with tiaki scan), 2 usage error, 3 store or resolver failure.\n");
+}
+
+enum { OPT_DB = 256, OPT_WORKER, OPT_NEW, OPT_WAIT, OPT_BATCH, OPT_LEASE, OPT_NO_ALERTS };
+
+static const struct option scan_own_options[] = {
+    {"db", required_argument, NULL, OPT_DB},
+    {"inventory", required_argument, NULL, 'i'},
+    {"worker", no_argument, NULL, OPT_WORKER},
+    {"new", no_argument, NULL, OPT_NEW},
+    {"wait", required_argument, NULL, OPT_WAIT},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"lease", required_argument, NULL, OPT_LEASE},
+    {"no-alerts", no_argument, NULL, OPT_NO_ALERTS},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int scan_option(struct scan_options *o, int c, const char *arg)
+{
+    long v;
+    int rc;
+
+    switch (c) {
+    case OPT_DB:
+        o->db = arg;
+        return -1;
+    case 'i':
+        o->inventory = arg;
+        return -1;
+    case OPT_WORKER:
+        o->worker = true;
+        return -1;
+    case OPT_NEW:
+        o->fresh = true;
+        return -1;
+    case OPT_WAIT:
+        if (!engine_number(arg, 0, 86400, &v))
+            return engine_usage_error(PROG, "--wait '%s': seconds from 0 to 86400", arg);
+        o->wait_s = (unsigned)v;
+        return -1;
+    case OPT_BATCH:
+        if (!engine_number(arg, 1, 256, &v))
+            return engine_usage_error(PROG, "--batch '%s': a number from 1 to 256", arg);
+        o->batch = (unsigned)v;
+        return -1;
+    case OPT_LEASE:
+        if (!engine_number(arg, 1, 86400, &v))
+            return engine_usage_error(PROG, "--lease '%s': seconds from 1 to 86400", arg);
+        o->lease_s = (unsigned)v;
+        return -1;
+    case OPT_NO_ALERTS:
+        o->alerts = false;
+        return -1;
+    case 'q':
+        o->progress = false;
+        return -1;
+    case 'h':
+        scan_usage(stdout);
+        return 0;
+    default:
+        if ((rc = engine_option(&o->e, PROG, c, arg)) == 1)
+            return engine_usage_error(PROG, "unknown option");
+        return rc;
+    }
+}
+
+static int scan_parse(int argc, char **argv, struct scan_options *o)
+{
+    struct option longs[64];
+    int c, rc;
+
+    memset(o, 0, sizeof(*o));
+    if ((rc = engine_options_init(&o->e, &tk_cli_config, PROG)) >= 0)
+        return rc;
+    o->progress = true;
+    o->alerts = true;
+    o->batch = SCAN_BATCH_DEFAULT;
+    o->lease_s = SCAN_LEASE_DEFAULT;
+    o->wait_s = 30;
+    engine_long_options_merge(longs, 64, scan_own_options);
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "i:qh" ENGINE_SHORT_OPTIONS, longs, NULL)) != -1) {
+        if (c == '?')
+            return engine_usage_error(PROG, "unknown option or missing argument: %s",
+                                      argv[optind - 1]);
+        if ((rc = scan_option(o, c, optarg)) >= 0)
+            return rc;
+    }
+    if (optind < argc)
+        return engine_usage_error(PROG, "unexpected argument '%s': scan checks the inventory",
+                                  argv[optind]);
+    if (o->worker && (o->fresh || o->inventory))
+        return engine_usage_error(PROG, "--worker joins a scan: no --new or --inventory");
+    return engine_options_check(&o->e, PROG);
+}
+
+/* scan_claim refills the batch from the queue; false when the queue has
+ * nothing left for us (or the store failed: store_err says). */
+static bool scan_claim(struct scan_run *run)
+{
+    size_t n = 0;
+
+    pthread_mutex_lock(&run->lock);
+    if (tk_store_queue_claim(run->store, run->info.id, run->worker, run->o->lease_s, run->batch,
+                             run->o->batch, &n, &run->store_err) != TK_OK)
+        n = 0;
+    pthread_mutex_unlock(&run->lock);
+    run->nbatch = n;
+    run->next = 0;
+    return n > 0;
+}
+
+static enum tk_status scan_next(void *arg, struct tk_observe_request *req, struct tk_error *err)
+{
+    struct scan_run *run = arg;
+    struct tk_store_domain *d;
+
+    if (scan_stop || run->exhausted)
+        return TK_ABSENT;
+    if (run->next >= run->nbatch && !scan_claim(run)) {
+        run->exhausted = true;
+        return TK_ABSENT;
+    }
+    if ((d = malloc(sizeof(*d))) == NULL)
+        return tk_error_set(err, TK_NOMEM, "out of memory");
+    *d = run->batch[run->next++];
+    engine_request(&run->o->e, NULL, 0, d->selectors, &run->sel, req);
+    req->domain = d->domain;
+    req->agency = d->agency;
+    req->contact = d->contact;
+    req->bulk = d->bulk;
+    if (run->o->e.profile == TK_PROFILE_UNSET)
+        req->profile_hint = d->profile;
+    req->tag = d;
+    return TK_OK;
+}
+
+/* scan_keep compares and keeps one snapshot; the lock is held. */
+static void scan_keep(struct scan_run *run, const struct tk_observation *obs,
+                      const struct tk_judgement *j, struct tk_snapshot *snap,
+                      struct tk_rule_state *states)
+{
+    struct tk_rule_state prev[TK_RULE_STATES_MAX];
+    struct tk_event events[TK_EVENTS_MAX];
+    struct tk_alert_target targets[TK_ALERT_TARGETS_MAX];
+    struct tk_error err = {0};
+    size_t nprev = 0, ntargets, i;
+    bool seen = false;
+
+    if (tk_store_rule_states(run->store, snap->domain->id, prev, &nprev, &seen, &err) != TK_OK) {
+        run->failed++;
+        run->store_err = err;
+        return;
+    }
+    tk_changes_compute(prev, nprev, seen, j, tk_observation_gone(obs), run->info.id, states,
+                       &snap->nstates, events, &snap->nevents);
+    snap->states = states;
+    snap->events = events;
+    ntargets = tk_alert_targets(&tk_cli_config.alerts, snap->domain->contact, targets);
+    if (tk_store_snapshot_put(run->store, run->info.id, snap, targets, ntargets, &err) != TK_OK) {
+        run->failed++;
+        run->store_err = err;
+        return;
+    }
+    run->kept++;
+    run->compliant += j->compliant;
+    run->events += snap->nevents;
+    for (i = 0; i < snap->nevents; i++)
+        run->regressions += events[i].kind == TK_EVENT_REGRESSION;
+}
+
+/* scan_result runs on several threads at once: the JSON is made outside
+ * the lock, the store's work inside it. */
+static void scan_result(void *arg, const struct tk_observation *obs, const struct tk_judgement *j)
+{
+    struct scan_run *run = arg;
+    struct tk_store_domain *d = obs->tag;
+    struct tk_rule_state states[TK_RULE_STATES_MAX];
+    struct tk_snapshot snap = {0};
+    size_t len = 0;
+    char *json = tk_show_domain_json(obs, j, &len);
+
+    snap.domain = d;
+    snap.scanned_at = (int64_t)time(NULL);
+    snap.profile = obs->profile;
+    snap.compliant = j->compliant;
+    snap.all_unknown = j->all_unknown;
+    snap.observation_json = json ? json : "{}";
+    snap.observation_len = json ? len : 2;
+    snap.judgement = j;
+    pthread_mutex_lock(&run->lock);
+    scan_keep(run, obs, j, &snap, states);
+    pthread_mutex_unlock(&run->lock);
+    free(json);
+    free(d);
+}
+
+static void scan_bad(void *arg, const struct tk_error *err)
+{
+    char msg[TK_ERROR_MSG_MAX];
+
+    tk_strlcpy(msg, err->msg, sizeof(msg));
+    tk_text_sanitise(msg);
+    fprintf(stderr, "tiaki scan: %s\n", msg);
+}
+
+static void scan_progress(void *arg)
+{
+    struct scan_run *run = arg;
+    unsigned long done;
+
+    pthread_mutex_lock(&run->lock);
+    done = run->info.done + run->kept;
+    pthread_mutex_unlock(&run->lock);
+    tk_show_progress(stderr, done, run->info.total, false);
+}
+
+/* scan_join waits (up to --wait) for a running scan to work on. */
+static int scan_join(struct scan_run *run)
+{
+    struct tk_error err = {0};
+    unsigned waited = 0;
+    enum tk_status st;
+
+    /* Every tenth of a second: a worker started with its coordinator
+     * should not miss the first claims. */
+    while ((st = tk_store_scan_join(run->store, &run->info, &err)) == TK_ABSENT &&
+           waited < run->o->wait_s * 10 && !scan_stop) {
+        poll(NULL, 0, 100);
+        waited++;
+    }
+    if (st == TK_OK)
+        return -1;
+    if (st == TK_ABSENT) {
+        fprintf(stderr, "tiaki scan: no running scan to join (waited %u s)\n", waited / 10);
+        return 1;
+    }
+    fprintf(stderr, "tiaki scan: %s\n", err.msg);
+    return 3;
+}
+
+static int scan_begin(struct scan_run *run)
+{
+    struct tk_error err = {0};
+
+    if (run->o->inventory && cli_inventory_import(run->store, run->o->inventory, true) != 0)
+        return 2;
+    if (run->o->worker)
+        return scan_join(run);
+    if (tk_store_scan_begin(run->store, !run->o->fresh, &run->info, &err) != TK_OK) {
+        fprintf(stderr, "tiaki scan: %s\n", err.msg);
+        return 3;
+    }
+    if (run->info.done > 0)
+        fprintf(stderr, "tiaki scan: resuming scan %lld (%lu of %lu domains done)\n",
+                (long long)run->info.id, run->info.done, run->info.total);
+    return -1;
+}
+
+/* scan_end closes what this process did: releases unstarted claims,
+ * finishes the scan when it is whole, delivers alerts, reports. */
+static int scan_end(struct scan_run *run, int rc)
+{
+    struct tk_alert_stats as = {0};
+    struct tk_error err = {0};
+
+    tk_store_queue_release(run->store, run->info.id, run->worker, &err);
+    if (tk_store_scan_finish(run->store, run->info.id, false, &run->info, &err) != TK_OK) {
+        fprintf(stderr, "tiaki scan: %s\n", err.msg);
+        return 3;
+    }
+    if (run->o->alerts && tk_alerts_deliver(run->store, &tk_cli_config.alerts, (int64_t)time(NULL),
+                                            &as, &err) != TK_OK)
+        fprintf(stderr, "tiaki scan: delivering alerts: %s\n", err.msg);
+    printf("scan %lld %s: %lu of %lu domains done; this run kept %lu (%lu compliant), "
+           "%lu change events (%lu regressions); alerts: %lu sent, %lu failed, %lu to retry\n",
+           (long long)run->info.id,
+           run->info.state == TK_SCAN_COMPLETE ? "complete"
+           : scan_stop                         ? "interrupted"
+                                               : "running",
+           run->info.done, run->info.total, run->kept, run->compliant, run->events,
+           run->regressions, as.sent, as.failed, as.retrying);
+    if (run->failed) {
+        fprintf(stderr, "tiaki scan: %lu snapshots could not be kept: %s\n", run->failed,
+                run->store_err.msg);
+        return 3;
+    }
+    if (rc >= 0)
+        return rc;
+    return run->info.state == TK_SCAN_COMPLETE ? 0 : 1;
+}
+
+static int scan_run_engine(struct scan_run *run)
+{
+    struct engine_hooks hooks = {scan_next, scan_result, scan_bad, NULL, run};
+    int rc;
+
+    if (run->o->progress && isatty(STDERR_FILENO))
+        hooks.progress = scan_progress;
+    rc = engine_run(&run->o->e, PROG, &hooks, NULL);
+    if (hooks.progress)
+        tk_show_progress(stderr, run->info.done + run->kept, run->info.total, true);
+    if (run->store_err.code != TK_OK && run->kept == 0 && rc < 0) {
+        fprintf(stderr, "tiaki scan: %s\n", run->store_err.msg);
+        rc = 3;
+    }
+    return rc;
+}
+
+int cmd_scan_main(int argc, char **argv)
+{
+    struct scan_options o;
+    struct scan_run *run;
+    struct sigaction sa;
+    char host[128] = "";
+    int rc;
+
+    scan_stop = 0;
+    if ((rc = scan_parse(argc, argv, &o)) >= 0)
+        return rc;
+    if ((run = calloc(1, sizeof(*run))) == NULL)
+        return 3;
+    pthread_mutex_init(&run->lock, NULL);
+    run->o = &o;
+    gethostname(host, sizeof(host) - 1);
+    snprintf(run->worker, sizeof(run->worker), "%.100s:%ld", host, (long)getpid());
+    if ((rc = cli_store_open(PROG, o.db, &run->store)) < 0) {
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = scan_on_signal;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        if ((rc = scan_begin(run)) < 0) {
+            rc = scan_run_engine(run);
+            rc = scan_end(run, rc);
+        }
+        tk_store_close(run->store);
+    }
+    pthread_mutex_destroy(&run->lock);
+    free(run);
+    return rc;
+}
