@@ -238,11 +238,30 @@ workers_suite() {
     expect_eq "pg: two workers: both kept some, together every domain" "$workers" "2/$total"
 }
 
+# monitor_suite DB: the daemon scans on its interval and stops cleanly on
+# SIGTERM.
+monitor_suite() {
+    local db=$1 pid rc=0 scans
+    "$TIAKI" monitor --interval 2s "${R[@]}" --config "$TMP/tiaki.conf" --db "$db" \
+        >"$TMP/monitor.out" 2>"$TMP/monitor.err" &
+    pid=$!
+    sleep 3.5
+    kill -TERM "$pid"
+    wait "$pid" || rc=$?
+    expect_eq "monitor: exit status after SIGTERM" "$rc" 0
+    check "monitor: logged its second scan and its stop" \
+        grep -q 'scan 2 ended' "$TMP/monitor.err"
+    check "monitor: said it stopped" grep -q 'stopped after' "$TMP/monitor.err"
+    scans=$(sqlite3 "${db#sqlite:}" "SELECT count(*) FROM scans WHERE state = 'complete'")
+    check "monitor: two scans or more kept ($scans)" test "$scans" -ge 2
+}
+
 write_config
 start_receiver
 
 suite sqlite "sqlite:$TMP/tiaki.db"
 kill_suite sqlite "sqlite:$TMP/kill.db"
+monitor_suite "sqlite:$TMP/tiaki.db"
 
 if [ -n "$PGURL" ]; then
     # A database of its own: other tests use the world's at the same time.
