@@ -98,6 +98,16 @@
 #define TK_CSV_LINE_MAX 8192
 #define TK_CSV_FIELDS_MAX 32
 
+/* Reports (issue 5): one report's decompressed size (a zip or gzip bomb
+ * stops here), zip entries looked at, archives and attached messages
+ * within each other, one mail message. Reporters send kilobytes to a
+ * few megabytes; the defaults leave room for the largest real ones. */
+#define TK_REPORT_DECOMPRESSED_DEFAULT ((size_t)64 * 1024 * 1024)
+#define TK_REPORT_DECOMPRESSED_MAX ((size_t)1024 * 1024 * 1024)
+#define TK_REPORT_ZIP_ENTRIES_MAX 64
+#define TK_REPORT_NESTING_MAX 4
+#define TK_REPORT_MESSAGE_MAX ((size_t)64 * 1024 * 1024)
+
 /* Error messages carried back to a person. */
 #define TK_ERROR_MSG_MAX 256
 
