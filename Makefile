@@ -16,12 +16,17 @@ DEB_PACKAGES = build-essential cmake pkg-config clang \
 	libarchive-dev zlib1g-dev libgmime-3.0-dev libpsl-dev publicsuffix libsqlite3-dev \
 	libpq-dev libmilter-dev libmicrohttpd-dev libinih-dev libcmocka-dev libyaml-dev \
 	nsd unbound dnsperf ldnsutils dnsutils iproute2 python3 time openssl coreutils gawk \
-	nginx-light postfix postgresql sqlite3
+	nginx-light postfix postgresql sqlite3 dovecot-imapd
 
 .PHONY: all build deps test demo fuzz bench clean world-start world-stop
 
 all: build
 
+# Packages that bring a service of their own must not leave it running on
+# every address, where the world binds its own: postfix unconfigured, no
+# PostgreSQL cluster, and the distribution's dovecot neither started
+# during the install (a policy-rc.d, when the machine has none) nor
+# enabled at boot (it would hold *:143 and *:993, which 127.77.0.143 needs).
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
@@ -31,7 +36,16 @@ deps:
 		echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections; \
 		mkdir -p /etc/postgresql-common && [ -f /etc/postgresql-common/createcluster.conf ] || \
 			echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf; \
+		if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			printf '#!/bin/sh\n# make deps: no dovecot started while installing (world.sh runs its own)\nfor a; do case $$a in dovecot*) exit 101;; esac; done\nexit 0\n' >/usr/sbin/policy-rc.d; \
+			chmod 755 /usr/sbin/policy-rc.d; trap 'rm -f /usr/sbin/policy-rc.d' EXIT INT TERM; fi; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Options::=--force-confold $$missing; \
+		rc=$$?; \
+		case " $$missing " in *" dovecot-imapd "*) \
+			if [ -d /run/systemd/system ]; then systemctl disable --now dovecot.service dovecot.socket; \
+			else /etc/init.d/dovecot stop; update-rc.d dovecot disable; fi >/dev/null 2>&1 || true;; \
+		esac; \
+		exit $$rc; \
 	else echo "deps: all packages present"; fi
 
 build:
