@@ -107,6 +107,42 @@
 #define TK_REPORT_ZIP_ENTRIES_MAX 64
 #define TK_REPORT_NESTING_MAX 4
 #define TK_REPORT_MESSAGE_MAX ((size_t)64 * 1024 * 1024)
+/* Everything decompressed out of one file or one message, as a multiple
+ * of the per-report cap: a zip of 64 entries each just under the cap, or
+ * archives nested within each other (42.zip), stop here in bounded time. */
+#define TK_REPORT_DECOMPRESSED_TOTAL_FACTOR 4
+/* A zip entry name longer than this (the usual file-system name limit)
+ * or holding a NUL or a control byte is hostile, not a report. */
+#define TK_REPORT_ZIP_NAME_MAX 255
+/* Directories walked below the one named; entries read from one
+ * directory (names are sorted, so they are held: 200,000 names are a
+ * few megabytes; a report folder of ten years holds fewer). */
+#define TK_REPORT_DIR_DEPTH_MAX 8
+#define TK_REPORT_DIR_ENTRIES_MAX 200000
+/* One mail message: MIME leaf parts looked at, multipart nesting walked,
+ * and, checked on the raw bytes before GMime parses them, lines that
+ * could be boundaries ("--...") and header-like lines. GMime keeps every
+ * part and header it parses (a 10 MB message of a million empty parts
+ * takes 1.3 GB): report mails have a few parts and a few dozen headers. */
+#define TK_REPORT_MIME_PARTS_MAX 256
+#define TK_REPORT_MIME_DEPTH_MAX 16
+#define TK_REPORT_MIME_BOUNDARY_LINES_MAX 1024
+#define TK_REPORT_MIME_HEADER_LINES_MAX 20000
+
+/* TLS-RPT reports (RFC 8460 JSON). Real ones are kilobytes; the largest
+ * providers' daily reports a few megabytes. The JSON is held whole
+ * (jansson builds a tree), so its size, nesting and number of values are
+ * bounded before the tree is built: 200,000 values are ~20 MB of tree. */
+#define TK_TLSRPT_JSON_MAX ((size_t)16 * 1024 * 1024)
+#define TK_TLSRPT_JSON_DEPTH_MAX 32
+#define TK_TLSRPT_JSON_VALUES_MAX 200000
+/* Policies in one report, failure-details in one report (all policies),
+ * policy-string lines and mx-host names per policy, bytes of one text
+ * field (longer ones are dropped with a note, never cut). */
+#define TK_TLSRPT_POLICIES_MAX 1000
+#define TK_TLSRPT_FAILURES_MAX 10000
+#define TK_TLSRPT_POLICY_STRINGS_MAX 64
+#define TK_TLSRPT_TEXT_MAX 1024
 
 /* Error messages carried back to a person. */
 #define TK_ERROR_MSG_MAX 256
