@@ -17,8 +17,10 @@
 # STATEDIR/nsd (the authoritative server), STATEDIR/trust-anchor (the
 # DNSSEC trust anchor of the signed test zones, for libunbound's
 # ub_ctx_add_ta_file) and STATEDIR/postgresql (the URL of an empty
-# database for `tiaki --db`). TLS clients trust tests/world/pki/ca.pem
-# (`tiaki check --ca-file`).
+# database for `tiaki --db`) and STATEDIR/imap (the URL of the report
+# mailbox, imaps://dmarc@imap.reports.example/INBOX, reached at the address
+# in STATEDIR/imap-connect; password tiaki-test). TLS clients trust
+# tests/world/pki/ca.pem (`tiaki check --ca-file`).
 #
 # Address plan, 127.77.0.0/24 (each host its own loopback address):
 #   127.77.0.53  NSD, authoritative for every tests/world/zones/*.zone
@@ -50,6 +52,8 @@
 #   127.77.0.74  mx.refused.govt.nz: nothing listens there (connection refused)
 #   127.77.0.80  payme.good.govt.nz (a parked sub-domain's single A record)
 #   127.77.0.99  ns1.dead.govt.nz: nothing listens there, ever
+#   127.77.0.143 imap.reports.example: Dovecot, IMAP :143 (STARTTLS) and
+#                :993 (TLS), user dmarc, an INBOX of report mails seeded at start
 # Postfix's 127.77.0.x addresses are added to lo (label lo:tiaki; Postfix
 # refuses addresses no interface has) and removed on stop; ::1 is lo's own,
 # never added or removed (start fails when lo has no ::1).
@@ -66,6 +70,7 @@ RESOLVER_ADDR=127.77.0.54
 NGINX_ADDR=127.77.0.43
 PG_ADDR=127.77.0.40
 PG_PORT=5432
+DOVECOT_ADDR=127.77.0.143
 # The hostile SMTP servers: KIND@HOST=ADDR (tests/world/hostile_smtp.py).
 HOSTILE_LISTEN=(silent@mx.silent.govt.nz=127.77.0.70 trickle@mx.trickle.govt.nz=127.77.0.71
     drop@mx.drop.govt.nz=127.77.0.72 garbage@mx.garbage.govt.nz=127.77.0.73)
@@ -73,7 +78,7 @@ HOSTILE_LISTEN=(silent@mx.silent.govt.nz=127.77.0.70 trickle@mx.trickle.govt.nz=
 LO_LABEL=lo:tiaki
 PKI_DIR=$WORLD_DIR/pki
 POLICY_DIR=$WORLD_DIR/policies
-COMPONENTS=(nsd unbound postfix hostile nginx postgres)
+COMPONENTS=(nsd unbound postfix hostile nginx postgres dovecot)
 
 # How long start waits for a server to answer: READY_TRIES x 0.2 s.
 READY_TRIES=50
@@ -165,8 +170,9 @@ port_users() {
 # belongs to, or nothing when it is not a world's server: NSD or unbound
 # (their configuration file), Postfix (MAIL_CONFIG=STATEDIR/postfix/conf in its
 # environment), hostile_smtp.py (--pidfile STATEDIR/hostile.pid), nginx
-# (-c STATEDIR/nginx/nginx.conf), PostgreSQL (-D STATEDIR/postgres/data). Each
-# configuration says "tiaki's test world".
+# (-c STATEDIR/nginx/nginx.conf), PostgreSQL (-D STATEDIR/postgres/data),
+# Dovecot (-c STATEDIR/dovecot/dovecot.conf). Each configuration says
+# "tiaki's test world".
 world_state_of() {
     local pid=$1 conf dir=""
     conf=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -E '/(nsd|unbound)\.conf$' | head -n 1) || true
@@ -186,6 +192,10 @@ world_state_of() {
             if [ -z "$conf" ]; then
                 conf=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -E '/postgres/data$' | head -n 1) || true
                 [ -z "$conf" ] || dir=$(dirname "$(dirname "$conf")") conf=$(dirname "$conf")/postgresql.conf
+            fi
+            if [ -z "$conf" ]; then
+                conf=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -E '/dovecot/dovecot\.conf$' | head -n 1) || true
+                [ -z "$conf" ] || dir=$(dirname "$(dirname "$conf")")
             fi
         fi
     fi
@@ -745,19 +755,19 @@ postgres_pids() {
     return 0
 }
 
-# postgres_traverse DIR: the postgres user must reach DIR; a parent that
-# lets only its owner in gets search permission for others (o+x: enter,
-# not list), said on stdout.
-postgres_traverse() {
-    local d=$1
-    runuser -u postgres -- test -x "$d" && return 0
+# user_traverse USER DIR: USER (a server's unprivileged user) must reach
+# DIR; a parent that lets only its owner in gets search permission for
+# others (o+x: enter, not list), said on stdout.
+user_traverse() {
+    local user=$1 d=$2
+    runuser -u "$user" -- test -x "$d" && return 0
     while [ "$d" != / ]; do
         d=$(dirname "$d")
-        if ! runuser -u postgres -- test -x "$d"; then
-            chmod o+x "$d" && echo "world: gave others search permission on $d (the postgres user reaches STATEDIR/postgres)"
+        if ! runuser -u "$user" -- test -x "$d"; then
+            chmod o+x "$d" && echo "world: gave others search permission on $d (the $user user reaches $2)"
         fi
     done
-    runuser -u postgres -- test -x "$1"
+    runuser -u "$user" -- test -x "$2"
 }
 
 # postgres_psql SQL: run SQL as the superuser over the unix socket.
@@ -774,7 +784,7 @@ postgres_start() {
     mkdir -p "$dir"
     chown postgres:postgres "$dir"
     chmod 0700 "$dir"
-    postgres_traverse "$dir" || fail_start postgres "the postgres user cannot reach $dir"
+    user_traverse postgres "$dir" || fail_start postgres "the postgres user cannot reach $dir"
     : >"$dir/start.out"
     chown postgres:postgres "$dir/start.out"
     if [ ! -f "$dir/data/PG_VERSION" ] || [ "$(cat "$dir/data/PG_VERSION")" != "$(basename "$(dirname "$bin")")" ]; then
@@ -824,18 +834,153 @@ postgres_logs() {
     show_log "postgres log" "$(postgres_dir)/postgres.log"
 }
 
+# ---------------------------------------------------------------- dovecot
+
+# imap.reports.example, the mailbox an agency's aggregate and TLS reports
+# arrive in (`tiaki reports ingest imaps://...`): Dovecot run from its own
+# configuration, templates/dovecot.conf.in rendered into STATEDIR/dovecot
+# (base_dir, state_dir, logs, the passwd-file and the Maildirs all in
+# there; nothing of /etc/dovecot is read). The mailbox is emptied and
+# seeded again at every start, so tests begin with the same INBOX.
+dovecot_dir() { echo "$STATE/dovecot"; }
+dovecot_conf() { echo "$STATE/dovecot/dovecot.conf"; }
+
+# The one user (password in plain text in STATEDIR/dovecot/passwd: a test
+# world protects nothing) and the system user that owns the mail (Dovecot
+# will not give mail access as root).
+DOVECOT_USER=dmarc
+DOVECOT_PASSWORD=tiaki-test
+DOVECOT_MAIL_USER=nobody
+
+# The report mails seeded into the INBOX, from the parsedmarc samples
+# (../shared/testdata/reports/parsedmarc-samples): aggregate reports mailed
+# by Google (zip attachment), Mimecast (a gzip body) and another reporter,
+# Google's TLS-RPT report, and a DMARC failure report (no aggregate report
+# in it). TIAKI_SHARED names the shared folder when it is elsewhere.
+DOVECOT_SEEDS=(
+    "aggregate/Report domain- borschow.com Submitter- google.com Report-ID- 949348866075514174.eml"
+    aggregate/mimecast-weird-gzip.eml
+    aggregate/twilight.eml
+    smtp_tls/google.com_smtp_tls_report.eml
+    failure/dmarc_ruf_report_linkedin.eml
+)
+
+# dovecot_pids: the master started with STATEDIR's configuration (or named
+# by its pid file) and every process of its session whose title is one of
+# the instance's (dovecot-tiaki-world/...): the master calls setsid(), and
+# its children stay in the session even when it dies.
+dovecot_pids() {
+    local sids p sid title
+    local -a st
+    sids=$(pids_running "$(dovecot_conf)")
+    [ -s "$STATE/dovecot/run/master.pid" ] && sids+=" $(cat "$STATE/dovecot/run/master.pid")"
+    [ -n "${sids// /}" ] || return 0
+    for p in /proc/[0-9]*; do
+        read -r -a st <<<"$(proc_stat "${p#/proc/}")"
+        if [ ${#st[@]} != 3 ] || [ "${st[1]}" = Z ]; then continue; fi
+        for sid in $sids; do
+            [ "${st[2]}" = "$sid" ] || continue
+            title=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || true
+            case $title in
+            *"dovecot -c $(dovecot_conf) " | dovecot-tiaki-world/*) echo "${p#/proc/}" ;;
+            esac
+        done
+    done | sort -un
+    return 0
+}
+
+# dovecot_seed: an empty Maildir for the user, with DOVECOT_SEEDS delivered
+# to new/ under unique Maildir names (TIME.PPID_QN.HOST,S=SIZE), with
+# CRLF line ends: the bytes IMAP hands out are the bytes of the file.
+# STATEDIR/dovecot/seeded lists them in delivery (and UID) order:
+# file name, size, sample.
+dovecot_seed() {
+    local dir mail samples f i=0 name now size
+    dir=$(dovecot_dir)
+    mail=$dir/mail/$DOVECOT_USER
+    samples=${TIAKI_SHARED:-$WORLD_DIR/../../../shared}/testdata/reports/parsedmarc-samples
+    rm -rf "$dir/mail"
+    mkdir -p "$mail/new" "$mail/cur" "$mail/tmp"
+    : >"$dir/seeded"
+    now=$(date +%s)
+    for f in "${DOVECOT_SEEDS[@]}"; do
+        if [ ! -f "$samples/$f" ]; then
+            echo "world: dovecot: no sample $samples/$f; the INBOX goes without it" >&2
+            continue
+        fi
+        i=$((i + 1))
+        name=$now.P$$Q$i.imap.reports.example
+        LC_ALL=C sed -e 's/\r$//' -e 's/$/\r/' "$samples/$f" >"$mail/tmp/$name"
+        size=$(stat -c %s "$mail/tmp/$name")
+        mv "$mail/tmp/$name" "$mail/new/$name,S=$size"
+        printf '%s\t%s\t%s\n' "$name,S=$size" "$size" "$f" >>"$dir/seeded"
+    done
+    chown -R "$DOVECOT_MAIL_USER:$(id -gn "$DOVECOT_MAIL_USER")" "$dir/mail"
+    chmod -R go-rwx "$dir/mail"
+}
+
+# imap_greeting ADDR PORT: the first 4 bytes a server on ADDR:PORT sends
+# (2 s at most; PORT 143, in the clear: "* OK").
+imap_greeting() {
+    # shellcheck disable=SC2016
+    timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2" && head -c 4 <&3' _ "$1" "$2" 2>/dev/null || true
+}
+
+dovecot_start() {
+    local dir conf
+    dir=$(dovecot_dir)
+    conf=$(dovecot_conf)
+    command -v dovecot >/dev/null || fail_start dovecot "no dovecot: run 'make deps'"
+    { id dovecot && id dovenull; } >/dev/null 2>&1 ||
+        fail_start dovecot "no dovecot or dovenull user: run 'make deps'"
+    mkdir -p "$dir/state"
+    chmod 0755 "$dir"
+    # The mail processes (DOVECOT_MAIL_USER) and the auth process (user
+    # dovecot, reading the passwd-file) work below STATEDIR.
+    user_traverse "$DOVECOT_MAIL_USER" "$dir" || fail_start dovecot "$DOVECOT_MAIL_USER cannot reach $dir"
+    user_traverse dovecot "$dir" || fail_start dovecot "the dovecot user cannot reach $dir"
+    render "$WORLD_DIR/templates/dovecot.conf.in" "$conf" -e "s|@DOVECOT_ADDR@|$DOVECOT_ADDR|g" \
+        -e "s|@MAIL_USER@|$DOVECOT_MAIL_USER|g" -e "s|@MAIL_GROUP@|$(id -gn "$DOVECOT_MAIL_USER")|g"
+    printf '%s:{PLAIN}%s\n' "$DOVECOT_USER" "$DOVECOT_PASSWORD" >"$dir/passwd"
+    chown root:dovecot "$dir/passwd"
+    chmod 0640 "$dir/passwd"
+    dovecot_seed
+    : >"$dir/dovecot.log"
+    : >"$dir/start.out"
+    dovecot -c "$conf" >>"$dir/start.out" 2>&1 ||
+        fail_start dovecot "dovecot exited $?: $(cat "$dir/start.out") $(tail -n 5 "$dir/dovecot.log")"
+    wait_listening "$DOVECOT_ADDR" 143 || fail_start dovecot "nothing listens on $DOVECOT_ADDR:143"
+    wait_listening "$DOVECOT_ADDR" 993 || fail_start dovecot "nothing listens on $DOVECOT_ADDR:993"
+    [ "$(imap_greeting "$DOVECOT_ADDR" 143)" = "* OK" ] ||
+        fail_start dovecot "no * OK greeting from $DOVECOT_ADDR:143"
+}
+
+# shellcheck disable=SC2046
+dovecot_stop() { stop_pids dovecot "$STATE/dovecot/run/master.pid" $(dovecot_pids); }
+
+# shellcheck disable=SC2046
+dovecot_status() {
+    status_line dovecot "IMAP imap.reports.example on $DOVECOT_ADDR:143 (STARTTLS) and :993 (TLS)" \
+        $(dovecot_pids)
+}
+
+dovecot_logs() {
+    show_log "dovecot start" "$(dovecot_dir)/start.out"
+    show_log "dovecot log" "$(dovecot_dir)/dovecot.log"
+}
+
 # ---------------------------------------------------------------- commands
 
 cmd_start() {
     local comp addr port users
-    [ "$(id -u)" = 0 ] || die "start needs root (the servers bind ports 53, 25 and 443)"
+    [ "$(id -u)" = 0 ] || die "start needs root (the servers bind ports 53, 25, 443, 143 and 993)"
     for tool in nsd nsd-control-setup nsd-checkconf nsd-checkzone ldns-signzone unbound \
-        unbound-checkconf dig ss ip postfix nginx timeout runuser /usr/bin/python3; do
+        unbound-checkconf dig ss ip postfix nginx dovecot timeout runuser /usr/bin/python3; do
         command -v "$tool" >/dev/null || die "$tool not found: run 'make deps'"
     done
     cmd_stop >/dev/null
     for addr in "$NSD_ADDR:53" "$RESOLVER_ADDR:53" "$NGINX_ADDR:443" "$PG_ADDR:$PG_PORT" \
-        $(postfix_addrs | sed 's/$/:25/') $(hostile_addrs | sed 's/$/:25/'); do
+        "$DOVECOT_ADDR:143" "$DOVECOT_ADDR:993" $(postfix_addrs | sed 's/$/:25/') $(hostile_addrs | sed 's/$/:25/'); do
         port=${addr##*:} addr=${addr%:*}
         stop_other_world "$addr" "$port"
         users=$(port_users "$addr" "$port")
@@ -845,18 +990,20 @@ $users"
     # A server bound to every address at one of the world's ports (a
     # distribution's own unbound, dnsmasq, Postfix or nginx) keeps the
     # world from binding its own.
-    for port in 53 25 443 "$PG_PORT"; do
+    for port in 53 25 443 "$PG_PORT" 143 993; do
         users=$(ss -Hlnptu "sport = :$port" 2>/dev/null | awk -v p=":$port" '$5 == "0.0.0.0" p || $5 == "*" p || $5 == "[::]" p' || true)
         [ -z "$users" ] || die "a server listens on every address at port $port; stop it first:
 $users"
     done
-    rm -f "$STATE/resolver" "$STATE/nsd" "$STATE/postgresql"
+    rm -f "$STATE/resolver" "$STATE/nsd" "$STATE/postgresql" "$STATE/imap" "$STATE/imap-connect"
     for comp in "${COMPONENTS[@]}"; do
         "${comp}_start"
     done
     echo "$RESOLVER_ADDR" >"$STATE/resolver"
     echo "$NSD_ADDR" >"$STATE/nsd"
     echo "postgresql://tiaki@$PG_ADDR:$PG_PORT/tiaki" >"$STATE/postgresql"
+    echo "imaps://$DOVECOT_USER@imap.reports.example/INBOX" >"$STATE/imap"
+    echo "$DOVECOT_ADDR" >"$STATE/imap-connect"
     for comp in "${COMPONENTS[@]}"; do
         echo "world: $("${comp}_status")"
     done
@@ -869,7 +1016,7 @@ cmd_stop() {
     for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
         "${COMPONENTS[$i]}_stop"
     done
-    rm -f "$STATE/resolver" "$STATE/nsd" "$STATE/postgresql"
+    rm -f "$STATE/resolver" "$STATE/nsd" "$STATE/postgresql" "$STATE/imap" "$STATE/imap-connect"
 }
 
 cmd_status() {

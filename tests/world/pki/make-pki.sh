@@ -48,7 +48,7 @@ ALL=(mx1.good.govt.nz mx2.good.govt.nz govt-nz.mail.protection.outlook.com
     mx.tls-legacy.govt.nz mx.tls-none.govt.nz mx.tls-optional.govt.nz mx.bad.dane.govt.nz
     mx.dane.govt.nz mx.tls-wrongname.govt.nz mx.tls-expired.govt.nz wild.govt.nz
     mx.tls-selfsigned.govt.nz mta-sts mta-sts.sts-untrusted.govt.nz default
-    mx.dual.govt.nz mta-sts.dual.govt.nz)
+    mx.dual.govt.nz mta-sts.dual.govt.nz imap.reports.example)
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
