@@ -602,12 +602,16 @@ enum tk_status tk_store_snapshot_put_batch(struct tk_store *s, int64_t scan_id,
     if (n > TK_STORE_BATCH_MAX)
         return tk_error_set(err, TK_USAGE, "%zu snapshots in one batch (at most %d)", n,
                             TK_STORE_BATCH_MAX);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if ((st = check_put(&puts[i], err)) != TK_OK)
             return st;
-    if (s->be->snapshot_put != NULL)
-        return s->be->snapshot_put(s, scan_id, puts, n, err);
-    return st_snapshot_put_generic(s, scan_id, puts, n, err);
+        /* A batch ties rows to their snapshot by domain. */
+        for (size_t k = 0; k < i; k++)
+            if (puts[k].snap->domain->id == puts[i].snap->domain->id)
+                return tk_error_set(err, TK_USAGE, "%s: twice in one batch",
+                                    puts[i].snap->domain->domain);
+    }
+    return s->be->snapshot_put(s, scan_id, puts, n, err);
 }
 
 enum tk_status tk_store_snapshot_put(struct tk_store *s, int64_t scan_id,

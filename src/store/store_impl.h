@@ -17,9 +17,9 @@
  *	the API; booleans are 0/1 in SQLite and boolean in PostgreSQL (the
  *	row accessors read both).
  *
- *	A back end may also keep snapshots its own way (PostgreSQL sends
- *	each one as a single statement, pipelined); otherwise store_query.c
- *	keeps them with a sequence of statements in one transaction.
+ *	Each back end keeps snapshots its own way, where speed matters most:
+ *	SQLite with one multi-row statement for a snapshot's findings and
+ *	one for its rule states, PostgreSQL with one statement per batch.
  * SECURITY
  *	No value is ever formatted into SQL text.
  */
@@ -48,6 +48,7 @@ enum st_id {
     ST_SCAN_CLOSE_RUNNING,
     ST_SCAN_INSERT,
     ST_QUEUE_FILL,
+    ST_QUEUE_ANALYZE,
     ST_SCAN_SET_TOTAL,
     ST_SCAN_FINISH,
     ST_QUEUE_DELETE_SCAN,
@@ -56,9 +57,6 @@ enum st_id {
     ST_QUEUE_RELEASE,
     ST_RULE_STATES,
     ST_DOMAIN_SEEN,
-    ST_SNAP_INSERT,
-    ST_FINDING_INSERT,
-    ST_STATE_UPSERT,
     ST_EVENT_INSERT,
     ST_ALERT_INSERT,
     ST_QUEUE_DONE,
@@ -123,8 +121,7 @@ struct st_backend {
     enum tk_status (*begin)(struct tk_store *s, struct tk_error *err);
     enum tk_status (*commit)(struct tk_store *s, struct tk_error *err);
     void (*rollback)(struct tk_store *s);
-    /* keep n snapshots (already checked) in one transaction, each whole;
-     * NULL: the generic sequence of statements in store_query.c. */
+    /* keep n snapshots (already checked) in one transaction, each whole */
     enum tk_status (*snapshot_put)(struct tk_store *s, int64_t scan_id,
                                    const struct tk_snapshot_put *puts, size_t n,
                                    struct tk_error *err);
@@ -184,11 +181,10 @@ bool st_verdict_parse(const char *name, enum tk_verdict *out);
  * to the statements that order findings the way the table does. */
 const char *st_rule_order(void);
 
-/* st_snapshot_put_generic keeps puts with the statements of
- * store_query.c inside one transaction. */
-enum tk_status st_snapshot_put_generic(struct tk_store *s, int64_t scan_id,
-                                       const struct tk_snapshot_put *puts, size_t n,
-                                       struct tk_error *err);
+/* st_put_events keeps a snapshot's events and, for each regression,
+ * one pending alert per target (next attempt: now). */
+enum tk_status st_put_events(struct tk_store *s, int64_t scan_id, const struct tk_snapshot_put *pu,
+                             int64_t now, struct tk_error *err);
 
 /* st_one_line copies a library's message to out on one line: newlines
  * and tabs become spaces, runs of spaces one, the ends trimmed. */

@@ -11,12 +11,12 @@
  *	between transactions is reset once and its statements prepared
  *	again.
  *
- *	Snapshots: each is ONE statement of data-modifying CTEs (the
- *	snapshot, its findings, rule states, events, the alerts of its
- *	regressions, the queue row and the scan's count), with the rows as
- *	arrays unnested on the server; a batch is sent in pipeline mode and
- *	ended by one Sync, so it costs one round trip and is one implicit
- *	transaction: all of it is kept, or (an error anywhere) none.
+ *	Snapshots: a batch is ONE statement of data-modifying CTEs (the
+ *	snapshots, their findings, rule states, events, the alerts of their
+ *	regressions, the queue rows and the scan's count), its rows sent as
+ *	arrays (one per column) and unnested on the server: one round trip,
+ *	one executor start and one implicit transaction for the whole batch,
+ *	so all of it is kept, or (an error anywhere) none.
  *
  *	The queue claim locks rows with FOR UPDATE SKIP LOCKED and reads
  *	the server's clock (store_query.c), so workers on many hosts never
@@ -27,16 +27,17 @@
  *	the same moment take turns: the first migrates, the others find it
  *	done.
  * SECURITY
- *	Values are bound parameters; arrays are array literals built here
- *	with every element quoted and escaped ('"' and '\'), tested with
- *	hostile text. Text goes as the server's text type in binary form
- *	(its bytes and a length), so nothing needs a terminating NUL.
- *	Messages name the database without its password, and a password
- *	that libpq would echo (a malformed URL) is masked.
+ *	Values are bound parameters. Arrays go in PostgreSQL's binary array
+ *	format (each element its length and bytes), so no value is quoted
+ *	or escaped anywhere; text is the text type's binary form (its bytes
+ *	and a length), so nothing needs a terminating NUL. Messages name the
+ *	database without its password, and a password that libpq would echo
+ *	(a malformed URL) is masked.
  * DIAGNOSTICS
  *	"PostgreSQL at postgresql://tiaki@127.77.0.40/tiaki: connection to
  *	server at "127.77.0.40", port 5432 failed: Connection refused ..."
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,7 @@
 #include "core/buf.h"
 #include "store/store_impl.h"
 
-/* Parameters of one statement (the snapshot statement has 26). */
+/* Parameters of one statement (the snapshot statement, apart, has 31). */
 #define PG_PARAMS_MAX 32
 /* Seconds libpq waits for a connection, unless the URL says otherwise. */
 #define PG_CONNECT_TIMEOUT "10"
@@ -62,64 +63,102 @@ struct pg_store {
     char password[TK_STORE_URL_MAX]; /* to mask in libpq's messages */
 };
 
-/* The arrays of one snapshot statement, reused from one to the next. */
-enum pg_array {
-    A_F_RULE,
-    A_F_LEVEL,
-    A_F_STATUS,
-    A_F_EVIDENCE,
-    A_F_REMEDIATION,
-    A_S_RULE,
-    A_S_STATUS,
-    A_S_EVIDENCE,
-    A_S_SCAN,
-    A_E_KIND,
-    A_E_RULE,
-    A_E_FROM,
-    A_E_TO,
-    A_E_BEFORE,
-    A_E_AFTER,
-    A_E_REMEDIATION,
-    A_T_CHANNEL,
-    A_T_DESTINATION,
-    A_N
+/* The columns of a batch of snapshots, each sent as one array in
+ * PostgreSQL's binary array format (no quoting of what is in it). Rows
+ * of findings, states, events and alert targets carry their domain, the
+ * key that ties them to their snapshot (a batch has a domain once). */
+enum pg_column {
+    C_S_DOMAIN,
+    C_S_AT,
+    C_S_PROFILE,
+    C_S_COMPLIANT,
+    C_S_UNKNOWN,
+    C_S_OBSERVATION,
+    C_F_DOMAIN,
+    C_F_RULE,
+    C_F_LEVEL,
+    C_F_STATUS,
+    C_F_EVIDENCE,
+    C_F_REMEDIATION,
+    C_R_DOMAIN,
+    C_R_RULE,
+    C_R_STATUS,
+    C_R_EVIDENCE,
+    C_R_SCAN,
+    C_E_DOMAIN,
+    C_E_AT,
+    C_E_KIND,
+    C_E_RULE,
+    C_E_FROM,
+    C_E_TO,
+    C_E_BEFORE,
+    C_E_AFTER,
+    C_E_REMEDIATION,
+    C_T_DOMAIN,
+    C_T_CHANNEL,
+    C_T_DESTINATION,
+    C_N
 };
 
+/* Element types (pg_type OIDs, fixed in every PostgreSQL). */
+#define PG_BOOLOID 16
+#define PG_INT8OID 20
+#define PG_TEXTOID 25
+
+static const unsigned pg_column_type[C_N] = {
+    [C_S_DOMAIN] = PG_INT8OID,  [C_S_AT] = PG_INT8OID,     [C_S_COMPLIANT] = PG_BOOLOID,
+    [C_S_UNKNOWN] = PG_BOOLOID, [C_F_DOMAIN] = PG_INT8OID, [C_R_DOMAIN] = PG_INT8OID,
+    [C_R_SCAN] = PG_INT8OID,    [C_E_DOMAIN] = PG_INT8OID, [C_E_AT] = PG_INT8OID,
+    [C_T_DOMAIN] = PG_INT8OID,
+};
+
+/* The whole batch is one statement of data-modifying CTEs: the
+ * snapshots (a domain the scan has a snapshot of already is skipped,
+ * and so are its rows, by the join with s), their findings, rule states
+ * (an unchanged one is not written), events in the order given, the
+ * alerts of regressions, the queue rows and the scan's count. */
 static const char pg_put_sql[] =
-    "WITH s AS ("
-    " INSERT INTO snapshots (scan_id, domain_id, scanned_at, profile, compliant, all_unknown,"
-    " observation) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-    " ON CONFLICT (scan_id, domain_id) DO NOTHING RETURNING id),"
+    "WITH v AS (SELECT * FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::boolean[],"
+    " $7::boolean[], $8::text[]) WITH ORDINALITY"
+    " AS v (domain_id, scanned_at, profile, compliant, all_unknown, observation, k)),"
+    " s AS (INSERT INTO snapshots (scan_id, domain_id, scanned_at, profile, compliant,"
+    " all_unknown, observation)"
+    " SELECT $1, domain_id, scanned_at, profile, compliant, all_unknown, observation FROM v"
+    " ORDER BY k ON CONFLICT (scan_id, domain_id) DO NOTHING RETURNING id, domain_id),"
     " f AS (INSERT INTO findings (snapshot_id, rule, level, status, evidence, remediation)"
-    " SELECT s.id, u.rule, u.level, u.status, u.evidence, u.remediation FROM s,"
-    " unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::text[])"
-    " AS u (rule, level, status, evidence, remediation)),"
+    " SELECT s.id, u.rule, u.level, u.status, u.evidence, u.remediation"
+    " FROM unnest($9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[],"
+    " $14::text[]) AS u (domain_id, rule, level, status, evidence, remediation)"
+    " JOIN s ON s.domain_id = u.domain_id),"
     " r AS (INSERT INTO rule_states (domain_id, rule, status, evidence, scan_id)"
-    " SELECT $2, u.rule, u.status, u.evidence, u.scan_id FROM s,"
-    " unnest($14::text[], $15::text[], $16::text[], $17::bigint[])"
-    " AS u (rule, status, evidence, scan_id)"
+    " SELECT u.domain_id, u.rule, u.status, u.evidence, u.scan_id"
+    " FROM unnest($15::bigint[], $16::text[], $17::text[], $18::text[], $19::bigint[])"
+    " AS u (domain_id, rule, status, evidence, scan_id)"
+    " JOIN s ON s.domain_id = u.domain_id"
     " ON CONFLICT (domain_id, rule) DO UPDATE SET status = excluded.status,"
-    " evidence = excluded.evidence, scan_id = excluded.scan_id),"
+    " evidence = excluded.evidence, scan_id = excluded.scan_id"
+    " WHERE rule_states.status <> excluded.status"
+    " OR rule_states.evidence <> excluded.evidence),"
     " e AS (INSERT INTO events (scan_id, domain_id, at, kind, rule, from_status, to_status,"
     " before, after, remediation)"
-    " SELECT $1, $2, $3, u.kind, NULLIF(u.rule, ''), u.from_status, u.to_status, u.before,"
-    " u.after, u.remediation FROM s,"
-    " unnest($18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[],"
-    " $24::text[]) WITH ORDINALITY"
-    " AS u (kind, rule, from_status, to_status, before, after, remediation, n)"
-    " ORDER BY u.n RETURNING id, kind),"
+    " SELECT $1, u.domain_id, u.at, u.kind, NULLIF(u.rule, ''), u.from_status, u.to_status,"
+    " u.before, u.after, u.remediation"
+    " FROM unnest($20::bigint[], $21::bigint[], $22::text[], $23::text[], $24::text[],"
+    " $25::text[], $26::text[], $27::text[], $28::text[]) WITH ORDINALITY"
+    " AS u (domain_id, at, kind, rule, from_status, to_status, before, after, remediation, n)"
+    " JOIN s ON s.domain_id = u.domain_id ORDER BY u.n RETURNING id, domain_id, kind),"
     " a AS (INSERT INTO alerts (event_id, channel, destination, state, attempts, next_attempt,"
     " last_error)"
-    " SELECT e.id, t.channel, t.destination, 'pending', 0, $8, '' FROM e,"
-    " unnest($25::text[], $26::text[]) AS t (channel, destination)"
+    " SELECT e.id, t.channel, t.destination, 'pending', 0, $2, ''"
+    " FROM e JOIN unnest($29::bigint[], $30::text[], $31::text[])"
+    " AS t (domain_id, channel, destination) ON t.domain_id = e.domain_id"
     " WHERE e.kind = 'regression'"
     " ON CONFLICT (event_id, channel, destination) DO NOTHING),"
-    " q AS (UPDATE scan_queue SET done_at = $8"
-    " WHERE scan_id = $1 AND domain_id = $2 AND done_at IS NULL AND EXISTS (SELECT 1 FROM s)"
-    " RETURNING 1)"
-    " UPDATE scans SET done = done + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM q)";
+    " q AS (DELETE FROM scan_queue"
+    " WHERE scan_id = $1 AND domain_id = ANY (ARRAY (SELECT domain_id FROM s)) RETURNING 1)"
+    " UPDATE scans SET done = done + (SELECT count(*) FROM q) WHERE id = $1";
 
-#define PG_PUT_PARAMS 26
+#define PG_PUT_PARAMS (2 + C_N)
 
 static const char *const migrations[] = {
     /* 1: the first schema. Names and rule ids sort bytewise ("C"), as
@@ -151,10 +190,8 @@ static const char *const migrations[] = {
     " domain_id BIGINT NOT NULL REFERENCES domains (id),"
     " worker TEXT,"
     " claimed_at BIGINT,"
-    " done_at BIGINT,"
     " UNIQUE (scan_id, domain_id));"
-    "CREATE INDEX scan_queue_open ON scan_queue (scan_id, id) WHERE done_at IS NULL;"
-    "CREATE INDEX scan_queue_domain ON scan_queue (domain_id) WHERE done_at IS NULL;"
+    "CREATE INDEX scan_queue_claim ON scan_queue (scan_id, id);"
     "CREATE TABLE snapshots ("
     " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
     " scan_id BIGINT NOT NULL REFERENCES scans (id),"
@@ -166,8 +203,14 @@ static const char *const migrations[] = {
     " observation TEXT NOT NULL,"
     " UNIQUE (scan_id, domain_id));"
     "CREATE INDEX snapshots_latest ON snapshots (domain_id, scanned_at, id);"
+    /* findings and rule_states name their snapshot and domain without
+     * REFERENCES: PostgreSQL checks a foreign key with a query per row
+     * (a trigger), which was more than half the cost of keeping a
+     * snapshot; these rows are only ever written by the snapshot
+     * statement, joined to the snapshot row it inserts (whose own
+     * references are checked), and nothing is deleted. */
     "CREATE TABLE findings ("
-    " snapshot_id BIGINT NOT NULL REFERENCES snapshots (id),"
+    " snapshot_id BIGINT NOT NULL,"
     " rule TEXT COLLATE \"C\" NOT NULL,"
     " level TEXT NOT NULL,"
     " status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'warn', 'unknown')),"
@@ -175,11 +218,11 @@ static const char *const migrations[] = {
     " remediation TEXT NOT NULL,"
     " PRIMARY KEY (snapshot_id, rule));"
     "CREATE TABLE rule_states ("
-    " domain_id BIGINT NOT NULL REFERENCES domains (id),"
+    " domain_id BIGINT NOT NULL,"
     " rule TEXT COLLATE \"C\" NOT NULL,"
     " status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'warn')),"
     " evidence TEXT NOT NULL,"
-    " scan_id BIGINT NOT NULL REFERENCES scans (id),"
+    " scan_id BIGINT NOT NULL,"
     " PRIMARY KEY (domain_id, rule));"
     "CREATE TABLE events ("
     " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
@@ -469,157 +512,175 @@ static void pg_rollback(struct tk_store *s)
     q->in_tx = false;
 }
 
-/* ---- snapshots: one statement each, a batch pipelined ---- */
+/* ---- snapshots: a batch in one statement ---- */
 
-/* arr_add appends one quoted element (NULL: the SQL NULL) to an array
- * literal; arr_text starts it with '{' or continues with ','. */
-static enum tk_status arr_add(struct tk_buf *b, const char *s)
+/* One array in the binary format of array_recv: dimensions 1, no-nulls
+ * flag, element type, length and lower bound 1, then each element as
+ * its length and bytes, integers in network order. */
+struct pg_array {
+    struct tk_buf b;
+    uint32_t n;
+};
+
+static enum tk_status arr_u32(struct pg_array *a, uint32_t v)
 {
-    enum tk_status st = tk_buf_putc(b, b->len == 0 ? '{' : ',');
+    unsigned char be[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+                           (unsigned char)(v >> 8), (unsigned char)v};
 
-    if (st != TK_OK)
-        return st;
-    if (s == NULL)
-        return tk_buf_puts(b, "NULL");
-    if ((st = tk_buf_putc(b, '"')) != TK_OK)
-        return st;
-    for (; *s != '\0'; s++) {
-        size_t run = strcspn(s, "\"\\");
-
-        if (run > 0 && (st = tk_buf_append(b, s, run)) != TK_OK)
-            return st;
-        s += run;
-        if (*s == '\0')
-            break;
-        if ((st = tk_buf_putc(b, '\\')) != TK_OK || (st = tk_buf_putc(b, *s)) != TK_OK)
-            return st;
-    }
-    return tk_buf_putc(b, '"');
+    return tk_buf_append(&a->b, be, 4);
 }
 
-static enum tk_status arr_end(struct tk_buf *b)
+static enum tk_status arr_start(struct pg_array *a, unsigned type)
 {
-    return b->len == 0 ? tk_buf_puts(b, "{}") : tk_buf_putc(b, '}');
+    enum tk_status st;
+
+    tk_buf_reset(&a->b);
+    a->n = 0;
+    if ((st = arr_u32(a, 1)) != TK_OK || (st = arr_u32(a, 0)) != TK_OK ||
+        (st = arr_u32(a, type)) != TK_OK || (st = arr_u32(a, 0)) != TK_OK)
+        return st;
+    return arr_u32(a, 1);
 }
 
-static enum tk_status arr_findings(struct tk_buf *a, const struct tk_judgement *j)
+/* arr_finish writes the element count into its place (bytes 12..15). */
+static void arr_finish(struct pg_array *a)
+{
+    unsigned char *p = (unsigned char *)a->b.data + 12;
+
+    p[0] = (unsigned char)(a->n >> 24);
+    p[1] = (unsigned char)(a->n >> 16);
+    p[2] = (unsigned char)(a->n >> 8);
+    p[3] = (unsigned char)a->n;
+}
+
+static enum tk_status arr_bytes(struct pg_array *a, const void *p, size_t len)
+{
+    enum tk_status st;
+
+    if (len > INT32_MAX)
+        return TK_LIMIT;
+    if ((st = arr_u32(a, (uint32_t)len)) != TK_OK || (st = tk_buf_append(&a->b, p, len)) != TK_OK)
+        return st;
+    a->n++;
+    return TK_OK;
+}
+
+static enum tk_status arr_text(struct pg_array *a, const char *s)
+{
+    return arr_bytes(a, s, strlen(s));
+}
+
+static enum tk_status arr_int8(struct pg_array *a, int64_t v)
+{
+    uint64_t u = (uint64_t)v;
+    unsigned char be[8];
+
+    for (int i = 0; i < 8; i++)
+        be[i] = (unsigned char)(u >> (56 - 8 * i));
+    return arr_bytes(a, be, 8);
+}
+
+static enum tk_status arr_bool(struct pg_array *a, bool v)
+{
+    unsigned char c = v ? 1 : 0;
+
+    return arr_bytes(a, &c, 1);
+}
+
+static enum tk_status cols_snapshot(struct pg_array *c, const struct tk_snapshot *sn)
+{
+    enum tk_status st;
+
+    if ((st = arr_int8(&c[C_S_DOMAIN], sn->domain->id)) == TK_OK &&
+        (st = arr_int8(&c[C_S_AT], sn->scanned_at)) == TK_OK &&
+        (st = arr_text(&c[C_S_PROFILE], tk_profile_name(sn->profile))) == TK_OK &&
+        (st = arr_bool(&c[C_S_COMPLIANT], sn->compliant)) == TK_OK &&
+        (st = arr_bool(&c[C_S_UNKNOWN], sn->all_unknown)) == TK_OK)
+        st = arr_bytes(&c[C_S_OBSERVATION], sn->observation_json, sn->observation_len);
+    return st;
+}
+
+static enum tk_status cols_findings(struct pg_array *c, const struct tk_snapshot *sn)
 {
     enum tk_status st = TK_OK;
 
-    for (size_t i = 0; st == TK_OK && i < j->n; i++) {
-        const struct tk_finding *f = &j->findings[i];
+    for (size_t i = 0; st == TK_OK && i < sn->judgement->n; i++) {
+        const struct tk_finding *f = &sn->judgement->findings[i];
 
-        if ((st = arr_add(&a[A_F_RULE], f->rule->id)) == TK_OK &&
-            (st = arr_add(&a[A_F_LEVEL], tk_level_name(f->rule->level))) == TK_OK &&
-            (st = arr_add(&a[A_F_STATUS], tk_verdict_name(f->status))) == TK_OK &&
-            (st = arr_add(&a[A_F_EVIDENCE], f->evidence)) == TK_OK)
-            st = arr_add(&a[A_F_REMEDIATION], f->remediation);
+        if ((st = arr_int8(&c[C_F_DOMAIN], sn->domain->id)) == TK_OK &&
+            (st = arr_text(&c[C_F_RULE], f->rule->id)) == TK_OK &&
+            (st = arr_text(&c[C_F_LEVEL], tk_level_name(f->rule->level))) == TK_OK &&
+            (st = arr_text(&c[C_F_STATUS], tk_verdict_name(f->status))) == TK_OK &&
+            (st = arr_text(&c[C_F_EVIDENCE], f->evidence)) == TK_OK)
+            st = arr_text(&c[C_F_REMEDIATION], f->remediation);
     }
     return st;
 }
 
-static enum tk_status arr_states(struct tk_buf *a, const struct tk_snapshot *sn)
+static enum tk_status cols_states(struct pg_array *c, const struct tk_snapshot *sn)
 {
     enum tk_status st = TK_OK;
 
     for (size_t i = 0; st == TK_OK && i < sn->nstates; i++) {
         const struct tk_rule_state *r = &sn->states[i];
-        char id[24];
 
-        snprintf(id, sizeof(id), "%lld", (long long)r->scan_id);
-        if ((st = arr_add(&a[A_S_RULE], r->rule)) == TK_OK &&
-            (st = arr_add(&a[A_S_STATUS], tk_verdict_name(r->status))) == TK_OK &&
-            (st = arr_add(&a[A_S_EVIDENCE], r->evidence)) == TK_OK)
-            st = arr_add(&a[A_S_SCAN], id);
+        if ((st = arr_int8(&c[C_R_DOMAIN], sn->domain->id)) == TK_OK &&
+            (st = arr_text(&c[C_R_RULE], r->rule)) == TK_OK &&
+            (st = arr_text(&c[C_R_STATUS], tk_verdict_name(r->status))) == TK_OK &&
+            (st = arr_text(&c[C_R_EVIDENCE], r->evidence)) == TK_OK)
+            st = arr_int8(&c[C_R_SCAN], r->scan_id);
     }
     return st;
 }
 
-static enum tk_status arr_events(struct tk_buf *a, const struct tk_snapshot *sn)
+static enum tk_status cols_events(struct pg_array *c, const struct tk_snapshot *sn)
 {
     enum tk_status st = TK_OK;
 
     for (size_t i = 0; st == TK_OK && i < sn->nevents; i++) {
         const struct tk_event *e = &sn->events[i];
 
-        if ((st = arr_add(&a[A_E_KIND], tk_event_kind_name(e->kind))) == TK_OK &&
-            (st = arr_add(&a[A_E_RULE], e->rule)) == TK_OK &&
-            (st = arr_add(&a[A_E_FROM], tk_verdict_name(e->from))) == TK_OK &&
-            (st = arr_add(&a[A_E_TO], tk_verdict_name(e->to))) == TK_OK &&
-            (st = arr_add(&a[A_E_BEFORE], e->before)) == TK_OK &&
-            (st = arr_add(&a[A_E_AFTER], e->after)) == TK_OK)
-            st = arr_add(&a[A_E_REMEDIATION], e->remediation);
+        if ((st = arr_int8(&c[C_E_DOMAIN], sn->domain->id)) == TK_OK &&
+            (st = arr_int8(&c[C_E_AT], sn->scanned_at)) == TK_OK &&
+            (st = arr_text(&c[C_E_KIND], tk_event_kind_name(e->kind))) == TK_OK &&
+            (st = arr_text(&c[C_E_RULE], e->rule)) == TK_OK &&
+            (st = arr_text(&c[C_E_FROM], tk_verdict_name(e->from))) == TK_OK &&
+            (st = arr_text(&c[C_E_TO], tk_verdict_name(e->to))) == TK_OK &&
+            (st = arr_text(&c[C_E_BEFORE], e->before)) == TK_OK &&
+            (st = arr_text(&c[C_E_AFTER], e->after)) == TK_OK)
+            st = arr_text(&c[C_E_REMEDIATION], e->remediation);
     }
     return st;
 }
 
-static enum tk_status arr_targets(struct tk_buf *a, const struct tk_snapshot_put *pu)
+static enum tk_status cols_targets(struct pg_array *c, const struct tk_snapshot_put *pu)
 {
     enum tk_status st = TK_OK;
 
     for (size_t i = 0; st == TK_OK && i < pu->ntargets; i++)
-        if ((st = arr_add(&a[A_T_CHANNEL], st_channel_name(pu->targets[i].channel))) == TK_OK)
-            st = arr_add(&a[A_T_DESTINATION], pu->targets[i].destination);
+        if ((st = arr_int8(&c[C_T_DOMAIN], pu->snap->domain->id)) == TK_OK &&
+            (st = arr_text(&c[C_T_CHANNEL], st_channel_name(pu->targets[i].channel))) == TK_OK)
+            st = arr_text(&c[C_T_DESTINATION], pu->targets[i].destination);
     return st;
 }
 
-/* pg_put_send builds one snapshot's parameters and sends its statement. */
-static enum tk_status pg_put_send(struct pg_store *q, int64_t scan_id,
-                                  const struct tk_snapshot_put *pu, int64_t now, struct tk_buf *a,
-                                  struct tk_error *err)
+/* pg_put_columns fills every column of the batch. */
+static enum tk_status pg_put_columns(struct pg_array *c, const struct tk_snapshot_put *puts,
+                                     size_t n)
 {
-    const struct tk_snapshot *sn = pu->snap;
-    struct st_param p[8] = {st_int(scan_id),
-                            st_int(sn->domain->id),
-                            st_int(sn->scanned_at),
-                            st_text(tk_profile_name(sn->profile)),
-                            st_int(sn->compliant ? 1 : 0),
-                            st_int(sn->all_unknown ? 1 : 0),
-                            st_textn(sn->observation_json, sn->observation_len),
-                            st_int(now)};
-    struct pg_params pp;
-    enum tk_status st;
+    enum tk_status st = TK_OK;
 
-    for (int i = 0; i < A_N; i++)
-        tk_buf_reset(&a[i]);
-    if ((st = arr_findings(a, sn->judgement)) != TK_OK || (st = arr_states(a, sn)) != TK_OK ||
-        (st = arr_events(a, sn)) != TK_OK || (st = arr_targets(a, pu)) != TK_OK)
-        return tk_error_set(err, st, "%s: no memory for its snapshot", sn->domain->domain);
-    for (int i = 0; i < A_N; i++)
-        if ((st = arr_end(&a[i])) != TK_OK)
-            return tk_error_set(err, st, "%s: no memory for its snapshot", sn->domain->domain);
-    pg_params_set(&pp, p, 8);
-    for (int i = 0; i < A_N; i++) {
-        pp.values[8 + i] = tk_buf_cstr(&a[i]);
-        pp.lengths[8 + i] = 0;
-        pp.formats[8 + i] = 0;
+    for (int i = 0; st == TK_OK && i < C_N; i++)
+        st = arr_start(&c[i], pg_column_type[i] != 0 ? pg_column_type[i] : PG_TEXTOID);
+    for (size_t i = 0; st == TK_OK && i < n; i++) {
+        const struct tk_snapshot *sn = puts[i].snap;
+
+        if ((st = cols_snapshot(c, sn)) == TK_OK && (st = cols_findings(c, sn)) == TK_OK &&
+            (st = cols_states(c, sn)) == TK_OK && (st = cols_events(c, sn)) == TK_OK)
+            st = cols_targets(c, &puts[i]);
     }
-    if (!PQsendQueryPrepared(q->conn, "tk_put", PG_PUT_PARAMS, pp.values, pp.lengths, pp.formats,
-                             0))
-        return pg_fail(q, NULL, "sending a snapshot", err);
-    return TK_OK;
-}
-
-/* pg_put_collect reads the results of sent statements and the Sync. */
-static enum tk_status pg_put_collect(struct pg_store *q, size_t sent, enum tk_status st,
-                                     struct tk_error *err)
-{
-    PGresult *res;
-
-    for (size_t i = 0; i < sent; i++) {
-        while ((res = PQgetResult(q->conn)) != NULL) {
-            ExecStatusType rs = PQresultStatus(res);
-
-            if (st == TK_OK && rs != PGRES_COMMAND_OK)
-                st = pg_fail(q, res, "keeping a snapshot", err);
-            PQclear(res);
-        }
-    }
-    /* The Sync: the implicit transaction of the batch ends here. */
-    res = PQgetResult(q->conn);
-    if (res != NULL && PQresultStatus(res) != PGRES_PIPELINE_SYNC && st == TK_OK)
-        st = pg_fail(q, res, "ending a batch", err);
-    PQclear(res);
+    for (int i = 0; st == TK_OK && i < C_N; i++)
+        arr_finish(&c[i]);
     return st;
 }
 
@@ -628,9 +689,11 @@ static enum tk_status pg_snapshot_put(struct tk_store *s, int64_t scan_id,
                                       struct tk_error *err)
 {
     struct pg_store *q = pgs(s);
-    struct tk_buf a[A_N] = {0};
-    int64_t now = st_now();
-    size_t sent = 0;
+    struct pg_array c[C_N];
+    const char *values[PG_PUT_PARAMS];
+    int lengths[PG_PUT_PARAMS], formats[PG_PUT_PARAMS];
+    char scan[24], now[24];
+    PGresult *res;
     enum tk_status st;
 
     if ((st = pg_ready(q, err)) != TK_OK)
@@ -640,20 +703,28 @@ static enum tk_status pg_snapshot_put(struct tk_store *s, int64_t scan_id,
             return st;
         q->put_prepared = true;
     }
-    if (!PQenterPipelineMode(q->conn))
-        return pg_fail(q, NULL, "starting a batch", err);
-    for (; st == TK_OK && sent < n; sent++)
-        if ((st = pg_put_send(q, scan_id, &puts[sent], now, a, err)) != TK_OK)
-            break;
-    /* Even after a failure the Sync goes: it ends (and then rolls back)
-     * the implicit transaction of what was sent. */
-    if (!PQpipelineSync(q->conn) && st == TK_OK)
-        st = pg_fail(q, NULL, "sending a batch", err);
-    st = pg_put_collect(q, sent, st, err);
-    if (!PQexitPipelineMode(q->conn) && st == TK_OK)
-        st = pg_fail(q, NULL, "ending a batch", err);
-    for (int i = 0; i < A_N; i++)
-        tk_buf_free(&a[i]);
+    memset(c, 0, sizeof(c));
+    st = pg_put_columns(c, puts, n);
+    if (st != TK_OK) {
+        st = tk_error_set(err, st, "no memory for %zu snapshots", n);
+    } else {
+        snprintf(scan, sizeof(scan), "%lld", (long long)scan_id);
+        snprintf(now, sizeof(now), "%lld", (long long)st_now());
+        values[0] = scan, values[1] = now;
+        lengths[0] = lengths[1] = formats[0] = formats[1] = 0;
+        /* Each array is below TK_BUF_MAX (256 MiB), so its length fits. */
+        for (int i = 0; i < C_N; i++) {
+            values[2 + i] = c[i].b.data;
+            lengths[2 + i] = (int)c[i].b.len;
+            formats[2 + i] = 1;
+        }
+        res = PQexecPrepared(q->conn, "tk_put", PG_PUT_PARAMS, values, lengths, formats, 0);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            st = pg_fail(q, res, "keeping snapshots", err);
+        PQclear(res);
+    }
+    for (int i = 0; i < C_N; i++)
+        tk_buf_free(&c[i].b);
     return st;
 }
 

@@ -9,12 +9,15 @@
  *	The functions of store.h are written once over them.
  *
  *	The queue: a scan queues every inventory domain (scan_queue, one row
- *	each). A claim sets worker and claimed_at on up to max rows not done
- *	and not claimed, or claimed longer ago than the lease (that worker
- *	died); the snapshot's transaction marks the row done and bumps
- *	scans.done. Closing a scan (complete or partial) deletes its queue
- *	rows: the snapshots say what was checked. A domain removed from the
- *	inventory leaves the queues of running scans (their totals shrink).
+ *	each, holding only what is still to do). A claim sets worker and
+ *	claimed_at on up to max rows not claimed, or claimed longer ago than
+ *	the lease (that worker died); the snapshot's transaction deletes the
+ *	row (the domain is done) and bumps scans.done. So a claim never
+ *	walks past finished rows, and claiming or releasing changes no
+ *	indexed column (PostgreSQL updates such rows in place, HOT). Closing
+ *	a scan (complete or partial) deletes what is left of its queue: the
+ *	snapshots say what was checked. A domain removed from the inventory
+ *	leaves the queue of the running scan (its total shrinks).
  *
  *	Rule order: findings are read in the order of the rule table
  *	(tk_rules): the statements take ",ID1,ID2,...," as a parameter and
@@ -39,6 +42,16 @@ struct st_sql_text {
 
 #define DOMAIN_COLUMNS                                                                             \
     "d.id, d.name, COALESCE(a.name, ''), d.contact, d.profile, d.selectors, d.bulk"
+
+/* A claimed row's domain, as DOMAIN_COLUMNS, by look-ups of its key. */
+#define CLAIM_RETURNING                                                                            \
+    "domain_id, (SELECT name FROM domains WHERE id = domain_id),"                                  \
+    " (SELECT COALESCE(a.name, '') FROM domains d LEFT JOIN agencies a ON a.id = d.agency_id"      \
+    " WHERE d.id = domain_id),"                                                                    \
+    " (SELECT contact FROM domains WHERE id = domain_id),"                                         \
+    " (SELECT profile FROM domains WHERE id = domain_id),"                                         \
+    " (SELECT selectors FROM domains WHERE id = domain_id),"                                       \
+    " (SELECT bulk FROM domains WHERE id = domain_id)"
 
 #define EVENT_COLUMNS                                                                              \
     "e.id, e.at, e.scan_id, d.name, COALESCE(a.name, ''), e.kind, COALESCE(e.rule, ''), "          \
@@ -86,7 +99,8 @@ static const struct st_sql_text sql_texts[ST_N] = {
     [ST_DOMAIN_REMOVE] = {"UPDATE domains SET removed_at = $2"
                           " WHERE name = $1 AND removed_at IS NULL RETURNING id",
                           NULL},
-    [ST_QUEUE_DROP_DOMAIN] = {"DELETE FROM scan_queue WHERE domain_id = $1 AND done_at IS NULL"
+    [ST_QUEUE_DROP_DOMAIN] = {"DELETE FROM scan_queue WHERE domain_id = $1"
+                              " AND scan_id IN (SELECT id FROM scans WHERE state = 'running')"
                               " RETURNING scan_id",
                               NULL},
     [ST_DOMAINS_LIST] = {"SELECT " DOMAIN_COLUMNS
@@ -113,6 +127,11 @@ static const struct st_sql_text sql_texts[ST_N] = {
     [ST_QUEUE_FILL] = {"INSERT INTO scan_queue (scan_id, domain_id)"
                        " SELECT $1, id FROM domains WHERE removed_at IS NULL ORDER BY name",
                        NULL},
+    /* PostgreSQL plans with what it knows of a table: a queue filled
+     * with thousands of rows since its last ANALYZE looks empty, and the
+     * snapshot statement would then walk every open row of the scan to
+     * mark one done. SQLite keeps no statistics unless asked. */
+    [ST_QUEUE_ANALYZE] = {"SELECT 1", "ANALYZE scan_queue"},
     [ST_SCAN_SET_TOTAL] = {"UPDATE scans SET total = $2 WHERE id = $1", NULL},
     [ST_SCAN_FINISH] = {"UPDATE scans SET state = $2, finished = $3"
                         " WHERE id = $1 AND state = 'running'",
@@ -122,47 +141,33 @@ static const struct st_sql_text sql_texts[ST_N] = {
                          NULL},
     /* SQLite has one writer at a time: the UPDATE is the claim. Its
      * clock is this host's; PostgreSQL's is the server's, one clock for
-     * workers on many hosts. */
-    [ST_QUEUE_CLAIM] =
-        {"UPDATE scan_queue SET worker = $1, claimed_at = CAST(strftime('%s', 'now') AS INTEGER)"
-         " WHERE id IN (SELECT id FROM scan_queue WHERE scan_id = $2 AND done_at IS NULL"
-         " AND (worker IS NULL OR claimed_at < CAST(strftime('%s', 'now') AS INTEGER) - $3)"
-         " ORDER BY id LIMIT $4)"
-         " RETURNING domain_id,"
-         " (SELECT name FROM domains WHERE id = domain_id),"
-         " (SELECT COALESCE(a.name, '') FROM domains d LEFT JOIN agencies a"
-         " ON a.id = d.agency_id WHERE d.id = domain_id),"
-         " (SELECT contact FROM domains WHERE id = domain_id),"
-         " (SELECT profile FROM domains WHERE id = domain_id),"
-         " (SELECT selectors FROM domains WHERE id = domain_id),"
-         " (SELECT bulk FROM domains WHERE id = domain_id)",
-         "WITH c AS (UPDATE scan_queue"
-         " SET worker = $1, claimed_at = CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)"
-         " WHERE id IN (SELECT id FROM scan_queue WHERE scan_id = $2 AND done_at IS NULL"
-         " AND (worker IS NULL OR claimed_at < CAST(EXTRACT(EPOCH FROM now()) AS BIGINT) - $3)"
-         " ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)"
-         " RETURNING id, domain_id)"
-         " SELECT " DOMAIN_COLUMNS " FROM c JOIN domains d ON d.id = c.domain_id"
-         " LEFT JOIN agencies a ON a.id = d.agency_id ORDER BY c.id"},
+     * workers on many hosts. The rows to claim are locked (FOR UPDATE
+     * SKIP LOCKED: rows another worker is claiming are passed over) and
+     * handed to the UPDATE as an array, and each domain is looked up by
+     * its key in the RETURNING list: plans that stay a few index look-ups
+     * per claimed row whatever PostgreSQL's statistics say (a join was
+     * planned as a walk of every domain). */
+    [ST_QUEUE_CLAIM] = {"UPDATE scan_queue SET worker = $1,"
+                        " claimed_at = CAST(strftime('%s', 'now') AS INTEGER)"
+                        " WHERE id IN (SELECT id FROM scan_queue WHERE scan_id = $2"
+                        " AND (worker IS NULL"
+                        " OR claimed_at < CAST(strftime('%s', 'now') AS INTEGER) - $3)"
+                        " ORDER BY id LIMIT $4)"
+                        " RETURNING " CLAIM_RETURNING,
+                        "UPDATE scan_queue SET worker = $1,"
+                        " claimed_at = CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)"
+                        " WHERE id = ANY (ARRAY (SELECT id FROM scan_queue WHERE scan_id = $2"
+                        " AND (worker IS NULL"
+                        " OR claimed_at < CAST(EXTRACT(EPOCH FROM now()) AS BIGINT) - $3)"
+                        " ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED))"
+                        " RETURNING " CLAIM_RETURNING},
     [ST_QUEUE_RELEASE] = {"UPDATE scan_queue SET worker = NULL, claimed_at = NULL"
-                          " WHERE scan_id = $1 AND worker = $2 AND done_at IS NULL",
+                          " WHERE scan_id = $1 AND worker = $2",
                           NULL},
     [ST_RULE_STATES] = {RULE_STATES(RULE_POS_SQLITE("rule", "$2")),
                         RULE_STATES(RULE_POS_PG("rule", "$2"))},
     [ST_DOMAIN_SEEN] = {"SELECT 1 FROM snapshots WHERE domain_id = $1 AND NOT all_unknown LIMIT 1",
                         NULL},
-    [ST_SNAP_INSERT] = {"INSERT INTO snapshots (scan_id, domain_id, scanned_at, profile, "
-                        "compliant, all_unknown, observation) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                        " ON CONFLICT (scan_id, domain_id) DO NOTHING RETURNING id",
-                        NULL},
-    [ST_FINDING_INSERT] = {"INSERT INTO findings (snapshot_id, rule, level, status, evidence, "
-                           "remediation) VALUES ($1, $2, $3, $4, $5, $6)",
-                           NULL},
-    [ST_STATE_UPSERT] = {"INSERT INTO rule_states (domain_id, rule, status, evidence, scan_id)"
-                         " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (domain_id, rule) DO UPDATE"
-                         " SET status = excluded.status, evidence = excluded.evidence,"
-                         " scan_id = excluded.scan_id",
-                         NULL},
     [ST_EVENT_INSERT] = {"INSERT INTO events (scan_id, domain_id, at, kind, rule, from_status, "
                          "to_status, before, after, remediation)"
                          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -171,9 +176,7 @@ static const struct st_sql_text sql_texts[ST_N] = {
                          "next_attempt, last_error) VALUES ($1, $2, $3, 'pending', 0, $4, '')"
                          " ON CONFLICT (event_id, channel, destination) DO NOTHING",
                          NULL},
-    [ST_QUEUE_DONE] = {"UPDATE scan_queue SET done_at = $3"
-                       " WHERE scan_id = $1 AND domain_id = $2 AND done_at IS NULL",
-                       NULL},
+    [ST_QUEUE_DONE] = {"DELETE FROM scan_queue WHERE scan_id = $1 AND domain_id = $2", NULL},
     [ST_SCAN_BUMP] = {"UPDATE scans SET done = done + 1 WHERE id = $1", NULL},
     [ST_LATEST_FINDINGS] = {LATEST_FINDINGS(RULE_POS_SQLITE("f.rule", "$2")),
                             LATEST_FINDINGS(RULE_POS_PG("f.rule", "$2"))},
@@ -502,7 +505,8 @@ static enum tk_status scan_begin_tx(struct tk_store *s, bool resume, struct tk_s
     if ((st = st_run(s, ST_SCAN_INSERT, p, 1, row_int, &id, NULL, err)) != TK_OK)
         return st;
     p[0] = st_int(id);
-    if ((st = st_exec(s, ST_QUEUE_FILL, p, 1, &total, err)) != TK_OK)
+    if ((st = st_exec(s, ST_QUEUE_FILL, p, 1, &total, err)) != TK_OK ||
+        (st = st_exec(s, ST_QUEUE_ANALYZE, NULL, 0, NULL, err)) != TK_OK)
         return st;
     p[1] = st_int(total);
     if ((st = st_exec(s, ST_SCAN_SET_TOTAL, p, 2, NULL, err)) != TK_OK)
@@ -685,42 +689,7 @@ enum tk_status tk_store_rule_states(struct tk_store *s, int64_t domain_id,
     return st_run(s, ST_DOMAIN_SEEN, p, 1, row_exists, seen, NULL, err);
 }
 
-/* ---- keeping snapshots: the statements, in one transaction ---- */
-
-static enum tk_status put_findings(struct tk_store *s, int64_t snap_id,
-                                   const struct tk_judgement *j, struct tk_error *err)
-{
-    enum tk_status st = TK_OK;
-
-    for (size_t i = 0; st == TK_OK && i < j->n; i++) {
-        const struct tk_finding *f = &j->findings[i];
-        struct st_param p[6] = {st_int(snap_id),
-                                st_text(f->rule->id),
-                                st_text(tk_level_name(f->rule->level)),
-                                st_text(tk_verdict_name(f->status)),
-                                st_text(f->evidence),
-                                st_text(f->remediation)};
-
-        st = st_exec(s, ST_FINDING_INSERT, p, 6, NULL, err);
-    }
-    return st;
-}
-
-static enum tk_status put_states(struct tk_store *s, const struct tk_snapshot *sn,
-                                 struct tk_error *err)
-{
-    enum tk_status st = TK_OK;
-
-    for (size_t i = 0; st == TK_OK && i < sn->nstates; i++) {
-        const struct tk_rule_state *r = &sn->states[i];
-        struct st_param p[5] = {st_int(sn->domain->id), st_text(r->rule),
-                                st_text(tk_verdict_name(r->status)), st_text(r->evidence),
-                                st_int(r->scan_id)};
-
-        st = st_exec(s, ST_STATE_UPSERT, p, 5, NULL, err);
-    }
-    return st;
-}
+/* ---- keeping snapshots: events and alerts (the rest is each back end's) ---- */
 
 static enum tk_status put_alerts(struct tk_store *s, int64_t event_id,
                                  const struct tk_snapshot_put *pu, int64_t now,
@@ -737,9 +706,8 @@ static enum tk_status put_alerts(struct tk_store *s, int64_t event_id,
     return st;
 }
 
-static enum tk_status put_events(struct tk_store *s, int64_t scan_id,
-                                 const struct tk_snapshot_put *pu, int64_t now,
-                                 struct tk_error *err)
+enum tk_status st_put_events(struct tk_store *s, int64_t scan_id, const struct tk_snapshot_put *pu,
+                             int64_t now, struct tk_error *err)
 {
     const struct tk_snapshot *sn = pu->snap;
     enum tk_status st = TK_OK;
@@ -763,47 +731,6 @@ static enum tk_status put_events(struct tk_store *s, int64_t scan_id,
             st = put_alerts(s, id, pu, now, err);
     }
     return st;
-}
-
-static enum tk_status put_one(struct tk_store *s, int64_t scan_id, const struct tk_snapshot_put *pu,
-                              int64_t now, struct tk_error *err)
-{
-    const struct tk_snapshot *sn = pu->snap;
-    struct st_param p[7] = {st_int(scan_id),
-                            st_int(sn->domain->id),
-                            st_int(sn->scanned_at),
-                            st_text(tk_profile_name(sn->profile)),
-                            st_int(sn->compliant ? 1 : 0),
-                            st_int(sn->all_unknown ? 1 : 0),
-                            st_textn(sn->observation_json, sn->observation_len)};
-    int64_t snap_id = 0, changed = 0;
-    enum tk_status st;
-
-    st = st_run(s, ST_SNAP_INSERT, p, 7, row_int, &snap_id, NULL, err);
-    if (st != TK_OK || snap_id == 0)
-        return st; /* snap_id 0: kept already (a claim finished twice) */
-    if ((st = put_findings(s, snap_id, sn->judgement, err)) != TK_OK ||
-        (st = put_states(s, sn, err)) != TK_OK ||
-        (st = put_events(s, scan_id, pu, now, err)) != TK_OK)
-        return st;
-    p[2] = st_int(now);
-    if ((st = st_exec(s, ST_QUEUE_DONE, p, 3, &changed, err)) != TK_OK || changed == 0)
-        return st;
-    return st_exec(s, ST_SCAN_BUMP, p, 1, NULL, err);
-}
-
-enum tk_status st_snapshot_put_generic(struct tk_store *s, int64_t scan_id,
-                                       const struct tk_snapshot_put *puts, size_t n,
-                                       struct tk_error *err)
-{
-    int64_t now = st_now();
-    enum tk_status st;
-
-    if ((st = s->be->begin(s, err)) != TK_OK)
-        return st;
-    for (size_t i = 0; st == TK_OK && i < n; i++)
-        st = put_one(s, scan_id, &puts[i], now, err);
-    return tx_end(s, st, err);
 }
 
 /* ---- history ---- */

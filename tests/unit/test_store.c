@@ -762,7 +762,7 @@ static void test_snapshot_put(void **state)
     assert_int_equal(fx_count(f, "SELECT count(*) FROM findings WHERE status = 'unknown'"), 1);
     assert_int_equal(fx_count(f, "SELECT count(*) FROM events WHERE rule IS NULL"), 1);
     assert_int_equal(fx_count(f, "SELECT count(*) FROM alerts"), 0);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM scan_queue WHERE done_at IS NOT NULL"), 1);
+    assert_int_equal(fx_count(f, "SELECT count(*) FROM scan_queue"), 0);
     assert_int_equal(fx_count(f, "SELECT scanned_at FROM snapshots"), 1234);
     assert_int_equal(fx_count(f, f->pg ? "SELECT count(*) FROM snapshots WHERE NOT compliant"
                                        : "SELECT count(*) FROM snapshots WHERE compliant = 0"),
@@ -865,7 +865,7 @@ static void test_snapshot_atomic(void **state)
     assert_int_equal(fx_count(f, "SELECT count(*) FROM snapshots"), 0);
     assert_int_equal(fx_count(f, "SELECT count(*) FROM findings"), 0);
     assert_int_equal(fx_count(f, "SELECT count(*) FROM rule_states"), 0);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM scan_queue WHERE done_at IS NOT NULL"), 0);
+    assert_int_equal(fx_count(f, "SELECT count(*) FROM scan_queue"), 3);
     OK(tk_store_scan_finish(f->s, info.id, false, &fin, &err));
     assert_int_equal(fin.done, 0);
     OK(tk_store_rule_states(f->s, out[0].id, rs, &n, &seen, &err));
@@ -911,6 +911,9 @@ static void test_snapshot_batch(void **state)
     assert_int_equal(fx_count(f, "SELECT count(*) FROM findings"), 100);
     assert_int_equal(tk_store_snapshot_put_batch(f->s, info.id, puts, TK_STORE_BATCH_MAX + 1, &err),
                      TK_USAGE);
+    puts[1] = puts[0];
+    assert_int_equal(tk_store_snapshot_put_batch(f->s, info.id, puts, 2, &err), TK_USAGE);
+    assert_non_null(strstr(err.msg, "twice in one batch"));
     OK(tk_store_snapshot_put_batch(f->s, info.id, puts, 0, &err));
 }
 
@@ -994,6 +997,18 @@ static void test_rule_states_seen(void **state)
     assert_int_equal(rs[1].status, TK_VERDICT_WARN);
     assert_string_equal(rs[1].evidence, "\"v=DMARC1; p=quarantine\"");
     assert_int_equal(rs[1].scan_id, 77);
+    /* The same again in a later scan: the states stay as they are (since
+     * when); other evidence with the same verdict is a new state. */
+    s1 = begin(f, false);
+    sb_init(&b, &d, 4000);
+    sb_state(&b, "SPF-HARDFAIL", TK_VERDICT_PASS, "\"v=spf1 -all\"", s1.id);
+    sb_state(&b, "DMARC-REJECT", TK_VERDICT_WARN, "\"v=DMARC1; p=quarantine; pct=50\"", s1.id);
+    OK(tk_store_snapshot_put(f->s, s1.id, &b.snap, NULL, 0, &err));
+    OK(tk_store_rule_states(f->s, d.id, rs, &n, &seen, &err));
+    assert_int_equal(n, 2);
+    assert_int_equal(rs[0].scan_id, s2.id);
+    assert_int_equal(rs[1].scan_id, s1.id);
+    assert_string_equal(rs[1].evidence, "\"v=DMARC1; p=quarantine; pct=50\"");
 }
 
 static void test_events_alerts(void **state)
