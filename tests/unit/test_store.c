@@ -14,7 +14,8 @@
  *	schema newer than this tiaki), the inventory (idempotent put,
  *	agencies, soft removal and re-adding), scans (begin, resume, close as
  *	partial, an empty inventory, finish), the queue (claims, two
- *	workers, lease expiry, release, a removed domain), snapshots (every
+ *	workers, four at once on connections of their own, lease expiry,
+ *	release, a removed domain), snapshots (every
  *	part kept, a second put of the same domain ignored, a failure in the
  *	middle keeping nothing, batches), rule states and "seen", events and
  *	their filters, alerts (one per regression and target, due times,
@@ -674,6 +675,85 @@ static void test_queue_claims(void **state)
     /* Bad worker names. */
     assert_int_equal(tk_store_queue_claim(f->s, info.id, "", 60, a, 2, &na, &err), TK_USAGE);
     tk_store_close(other);
+}
+
+struct worker {
+    const char *url;
+    int64_t scan_id;
+    char name[16];
+    size_t claimed;
+    enum tk_status st;
+    char msg[TK_ERROR_MSG_MAX];
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct tk_store_domain out[5];
+    struct tk_snapshot_put puts[5];
+    static __thread struct snapbuf b[5];
+    struct tk_store *s;
+    struct tk_error e;
+    size_t n;
+
+    if ((w->st = tk_store_open(w->url, &s, &e)) != TK_OK)
+        goto fail;
+    for (;;) {
+        if ((w->st = tk_store_queue_claim(s, w->scan_id, w->name, 600, out, 5, &n, &e)) != TK_OK)
+            break;
+        if (n == 0)
+            break;
+        w->claimed += n;
+        for (size_t i = 0; i < n; i++) {
+            sb_init(&b[i], &out[i], 1000);
+            sb_finding(&b[i], "SPF-HARDFAIL", TK_VERDICT_PASS, w->name);
+            sb_state(&b[i], "SPF-HARDFAIL", TK_VERDICT_PASS, w->name, w->scan_id);
+            puts[i] = (struct tk_snapshot_put){.snap = &b[i].snap};
+        }
+        if ((w->st = tk_store_snapshot_put_batch(s, w->scan_id, puts, n, &e)) != TK_OK)
+            break;
+    }
+    tk_store_close(s);
+fail:
+    if (w->st != TK_OK)
+        tk_strlcpy(w->msg, e.msg, sizeof(w->msg));
+    return NULL;
+}
+
+static void test_workers_concurrent(void **state)
+{
+    struct fx *f = *state;
+    struct worker w[4];
+    pthread_t t[4];
+    struct tk_scan_info info, fin;
+    size_t total = 0;
+
+    for (int i = 0; i < 120; i++) {
+        char name[32];
+
+        snprintf(name, sizeof(name), "w%03d.govt.nz", i);
+        add(f, name, "Workers");
+    }
+    info = begin(f, false);
+    /* Four workers, each its own connection, at once. */
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct worker){.url = f->url, .scan_id = info.id};
+        snprintf(w[i].name, sizeof(w[i].name), "worker%d", i);
+        assert_int_equal(pthread_create(&t[i], NULL, worker_main, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        if (w[i].st != TK_OK)
+            fail_msg("%s: %s (%s)", w[i].name, tk_status_name(w[i].st), w[i].msg);
+        total += w[i].claimed;
+    }
+    /* Every domain claimed once, kept once; the scan is complete. */
+    assert_int_equal(total, 120);
+    assert_int_equal(fx_count(f, "SELECT count(*) FROM snapshots"), 120);
+    assert_int_equal(fx_count(f, "SELECT count(DISTINCT domain_id) FROM snapshots"), 120);
+    OK(tk_store_scan_finish(f->s, info.id, false, &fin, &err));
+    assert_int_equal(fin.state, TK_SCAN_COMPLETE);
+    assert_int_equal(fin.done, 120);
 }
 
 static void test_queue_lease_release(void **state)
@@ -1425,6 +1505,7 @@ static void test_pg_skipped(void **state)
         cmocka_unit_test_setup_teardown(test_scan_finish, setup, teardown),                        \
         cmocka_unit_test_setup_teardown(test_queue_claims, setup, teardown),                       \
         cmocka_unit_test_setup_teardown(test_queue_lease_release, setup, teardown),                \
+        cmocka_unit_test_setup_teardown(test_workers_concurrent, setup, teardown),                 \
         cmocka_unit_test_setup_teardown(test_remove_during_scan, setup, teardown),                 \
         cmocka_unit_test_setup_teardown(test_snapshot_put, setup, teardown),                       \
         cmocka_unit_test_setup_teardown(test_snapshot_put_twice, setup, teardown),                 \
