@@ -193,8 +193,11 @@ static size_t leaf_origin(struct mail_walk *m, GMimeObject *obj, bool body)
     if (body)
         return src_origin_push(m->o, "body (%.40s/%.40s)", type ? type : "text",
                                sub ? sub : "plain");
-    return src_origin_push(m->o, "%s %zu (%.40s/%.40s)", attached ? "attachment" : "part", m->parts,
-                           type ? type : "text", sub ? sub : "plain");
+    return src_origin_push(m->o, "%s %zu (%.40s/%.40s)",
+                           attached    ? "attachment"
+                           : d != NULL ? "inline part"
+                                       : "part",
+                           m->parts, type ? type : "text", sub ? sub : "plain");
 }
 
 static void mail_leaf(struct mail_walk *m, GMimeObject *obj, bool body)
