@@ -467,12 +467,16 @@ static void deliver_failed(struct src_walk *w, const struct tk_payload_origin *o
     src_skip(w, o, "%s: skipped", why[0] ? why : "refused by the report parser");
 }
 
-/* src_deliver streams in to the sink as one payload of kind. */
+/* src_deliver streams in to the sink as one payload of kind. The cap
+ * holds for a report that was never compressed too (a plain file, a
+ * MIME part): a decompressor stops its own output first. */
 static void src_deliver(struct src_walk *w, struct src_in *in, enum tk_payload_kind kind,
                         const struct tk_payload_origin *o)
 {
     const struct tk_payload_sink *s = w->sink;
     struct tk_error e, e2;
+    size_t total = 0;
+    char size[32];
     const void *p;
     ssize_t n;
 
@@ -485,6 +489,13 @@ static void src_deliver(struct src_walk *w, struct src_in *in, enum tk_payload_k
         return;
     }
     while ((n = src_in_read(in, &p)) > 0) {
+        if ((size_t)n > w->lim.decompressed_max - total) {
+            src_size_text(w->lim.decompressed_max, size, sizeof(size));
+            tk_error_set(&in->err, TK_LIMIT, "larger than %s", size);
+            n = -1;
+            break;
+        }
+        total += (size_t)n;
         if (s->data(s->arg, p, (size_t)n, &e) != TK_OK) {
             s->end(s->arg, false, e.msg, &e2);
             deliver_failed(w, o, e.msg);
@@ -749,7 +760,8 @@ static int name_cmp(const void *a, const void *b)
 struct names {
     char **v;
     size_t n;
-    bool more; /* past TK_REPORT_DIR_ENTRIES_MAX */
+    bool more;  /* past TK_REPORT_DIR_ENTRIES_MAX */
+    bool nomem; /* out of memory while listing */
 };
 
 static void names_free(struct names *ns)
@@ -772,8 +784,11 @@ static enum tk_status dir_names(int dfd, bool dots, struct names *ns)
 
     memset(ns, 0, sizeof(*ns));
     if (fd2 < 0 || (d = fdopendir(fd2)) == NULL) {
+        int saved = errno;
+
         if (fd2 >= 0)
             close(fd2);
+        errno = saved;
         return TK_IO;
     }
     rewinddir(d);
@@ -789,13 +804,17 @@ static enum tk_status dir_names(int dfd, bool dots, struct names *ns)
             size_t ncap = cap ? cap * 2 : 64;
             char **nv = realloc(ns->v, ncap * sizeof(*nv));
 
-            if (nv == NULL)
+            if (nv == NULL) {
+                ns->nomem = true;
                 break;
+            }
             ns->v = nv;
             cap = ncap;
         }
-        if ((ns->v[ns->n] = strdup(de->d_name)) == NULL)
+        if ((ns->v[ns->n] = strdup(de->d_name)) == NULL) {
+            ns->nomem = true;
             break;
+        }
         ns->n++;
     }
     closedir(d);
@@ -907,6 +926,8 @@ static void walk_names(struct src_walk *w, int dfd, const char *path, size_t dep
         walk_entry(w, dfd, path, ns.v[i], depth);
     if (ns.more)
         src_skip(w, &o, "more than %d entries: the rest skipped", TK_REPORT_DIR_ENTRIES_MAX);
+    if (ns.nomem)
+        src_skip(w, &o, "out of memory listing it: the rest skipped");
     names_free(&ns);
 }
 

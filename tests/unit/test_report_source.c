@@ -662,6 +662,28 @@ static void test_gzip_bomb(void **state)
     assert_int_equal(getrusage(RUSAGE_SELF, &ru), 0);
     assert_true((size_t)ru.ru_maxrss * 1024 < 160 * MB);
 
+    /* the cap holds for a report that was never compressed */
+    {
+        char *big = malloc(MB + 1);
+
+        assert_non_null(big);
+        memcpy(big, report_xml, 60);
+        memset(big + 60, ' ', MB + 1 - 60);
+        write_file("big.xml", big, MB);
+        run_path(&r, tpath("big.xml"), &lim);
+        assert_true(r.t->r[0].complete);
+        assert_int_equal(r.t->r[0].bytes, MB);
+        run_free(&r);
+        write_file("big.xml", big, MB + 1);
+        run_path(&r, tpath("big.xml"), &lim);
+        assert_false(r.t->r[0].complete);
+        assert_string_equal(r.t->r[0].why, "larger than 1 MB");
+        assert_true(r.t->r[0].bytes <= MB);
+        assert_true(skip_has(r.s, "big.xml: larger than 1 MB: skipped"));
+        run_free(&r);
+        free(big);
+    }
+
     /* zeros are not a report: found so from the first bytes, unread */
     gzip_bomb(&b, 1024, false);
     write_buf("zeros.gz", &b);
