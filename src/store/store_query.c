@@ -9,13 +9,12 @@
  *	The functions of store.h are written once over them.
  *
  *	The queue: a scan queues every inventory domain (scan_queue, one row
- *	each, holding only what is still to do). A claim sets worker and
- *	claimed_at on up to max rows not claimed, or claimed longer ago than
- *	the lease (that worker died); the snapshot's transaction deletes the
- *	row (the domain is done) and bumps scans.done. So a claim never
- *	walks past finished rows, and claiming or releasing changes no
- *	indexed column (PostgreSQL updates such rows in place, HOT). Closing
- *	a scan (complete or partial) deletes what is left of its queue: the
+ *	each). A claim sets worker and claimed_at on up to max rows not done
+ *	and not claimed, or claimed longer ago than the lease (that worker
+ *	died), found through an index of the open rows only; the snapshot's
+ *	transaction sets done_at and bumps scans.done. Claiming or releasing
+ *	changes no indexed column (PostgreSQL updates such rows in place,
+ *	HOT). Closing a scan (complete or partial) deletes its queue: the
  *	snapshots say what was checked. A domain removed from the inventory
  *	leaves the queue of the running scan (its total shrinks).
  *
@@ -99,7 +98,7 @@ static const struct st_sql_text sql_texts[ST_N] = {
     [ST_DOMAIN_REMOVE] = {"UPDATE domains SET removed_at = $2"
                           " WHERE name = $1 AND removed_at IS NULL RETURNING id",
                           NULL},
-    [ST_QUEUE_DROP_DOMAIN] = {"DELETE FROM scan_queue WHERE domain_id = $1"
+    [ST_QUEUE_DROP_DOMAIN] = {"DELETE FROM scan_queue WHERE domain_id = $1 AND done_at IS NULL"
                               " AND scan_id IN (SELECT id FROM scans WHERE state = 'running')"
                               " RETURNING scan_id",
                               NULL},
@@ -144,25 +143,29 @@ static const struct st_sql_text sql_texts[ST_N] = {
      * workers on many hosts. The rows to claim are locked (FOR UPDATE
      * SKIP LOCKED: rows another worker is claiming are passed over) and
      * handed to the UPDATE as an array, and each domain is looked up by
-     * its key in the RETURNING list: plans that stay a few index look-ups
-     * per claimed row whatever PostgreSQL's statistics say (a join was
-     * planned as a walk of every domain). */
+     * its key in the RETURNING list: a few index look-ups per claimed
+     * row whatever PostgreSQL's statistics say (a join was planned as a
+     * walk of every domain). "scan_id BETWEEN $2 AND $2 ... ORDER BY
+     * scan_id, id" is scan_id = $2 in a form only the index of open rows
+     * (scan_queue_open) can deliver in order: with "=" the planner may
+     * walk the primary key in id order instead, past every row already
+     * done, for each claim. */
     [ST_QUEUE_CLAIM] = {"UPDATE scan_queue SET worker = $1,"
                         " claimed_at = CAST(strftime('%s', 'now') AS INTEGER)"
-                        " WHERE id IN (SELECT id FROM scan_queue WHERE scan_id = $2"
-                        " AND (worker IS NULL"
+                        " WHERE id IN (SELECT id FROM scan_queue"
+                        " WHERE scan_id BETWEEN $2 AND $2 AND done_at IS NULL AND (worker IS NULL"
                         " OR claimed_at < CAST(strftime('%s', 'now') AS INTEGER) - $3)"
-                        " ORDER BY id LIMIT $4)"
+                        " ORDER BY scan_id, id LIMIT $4)"
                         " RETURNING " CLAIM_RETURNING,
                         "UPDATE scan_queue SET worker = $1,"
                         " claimed_at = CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)"
-                        " WHERE id = ANY (ARRAY (SELECT id FROM scan_queue WHERE scan_id = $2"
-                        " AND (worker IS NULL"
+                        " WHERE id = ANY (ARRAY (SELECT id FROM scan_queue"
+                        " WHERE scan_id BETWEEN $2 AND $2 AND done_at IS NULL AND (worker IS NULL"
                         " OR claimed_at < CAST(EXTRACT(EPOCH FROM now()) AS BIGINT) - $3)"
-                        " ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED))"
+                        " ORDER BY scan_id, id LIMIT $4 FOR UPDATE SKIP LOCKED))"
                         " RETURNING " CLAIM_RETURNING},
     [ST_QUEUE_RELEASE] = {"UPDATE scan_queue SET worker = NULL, claimed_at = NULL"
-                          " WHERE scan_id = $1 AND worker = $2",
+                          " WHERE scan_id = $1 AND worker = $2 AND done_at IS NULL",
                           NULL},
     [ST_RULE_STATES] = {RULE_STATES(RULE_POS_SQLITE("rule", "$2")),
                         RULE_STATES(RULE_POS_PG("rule", "$2"))},
@@ -176,7 +179,9 @@ static const struct st_sql_text sql_texts[ST_N] = {
                          "next_attempt, last_error) VALUES ($1, $2, $3, 'pending', 0, $4, '')"
                          " ON CONFLICT (event_id, channel, destination) DO NOTHING",
                          NULL},
-    [ST_QUEUE_DONE] = {"DELETE FROM scan_queue WHERE scan_id = $1 AND domain_id = $2", NULL},
+    [ST_QUEUE_DONE] = {"UPDATE scan_queue SET done_at = $3"
+                       " WHERE scan_id = $1 AND domain_id = $2 AND done_at IS NULL",
+                       NULL},
     [ST_SCAN_BUMP] = {"UPDATE scans SET done = done + 1 WHERE id = $1", NULL},
     [ST_LATEST_FINDINGS] = {LATEST_FINDINGS(RULE_POS_SQLITE("f.rule", "$2")),
                             LATEST_FINDINGS(RULE_POS_PG("f.rule", "$2"))},

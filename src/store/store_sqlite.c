@@ -96,8 +96,9 @@ static const char *const migrations[] = {
     " domain_id INTEGER NOT NULL REFERENCES domains (id),"
     " worker TEXT,"
     " claimed_at INTEGER,"
+    " done_at INTEGER,"
     " UNIQUE (scan_id, domain_id));"
-    "CREATE INDEX scan_queue_claim ON scan_queue (scan_id, id);"
+    "CREATE INDEX scan_queue_open ON scan_queue (scan_id, id) WHERE done_at IS NULL;"
     "CREATE TABLE snapshots ("
     " id INTEGER PRIMARY KEY,"
     " scan_id INTEGER NOT NULL REFERENCES scans (id),"
@@ -487,7 +488,7 @@ static enum tk_status sq_put_one(struct sqlite_store *q, int64_t scan_id,
                                  struct tk_error *err)
 {
     const struct tk_snapshot *sn = pu->snap;
-    struct st_param p[2] = {st_int(scan_id), st_int(sn->domain->id)};
+    struct st_param p[3] = {st_int(scan_id), st_int(sn->domain->id), st_int(now)};
     int64_t id, changed = 0;
     enum tk_status st;
 
@@ -497,7 +498,7 @@ static enum tk_status sq_put_one(struct sqlite_store *q, int64_t scan_id,
         (st = sq_put_states(q, sn, err)) != TK_OK ||
         (st = st_put_events(&q->base, scan_id, pu, now, err)) != TK_OK)
         return st;
-    if ((st = sq_query(&q->base, ST_QUEUE_DONE, p, 2, NULL, NULL, &changed, err)) != TK_OK ||
+    if ((st = sq_query(&q->base, ST_QUEUE_DONE, p, 3, NULL, NULL, &changed, err)) != TK_OK ||
         changed == 0)
         return st;
     return sq_query(&q->base, ST_SCAN_BUMP, p, 1, NULL, NULL, NULL, err);
