@@ -485,44 +485,48 @@ static const struct child *const children[S_LEAF] = {
     [S_SPF] = c_spf,
 };
 
-/* Element names of the value states, for notes. */
-static const char *const leaf_name[S_NSTATES - S_LEAF] = {"version",
-                                                          "org_name",
-                                                          "email",
-                                                          "extra_contact_info",
-                                                          "report_id",
-                                                          "error",
-                                                          "generator",
-                                                          "date_range begin",
-                                                          "date_range end",
-                                                          "policy_published domain",
-                                                          "adkim",
-                                                          "aspf",
-                                                          "p",
-                                                          "sp",
-                                                          "np",
-                                                          "pct",
-                                                          "fo",
-                                                          "testing",
-                                                          "discovery_method",
-                                                          "source_ip",
-                                                          "count",
-                                                          "disposition",
-                                                          "policy_evaluated dkim",
-                                                          "policy_evaluated spf",
-                                                          "reason type",
-                                                          "reason comment",
-                                                          "header_from",
-                                                          "envelope_from",
-                                                          "envelope_to",
-                                                          "dkim domain",
-                                                          "dkim selector",
-                                                          "dkim result",
-                                                          "dkim human_result",
-                                                          "spf domain",
-                                                          "spf scope",
-                                                          "spf result",
-                                                          "spf human_result"};
+/* Names of the value states, for notes. */
+#define L(s) [(s)-S_LEAF]
+static const char *const leaf_name[S_NSTATES - S_LEAF] = {
+    L(S_VERSION) = "version",
+    L(S_ORG_NAME) = "org_name",
+    L(S_EMAIL) = "email",
+    L(S_EXTRA) = "extra_contact_info",
+    L(S_REPORT_ID) = "report_id",
+    L(S_ERROR) = "error",
+    L(S_GENERATOR) = "generator",
+    L(S_BEGIN) = "date_range begin",
+    L(S_END) = "date_range end",
+    L(S_PP_DOMAIN) = "policy_published domain",
+    L(S_PP_ADKIM) = "adkim",
+    L(S_PP_ASPF) = "aspf",
+    L(S_PP_P) = "p",
+    L(S_PP_SP) = "sp",
+    L(S_PP_NP) = "np",
+    L(S_PP_PCT) = "pct",
+    L(S_PP_FO) = "fo",
+    L(S_PP_TESTING) = "testing",
+    L(S_PP_DISCOVERY) = "discovery_method",
+    L(S_SOURCE_IP) = "source_ip",
+    L(S_COUNT) = "count",
+    L(S_DISPOSITION) = "disposition",
+    L(S_EVAL_DKIM) = "policy_evaluated dkim",
+    L(S_EVAL_SPF) = "policy_evaluated spf",
+    L(S_REASON_TYPE) = "reason type",
+    L(S_REASON_COMMENT) = "reason comment",
+    L(S_HEADER_FROM) = "header_from",
+    L(S_ENVELOPE_FROM) = "envelope_from",
+    L(S_ENVELOPE_TO) = "envelope_to",
+    L(S_DKIM_DOMAIN) = "dkim domain",
+    L(S_DKIM_SELECTOR) = "dkim selector",
+    L(S_DKIM_RESULT) = "dkim result",
+    L(S_DKIM_HUMAN) = "dkim human_result",
+    L(S_SPF_DOMAIN) = "spf domain",
+    L(S_SPF_SCOPE) = "spf scope",
+    L(S_SPF_RESULT) = "spf result",
+    L(S_SPF_HUMAN) = "spf human_result",
+};
+#undef L
 
 /* child_state finds the state of element name (any prefix) under parent. */
 static uint8_t child_state(uint8_t parent, const char *name)
@@ -680,8 +684,9 @@ static void record_end(struct tk_dmarc_xml *p)
         return;
     }
     if (r->dkim_dropped + r->spf_dropped + r->reasons_dropped > 0)
-        note_at(p, "more than %d results: %zu dkim, %zu spf and %zu reasons dropped",
-                TK_DMARC_XML_AUTH_MAX, r->dkim_dropped, r->spf_dropped, r->reasons_dropped);
+        note_at(p, "%zu dkim, %zu spf and %zu reason elements past the limits (%d, %d, %d) dropped",
+                r->dkim_dropped, r->spf_dropped, r->reasons_dropped, TK_DMARC_XML_AUTH_MAX,
+                TK_DMARC_XML_AUTH_MAX, TK_DMARC_XML_REASONS_MAX);
     p->in_record = false;
     if (p->res.messages > UINT64_MAX - r->count) {
         stop(p, TK_LIMIT, "the message total passes 2^64: not a real report");

@@ -22,7 +22,11 @@
  *	memory grow with the report, and handing records over before the
  *	report they belong to is known would leave the caller unable to
  *	key them. A second report_metadata or policy_published is ignored
- *	with a note.
+ *	with a note, and so is a <version> after the first record.
+ *
+ *	Format: RFC 9990 when <feedback> declares the namespace
+ *	urn:ietf:params:xml:ns:dmarc-2.0 (under any prefix) or <version>
+ *	is 2.0; RFC 7489 otherwise.
  *
  *	Required, or the report is rejected: a report_id, a date_range with
  *	a begin and an end (Unix times), and a policy_published domain:
@@ -33,9 +37,13 @@
  *	without a count (decimal, at most TK_DMARC_XML_COUNT_MAX), is
  *	skipped with a note that says why: nothing is invented. Every other
  *	record is handed over, with every <dkim> and <spf> of its
- *	auth_results kept as they were sent (up to TK_DMARC_XML_AUTH_MAX of
- *	each; more are counted and noted). A value too long for its field
- *	leaves the field empty with a note (truncation is an error).
+ *	auth_results kept as they were sent, empty ones too (up to
+ *	TK_DMARC_XML_AUTH_MAX of each; more are counted and noted); a
+ *	<reason> with neither type nor comment is not one. A value too
+ *	long for its field leaves the field empty with a note (truncation
+ *	is an error). A value no RFC defines for an enumerated field
+ *	(disposition "discard", result "hardfail") is OTHER with a note;
+ *	auth results keep their text as sent in result_text too.
  *
  *	Tolerance. Element names are compared by local name, so any prefix
  *	("ns1:record") works. Unknown elements are ignored with all they
@@ -48,7 +56,7 @@
  *	declaration are skipped.
  *
  *	Encodings. UTF-8 (declared or not) is read through a filter that
- *	replaces each byte of an invalid sequence with U+FFFD and notes how
+ *	replaces each maximal invalid sequence with U+FFFD and notes how
  *	many: a reporter writing one stray windows-1252 byte into a
  *	header_from meant that character, not the loss of the whole report.
  *	As in the WHATWG Encoding Standard, the labels windows-1252, cp1252,
@@ -277,7 +285,7 @@ struct tk_dmarc_xml_result {
     uint64_t records_skipped;   /* records without a valid source_ip or count */
     uint64_t messages;          /* sum of count over records delivered */
     uint64_t bytes;             /* bytes fed */
-    uint64_t utf8_replaced;     /* invalid UTF-8 bytes replaced by U+FFFD */
+    uint64_t utf8_replaced;     /* invalid UTF-8 sequences replaced by U+FFFD */
     size_t nnotes, notes_dropped;
     char notes[TK_DMARC_XML_NOTES_MAX][TK_DMARC_XML_NOTE_MAX]; /* printable ASCII */
 };

@@ -544,6 +544,16 @@ static void test_windows_1252(void **state)
         free(g1);
     }
 
+    /* A UTF-16 label on single-byte text is wrong: the bytes count. */
+    snprintf(doc, sizeof(doc), "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n%s", body);
+    {
+        struct got *g = parse_str(doc);
+
+        assert_int_equal(g->st, TK_OK);
+        assert_int_equal(g->res.utf8_replaced, 5); /* e9, 93, 94, 80, 81 */
+        free(g);
+    }
+
     /* An encoding nobody sends reports in is refused by name. */
     snprintf(doc, sizeof(doc), "<?xml version=\"1.0\" encoding=\"koi8-r\"?>\n%s", body);
     {
