@@ -144,6 +144,19 @@
 #define TK_TLSRPT_POLICY_STRINGS_MAX 64
 #define TK_TLSRPT_TEXT_MAX 1024
 
+/* Reports from an IMAP mailbox (reports/imap.c): messages taken in one
+ * call. A mailbox that has gathered a year of reports for many domains
+ * holds hundreds of thousands; a run takes the first ones in UID order,
+ * holds only their list, and says that more are waiting. */
+#define TK_IMAP_MESSAGES_DEFAULT 10000
+#define TK_IMAP_MESSAGES_MAX 1000000
+/* IMAP: one command (the first with its connection, TLS and login) must
+ * be answered within this, a whole message fetched included: a server
+ * that stops answering costs this once per command, and a few failures
+ * in a row end the call. 64 MB at 2 MB/s fits. */
+#define TK_IMAP_TIMEOUT_MS_DEFAULT 60000
+#define TK_IMAP_TIMEOUT_MS_MAX 3600000
+
 /* Error messages carried back to a person. */
 #define TK_ERROR_MSG_MAX 256
 
