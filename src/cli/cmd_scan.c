@@ -43,6 +43,9 @@
 #define PROG "scan"
 #define SCAN_BATCH_DEFAULT 32
 #define SCAN_LEASE_DEFAULT 300
+/* Finished domains kept in one transaction (each whole; a crash loses at
+ * most these, which the resumed scan checks again). */
+#define SCAN_PENDING_MAX 64
 
 struct scan_options {
     struct engine_options e;
@@ -55,6 +58,7 @@ struct scan_options {
     unsigned batch;
     unsigned lease_s;
     unsigned wait_s;
+    unsigned store_batch;
 };
 
 struct scan_run {
@@ -68,6 +72,8 @@ struct scan_run {
     struct engine_selectors sel;
     bool exhausted;
     unsigned long kept, compliant, events, regressions, failed;
+    struct scan_pending *pending[SCAN_PENDING_MAX];
+    size_t npending;
     struct tk_error store_err;
 };
 
@@ -193,6 +199,7 @@ static int scan_parse(int argc, char **argv, struct scan_options *o)
     o->batch = SCAN_BATCH_DEFAULT;
     o->lease_s = SCAN_LEASE_DEFAULT;
     o->wait_s = 30;
+    o->store_batch = SCAN_PENDING_MAX;
     engine_long_options_merge(longs, 64, scan_own_options);
     opterr = 0;
     while ((c = getopt_long(argc, argv, "i:qh" ENGINE_SHORT_OPTIONS, longs, NULL)) != -1) {
@@ -251,64 +258,125 @@ static enum tk_status scan_next(void *arg, struct tk_observe_request *req, struc
     return TK_OK;
 }
 
-/* scan_keep compares and keeps one snapshot; the lock is held. */
-static void scan_keep(struct scan_run *run, const struct tk_observation *obs,
-                      const struct tk_judgement *j, struct tk_snapshot *snap,
-                      struct tk_rule_state *states)
-{
-    struct tk_rule_state prev[TK_RULE_STATES_MAX];
+/* One finished domain waiting to be kept with the others of its batch:
+ * a commit per snapshot is what makes storing slow (bench/scan-store). */
+struct scan_pending {
+    struct tk_store_domain *d;
+    struct tk_judgement j;
+    char *json;
+    bool gone;
+    struct tk_snapshot snap;
+    struct tk_rule_state states[TK_RULE_STATES_MAX];
     struct tk_event events[TK_EVENTS_MAX];
     struct tk_alert_target targets[TK_ALERT_TARGETS_MAX];
+    size_t ntargets;
+};
+
+static void pending_free(struct scan_pending *p)
+{
+    free(p->json);
+    free(p->d);
+    free(p);
+}
+
+/* scan_compare reads the domain's rule states and works out its events;
+ * the lock is held. */
+static bool scan_compare(struct scan_run *run, struct scan_pending *p)
+{
+    struct tk_rule_state prev[TK_RULE_STATES_MAX];
     struct tk_error err = {0};
-    size_t nprev = 0, ntargets, i;
+    size_t nprev = 0;
     bool seen = false;
 
-    if (tk_store_rule_states(run->store, snap->domain->id, prev, &nprev, &seen, &err) != TK_OK) {
+    if (tk_store_rule_states(run->store, p->d->id, prev, &nprev, &seen, &err) != TK_OK) {
         run->failed++;
         run->store_err = err;
-        return;
+        return false;
     }
-    tk_changes_compute(prev, nprev, seen, j, tk_observation_gone(obs), run->info.id, states,
-                       &snap->nstates, events, &snap->nevents);
-    snap->states = states;
-    snap->events = events;
-    ntargets = tk_alert_targets(&tk_cli_config.alerts, snap->domain->contact, targets);
-    if (tk_store_snapshot_put(run->store, run->info.id, snap, targets, ntargets, &err) != TK_OK) {
-        run->failed++;
-        run->store_err = err;
-        return;
-    }
+    tk_changes_compute(prev, nprev, seen, &p->j, p->gone, run->info.id, p->states, &p->snap.nstates,
+                       p->events, &p->snap.nevents);
+    p->snap.states = p->states;
+    p->snap.events = p->events;
+    p->snap.judgement = &p->j;
+    p->ntargets = tk_alert_targets(&tk_cli_config.alerts, p->d->contact, p->targets);
+    return true;
+}
+
+static void scan_count(struct scan_run *run, const struct scan_pending *p)
+{
+    size_t i;
+
     run->kept++;
-    run->compliant += j->compliant;
-    run->events += snap->nevents;
-    for (i = 0; i < snap->nevents; i++)
-        run->regressions += events[i].kind == TK_EVENT_REGRESSION;
+    run->compliant += p->j.compliant;
+    run->events += p->snap.nevents;
+    for (i = 0; i < p->snap.nevents; i++)
+        run->regressions += p->events[i].kind == TK_EVENT_REGRESSION;
+}
+
+/* scan_flush keeps the pending snapshots in one transaction (each one
+ * whole); when the batch fails, one by one, so one bad snapshot costs
+ * only itself. The lock is held. */
+static void scan_flush(struct scan_run *run)
+{
+    struct tk_snapshot_put puts[SCAN_PENDING_MAX];
+    struct scan_pending *ok[SCAN_PENDING_MAX];
+    struct tk_error err = {0};
+    size_t i, n = 0;
+
+    for (i = 0; i < run->npending; i++)
+        if (scan_compare(run, run->pending[i])) {
+            ok[n] = run->pending[i];
+            puts[n].snap = &ok[n]->snap;
+            puts[n].targets = ok[n]->targets;
+            puts[n].ntargets = ok[n]->ntargets;
+            n++;
+        }
+    if (n > 0 && tk_store_snapshot_put_batch(run->store, run->info.id, puts, n, &err) == TK_OK) {
+        for (i = 0; i < n; i++)
+            scan_count(run, ok[i]);
+    } else {
+        for (i = 0; i < n; i++)
+            if (tk_store_snapshot_put(run->store, run->info.id, puts[i].snap, puts[i].targets,
+                                      puts[i].ntargets, &err) == TK_OK)
+                scan_count(run, ok[i]);
+            else {
+                run->failed++;
+                run->store_err = err;
+            }
+    }
+    for (i = 0; i < run->npending; i++)
+        pending_free(run->pending[i]);
+    run->npending = 0;
 }
 
 /* scan_result runs on several threads at once: the JSON is made outside
- * the lock, the store's work inside it. */
+ * the lock; the snapshot joins the batch, kept when the batch is full. */
 static void scan_result(void *arg, const struct tk_observation *obs, const struct tk_judgement *j)
 {
     struct scan_run *run = arg;
-    struct tk_store_domain *d = obs->tag;
-    struct tk_rule_state states[TK_RULE_STATES_MAX];
-    struct tk_snapshot snap = {0};
+    struct scan_pending *p = calloc(1, sizeof(*p));
     size_t len = 0;
-    char *json = tk_show_domain_json(obs, j, &len);
 
-    snap.domain = d;
-    snap.scanned_at = (int64_t)time(NULL);
-    snap.profile = obs->profile;
-    snap.compliant = j->compliant;
-    snap.all_unknown = j->all_unknown;
-    snap.observation_json = json ? json : "{}";
-    snap.observation_len = json ? len : 2;
-    snap.judgement = j;
+    if (p == NULL) {
+        free(obs->tag);
+        return;
+    }
+    p->d = obs->tag;
+    p->j = *j;
+    p->gone = tk_observation_gone(obs);
+    p->json = tk_show_domain_json(obs, j, &len);
+    p->snap.domain = p->d;
+    p->snap.scanned_at = (int64_t)time(NULL);
+    p->snap.profile = obs->profile;
+    p->snap.compliant = j->compliant;
+    p->snap.all_unknown = j->all_unknown;
+    p->snap.observation_json = p->json ? p->json : "{}";
+    p->snap.observation_len = p->json ? len : 2;
     pthread_mutex_lock(&run->lock);
-    scan_keep(run, obs, j, &snap, states);
+    run->pending[run->npending++] = p;
+    if (run->npending >= run->o->store_batch)
+        scan_flush(run);
     pthread_mutex_unlock(&run->lock);
-    free(json);
-    free(d);
 }
 
 static void scan_bad(void *arg, const struct tk_error *err)
@@ -414,6 +482,9 @@ static int scan_run_engine(struct scan_run *run)
     if (run->o->progress && isatty(STDERR_FILENO))
         hooks.progress = scan_progress;
     rc = engine_run(&run->o->e, PROG, &hooks, NULL);
+    pthread_mutex_lock(&run->lock);
+    scan_flush(run);
+    pthread_mutex_unlock(&run->lock);
     if (hooks.progress)
         tk_show_progress(stderr, run->info.done + run->kept, run->info.total, true);
     if (run->store_err.code != TK_OK && run->kept == 0 && rc < 0) {
