@@ -49,6 +49,7 @@ static const struct config_key config_keys[] = {
     TEXT("check", "helo_name", helo_name),
     TEXT("check", "jobs", jobs),
     TEXT("monitor", "interval", interval),
+    TEXT("reports", "imap_password", imap_password),
     TEXT("alerts", "smtp_url", alerts.smtp_url),
     TEXT("alerts", "smtp_connect", alerts.smtp_connect),
     FLAG("alerts", "smtp_starttls", alerts.smtp_starttls),
@@ -158,12 +159,18 @@ static int config_handler(void *user, const char *section, const char *name, con
 
 static void config_defaults(struct tk_config *cfg)
 {
-    const char *pw = getenv("TIAKI_SMTP_PASSWORD");
-
     memset(cfg, 0, sizeof(*cfg));
     cfg->alerts.to_contact = true;
     cfg->alerts.timeout_ms = 30000;
-    if (pw)
+}
+
+/* config_environment: a password in the environment wins over the
+ * file's (and keeps it out of files altogether). */
+static void config_environment(struct tk_config *cfg)
+{
+    const char *pw = getenv("TIAKI_SMTP_PASSWORD");
+
+    if (pw && pw[0])
         snprintf(cfg->alerts.smtp_password, sizeof(cfg->alerts.smtp_password), "%s", pw);
 }
 
@@ -175,24 +182,27 @@ enum tk_status tk_config_load(const char *path, struct tk_config *cfg, struct tk
     int rc;
 
     config_defaults(cfg);
-    if (path == NULL && access(TK_CONFIG_DEFAULT, F_OK) != 0)
+    if (path == NULL && access(TK_CONFIG_DEFAULT, F_OK) != 0) {
+        config_environment(cfg);
         return TK_ABSENT;
+    }
     snprintf(cfg->path, sizeof(cfg->path), "%s", path ? path : TK_CONFIG_DEFAULT);
     if ((f = fopen(cfg->path, "r")) == NULL)
         return tk_error_set(err, TK_USAGE, "cannot read %s: %s", cfg->path, strerror(errno));
     rc = ini_parse_file(f, config_handler, &p);
-    if (rc == 0 && cfg->alerts.smtp_password[0] && fstat(fileno(f), &st) == 0 &&
-        (st.st_mode & 077) && getenv("TIAKI_SMTP_PASSWORD") == NULL)
+    if (rc == 0 && (cfg->alerts.smtp_password[0] || cfg->imap_password[0]) &&
+        fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
         rc = -2;
     fclose(f);
     if (rc == -2)
         return tk_error_set(err, TK_USAGE,
-                            "%s holds smtp_password but others can read it: chmod 600 %s",
+                            "%s holds a password but others can read it: chmod 600 %s",
                             cfg->path, cfg->path);
     if (rc > 0)
         return tk_error_set(err, TK_USAGE, "%s:%d: %s", cfg->path, rc,
                             p.why[0] ? p.why : "not 'key = value' or '[section]'");
     if (rc < 0)
         return tk_error_set(err, TK_USAGE, "cannot read %s", cfg->path);
+    config_environment(cfg);
     return TK_OK;
 }

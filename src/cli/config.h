@@ -30,8 +30,10 @@
  *	    syslog = no
  *	    [monitor]
  *	    interval = 6h
+ *	    [reports]
+ *	    imap_password = ...           ; or $TIAKI_IMAP_PASSWORD
  * SECURITY
- *	A file holding smtp_password must not be readable by others: tiaki
+ *	A file holding smtp_password or imap_password must not be readable by others: tiaki
  *	refuses one that is (mode & 077) and says so.
  */
 #ifndef TIAKI_CLI_CONFIG_H
@@ -56,6 +58,7 @@ struct tk_config {
     char helo_name[TK_CONFIG_VALUE_MAX];
     char jobs[32];
     char interval[32];
+    char imap_password[TK_CONFIG_VALUE_MAX]; /* [reports] imap_password */
     struct tk_alert_config alerts;
 };
 
