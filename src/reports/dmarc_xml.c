@@ -319,6 +319,9 @@ static bool parse_u64(struct span v, uint64_t max, uint64_t *out)
 /* ---- notes and failure ---- */
 
 static void note_v(struct tk_dmarc_xml *p, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void note_v(struct tk_dmarc_xml *p, const char *fmt, va_list ap)
 {
     char *t;
 

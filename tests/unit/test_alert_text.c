@@ -289,8 +289,8 @@ static void test_body(void **state)
         "What it was:\n  the record at " D " ends in -all\n",
         "What it is now:\n  the record at " D " ends in ~all (softfail): mail from",
         "The fix:\n  Publish \"v=spf1 ip4:192.0.2.0/24 -all\" at " D ": end the record",
-        "Where the Secure Email Common Implementation Framework asks for it:\n"
-        "  section 8: SPF\n  section 10, the checklist: SPF\n\n",
+        ("Where the Secure Email Common Implementation Framework asks for it:\n"
+         "  section 8: SPF\n  section 10, the checklist: SPF\n\n"),
         "Event 12.",
     };
     struct fixture f;

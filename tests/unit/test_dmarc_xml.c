@@ -951,8 +951,8 @@ static void test_entity_bomb(void **state)
 static void test_external_entities(void **state)
 {
     static const char *const docs[] = {
-        "<?xml version=\"1.0\"?><!DOCTYPE feedback [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>"
-        "<feedback><report_metadata><org_name>&xxe;</org_name></report_metadata></feedback>",
+        ("<?xml version=\"1.0\"?><!DOCTYPE feedback [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>"
+         "<feedback><report_metadata><org_name>&xxe;</org_name></report_metadata></feedback>"),
         "<!DOCTYPE feedback SYSTEM \"http://127.0.0.1:9/dmarc.dtd\"><feedback/>",
         "<!DOCTYPE feedback [<!ENTITY % p SYSTEM \"file:///etc/passwd\"> %p;]><feedback/>",
         "<!DOCTYPE feedback><feedback/>",
