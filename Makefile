@@ -4,7 +4,8 @@
 #   make test   deps + build + every test (unit, fuzz replay, integration)
 #   make demo   deps + build + start the test world + tiaki check on it
 #   make fuzz   libFuzzer builds of every parser harness (clang)
-#   make bench  the benchmarks in bench/ (figures, not tests)
+#   make bench  the benchmarks in bench/ (figures, not tests): DNS check,
+#               TLS probes, the store
 
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -80,6 +81,7 @@ fuzz:
 bench: build
 	bench/check-throughput
 	bench/probe-throughput
+	bench/scan-store
 
 clean:
 	rm -rf $(BUILD) build-fuzz
