@@ -142,8 +142,10 @@ enum tk_status tk_store_open(const char *url, struct tk_store **out, struct tk_e
 
 void tk_store_close(struct tk_store *s)
 {
-    if (s != NULL)
-        s->be->close(s);
+    if (s == NULL)
+        return;
+    st_dmarc_close(s);
+    s->be->close(s);
 }
 
 int tk_store_schema_version(struct tk_store *s)
@@ -471,9 +473,7 @@ static bool utf8_valid(const char *s, size_t len)
     return true;
 }
 
-/* field_ok: a string member of size bytes holds a terminated, valid
- * UTF-8 string. */
-static bool field_ok(const char *s, size_t size)
+bool st_text_ok(const char *s, size_t size)
 {
     size_t n = strnlen(s, size);
 
@@ -491,8 +491,8 @@ static enum tk_status check_findings(const struct tk_judgement *j, const char *d
 
         if (f->rule == NULL || f->rule->id == NULL || (unsigned)f->status > TK_VERDICT_UNKNOWN)
             return tk_error_set(err, TK_USAGE, "%s: finding %zu has no rule or verdict", dom, i);
-        if (!field_ok(f->evidence, sizeof(f->evidence)) ||
-            !field_ok(f->remediation, sizeof(f->remediation)))
+        if (!st_text_ok(f->evidence, sizeof(f->evidence)) ||
+            !st_text_ok(f->remediation, sizeof(f->remediation)))
             return tk_error_set(err, TK_INVALID,
                                 "%s: %s: evidence or remediation is not UTF-8 text", dom,
                                 f->rule->id);
@@ -519,7 +519,7 @@ static enum tk_status check_states(const struct tk_snapshot *sn, const char *dom
             r->status != TK_VERDICT_WARN)
             return tk_error_set(err, TK_USAGE, "%s: %s: a rule state is pass, fail or warn", dom,
                                 r->rule);
-        if (!field_ok(r->evidence, sizeof(r->evidence)))
+        if (!st_text_ok(r->evidence, sizeof(r->evidence)))
             return tk_error_set(err, TK_INVALID, "%s: %s: evidence is not UTF-8 text", dom,
                                 r->rule);
         for (size_t k = 0; k < i; k++)
@@ -539,10 +539,10 @@ static enum tk_status check_events(const struct tk_snapshot *sn, const char *dom
         const struct tk_event *e = &sn->events[i];
 
         if ((unsigned)e->kind > TK_EVENT_GONE || (unsigned)e->from > TK_VERDICT_UNKNOWN ||
-            (unsigned)e->to > TK_VERDICT_UNKNOWN || !field_ok(e->rule, sizeof(e->rule)))
+            (unsigned)e->to > TK_VERDICT_UNKNOWN || !st_text_ok(e->rule, sizeof(e->rule)))
             return tk_error_set(err, TK_USAGE, "%s: event %zu is malformed", dom, i);
-        if (!field_ok(e->before, sizeof(e->before)) || !field_ok(e->after, sizeof(e->after)) ||
-            !field_ok(e->remediation, sizeof(e->remediation)))
+        if (!st_text_ok(e->before, sizeof(e->before)) || !st_text_ok(e->after, sizeof(e->after)) ||
+            !st_text_ok(e->remediation, sizeof(e->remediation)))
             return tk_error_set(err, TK_INVALID, "%s: event %zu: its text is not UTF-8", dom, i);
     }
     return TK_OK;
@@ -558,7 +558,7 @@ static enum tk_status check_targets(const struct tk_snapshot_put *p, const char 
         const struct tk_alert_target *t = &p->targets[i];
 
         if ((unsigned)t->channel > TK_ALERT_SYSLOG ||
-            !field_ok(t->destination, sizeof(t->destination)))
+            !st_text_ok(t->destination, sizeof(t->destination)))
             return tk_error_set(err, TK_USAGE, "%s: alert target %zu is malformed", dom, i);
     }
     return TK_OK;

@@ -19,7 +19,9 @@
  *
  *	Each back end keeps snapshots its own way, where speed matters most:
  *	SQLite with one multi-row statement for a snapshot's findings and
- *	one for its rule states, PostgreSQL with one statement per batch.
+ *	one for its rule states, PostgreSQL with one statement per batch;
+ *	and DMARC records likewise (struct st_dmarc_batch): SQLite in
+ *	multi-row statements, PostgreSQL by COPY.
  * SECURITY
  *	No value is ever formatted into SQL text.
  */
@@ -30,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "store/store.h"
 
 /* Every statement the store runs. */
@@ -69,6 +72,17 @@ enum st_id {
     ST_ALERT_FAILED,
     ST_REPORT_PUT,
     ST_REPORT_LAST,
+    /* DMARC and TLS-RPT reports (store_reports.c) */
+    ST_DMARC_REPORT_INSERT,
+    ST_DMARC_REPORT_TOTALS,
+    ST_TLSRPT_REPORT_INSERT,
+    ST_TLSRPT_POLICY_INSERT,
+    ST_TLSRPT_FAILURE_INSERT,
+    ST_DMARC_DAYS,
+    ST_DMARC_SOURCES,
+    ST_TLSRPT_FAILURES,
+    ST_DKIM_SELECTORS,
+    ST_REPORT_COUNTS,
     ST_N
 };
 
@@ -109,6 +123,76 @@ bool st_col_null(const struct st_row *r, int col);
  * completes without error). */
 typedef bool (*st_row_fn)(void *arg, const struct st_row *r);
 
+/* ---- DMARC records on their way to the back end ---- */
+
+/* Records of the open DMARC report are gathered here and handed to the
+ * back end in batches (each back end writes a batch its fastest way:
+ * SQLite in multi-row INSERTs, PostgreSQL in a COPY left running while
+ * the next batch is parsed).
+ * Strings live in text, each NUL-terminated, and are named by their
+ * offset in it; enumerated values are fixed names.
+ *
+ * A record is (report, n), n counting from 1 in the order the records
+ * came. Its auth results are numbered 1.. within it, DKIM first, then
+ * SPF. The first DKIM and the first SPF result (nearly every record has
+ * one of each, and most no more) are columns of the record's own row;
+ * the others are rows of dmarc_auth: a record is then one row to write
+ * rather than three, which is most of the cost of keeping it (the view
+ * dmarc_results shows them all as rows). */
+#define ST_DMARC_BATCH_RECORDS 1024
+/* Auth results beyond the first of their kind, in a batch: a record
+ * has at most 2 * (TK_DMARC_XML_AUTH_MAX - 1), so a batch is handed
+ * over early rather than outgrow this. */
+#define ST_DMARC_BATCH_AUTH 2048
+/* Bytes of text of a batch (a record holds at most about 20 KB). */
+#define ST_DMARC_BATCH_TEXT ((size_t)1 << 20)
+
+struct st_dmarc_rec {
+    int64_t n;
+    int64_t count;
+    const char *disposition, *dkim, *spf; /* policy_evaluated, fixed names */
+    size_t source_ip, header_from, envelope_from, envelope_to, reasons; /* in text */
+    /* how many results of each kind, and the first of each ("" when
+     * there is none) */
+    int64_t dkim_results, spf_results;
+    size_t dkim_domain, dkim_selector, spf_domain; /* in text */
+    const char *dkim_result, *spf_scope, *spf_result;
+};
+
+/* An auth result past the first of its kind. */
+struct st_dmarc_auth {
+    int64_t record; /* its record's n */
+    int64_t n;
+    const char *kind;        /* "dkim", "spf" */
+    const char *scope;       /* SPF: "helo", "mfrom", "other" or "" */
+    const char *result;      /* tk_dmarc_xml_auth_name */
+    size_t domain, selector; /* in text */
+};
+
+struct st_dmarc_batch {
+    size_t nrec, nauth;
+    struct st_dmarc_rec rec[ST_DMARC_BATCH_RECORDS];
+    struct st_dmarc_auth auth[ST_DMARC_BATCH_AUTH];
+    struct tk_buf text;
+};
+
+/* The offset of "" (which takes no room in text). */
+#define ST_DMARC_EMPTY SIZE_MAX
+
+/* st_dmarc_text is the string at offset off of the batch's text. */
+static inline const char *st_dmarc_text(const struct st_dmarc_batch *b, size_t off)
+{
+    return off == ST_DMARC_EMPTY ? "" : b->text.data + off;
+}
+
+/* The open DMARC report (NULL in struct tk_store when none). */
+struct st_dmarc {
+    int64_t report; /* dmarc_reports.id; 0: none open */
+    /* the report's sums so far, kept on its row at commit */
+    int64_t records, messages, dmarc_pass, spf_aligned_pass, dkim_aligned_pass;
+    struct st_dmarc_batch batch;
+};
+
 /* ---- the back-end interface ---- */
 
 struct st_backend {
@@ -125,6 +209,13 @@ struct st_backend {
     enum tk_status (*snapshot_put)(struct tk_store *s, int64_t scan_id,
                                    const struct tk_snapshot_put *puts, size_t n,
                                    struct tk_error *err);
+    /* keep a batch of the open DMARC report's records and their auth
+     * results (within the report's transaction). The back end may still
+     * be writing when it returns (PostgreSQL: the server writes a batch
+     * while the next is parsed); last: the report's last batch (may be
+     * empty), after which everything is written, or an error said. */
+    enum tk_status (*dmarc_put)(struct tk_store *s, int64_t report, const struct st_dmarc_batch *b,
+                                bool last, struct tk_error *err);
     void (*close)(struct tk_store *s);
     /* row accessors for this back end's rows */
     int64_t (*col_int)(const struct st_row *r, int col);
@@ -137,6 +228,7 @@ struct tk_store {
     const struct st_backend *be;
     char where[TK_STORE_URL_MAX]; /* the URL without its password */
     int schema_version;
+    struct st_dmarc *dmarc; /* the DMARC report being kept, or NULL */
 };
 
 /* A row: the back end's own handle and row number. */
@@ -157,7 +249,7 @@ enum tk_status st_pg_open(const char *url, const char *where, struct tk_store **
 
 /* The newest schema version this tiaki knows (both back ends have as
  * many migrations). */
-#define ST_SCHEMA_VERSION 1
+#define ST_SCHEMA_VERSION 2
 
 /* st_now is the wall clock in Unix seconds. */
 int64_t st_now(void);
@@ -185,6 +277,15 @@ const char *st_rule_order(void);
  * one pending alert per target (next attempt: now). */
 enum tk_status st_put_events(struct tk_store *s, int64_t scan_id, const struct tk_snapshot_put *pu,
                              int64_t now, struct tk_error *err);
+
+/* st_text_ok: a string member of size bytes holds a terminated string
+ * of well-formed UTF-8 (what PostgreSQL takes, so both back ends keep
+ * the same things). */
+bool st_text_ok(const char *s, size_t size);
+
+/* st_dmarc_close ends the open DMARC report (rolling its transaction
+ * back) and frees it: tk_store_close calls it. */
+void st_dmarc_close(struct tk_store *s);
 
 /* st_one_line copies a library's message to out on one line: newlines
  * and tabs become spaces, runs of spaces one, the ends trimmed. */

@@ -33,6 +33,7 @@
 #include "core/text.h"
 #include "inventory/inventory.h"
 #include "store/store_impl.h"
+#include "store/store_reports.h"
 
 struct st_sql_text {
     const char *sql; /* both back ends */
@@ -82,6 +83,101 @@ struct st_sql_text {
 #define RULE_STATES(pos)                                                                           \
     "SELECT rule, status, evidence, scan_id FROM rule_states WHERE domain_id = $1"                 \
     " ORDER BY " RULE_ORDER(pos) ", rule"
+
+/* ---- reports: the dialects' differences ---- */
+
+/* The UTC day ("2026-11-28") of a Unix time. */
+#define DAY_SQLITE(t) "strftime('%Y-%m-%d', " t ", 'unixepoch')"
+#define DAY_PG(t) "to_char(to_timestamp(" t ") AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+
+/* Sums of message counts: SQLite's SUM fails on an integer overflow,
+ * which hostile counts could cause and which would then break every
+ * summary; TOTAL adds as a double (exact to 2^53, then close).
+ * PostgreSQL's SUM of bigint is numeric, exact (read back saturated to
+ * 64 bits). */
+#define SUM_SQLITE "TOTAL"
+#define SUM_PG "SUM"
+
+/* Items in a source's dkim_domains and envelope_domains lists. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define LIST_MAX STR(TK_STORE_DMARC_LIST_MAX)
+
+/* A bounded, sorted, space-separated list of the distinct values x of
+ * each (domain, ip) of the rows of t: numbered in order, the first
+ * LIST_MAX kept, then joined by a window over them (ordered, so the
+ * same in both dialects; SQLite 3.40 has no ORDER BY in an aggregate)
+ * and the row holding the whole list (k = nk) is the one joined.
+ * Values with a space in them are not names and are left out, so the
+ * list splits back into its items. */
+#define SOURCE_LIST(agg, name, distinct_rows)                                                      \
+    " " name "_d AS (" distinct_rows "),"                                                          \
+    " " name "_n AS (SELECT domain, ip, x, ROW_NUMBER() OVER (PARTITION BY domain, ip ORDER BY x)" \
+    " AS k FROM " name "_d WHERE x <> '' AND x NOT LIKE '% %'),"                                   \
+    " " name " AS (SELECT domain, ip, k, " agg "(x, ' ') OVER (PARTITION BY domain, ip ORDER BY k" \
+    " ROWS UNBOUNDED PRECEDING) AS list, COUNT(*) OVER (PARTITION BY domain, ip) AS nk"            \
+    " FROM " name "_n WHERE k <= " LIST_MAX ")"
+
+/* Per domain and source: the records of the period (rec; spf_cnt is
+ * the count again when some SPF result passed: the first, in the
+ * record's row, or a further one in dmarc_auth, looked up only for the
+ * few records that have one), their sums (tally), and the lists of
+ * DKIM d= domains (first results and further ones) and envelope-from
+ * domains. */
+#define SOURCES_REC                                                                                \
+    "WITH rec AS (SELECT r.domain AS domain, d.source_ip AS ip, d.report_id AS rid, d.n AS rn,"    \
+    " d.count AS cnt, d.dkim AS dkim, d.spf AS spf, lower(d.envelope_from) AS env,"                \
+    " d.dkim_results AS ndk, lower(d.dkim_domain) AS dk,"                                          \
+    " CASE WHEN d.spf_result = 'pass' OR (d.spf_results > 1 AND EXISTS (SELECT 1"                  \
+    " FROM dmarc_auth a WHERE a.report_id = d.report_id AND a.record = d.n AND a.kind = 'spf'"     \
+    " AND a.result = 'pass')) THEN d.count ELSE 0 END AS spf_cnt"                                  \
+    " FROM dmarc_reports r JOIN dmarc_records d ON d.report_id = r.id"                             \
+    " WHERE (CAST($1 AS TEXT) IS NULL OR r.domain = $1) AND r.date_begin >= $2),"
+
+#define SOURCES_TALLY(sum)                                                                         \
+    " tally AS (SELECT domain, ip, " sum "(cnt) AS messages,"                                      \
+    " " sum "(CASE WHEN dkim = 'pass' OR spf = 'pass' THEN cnt ELSE 0 END) AS dmarc_pass,"         \
+    " " sum "(CASE WHEN spf = 'pass' THEN cnt ELSE 0 END) AS spf_aligned,"                         \
+    " " sum "(CASE WHEN dkim = 'pass' THEN cnt ELSE 0 END) AS dkim_aligned,"                       \
+    " " sum "(spf_cnt) AS spf_pass FROM rec GROUP BY domain, ip),"
+
+#define SOURCES_DKIM_ROWS                                                                          \
+    "SELECT DISTINCT domain, ip, x FROM (SELECT domain, ip, dk AS x FROM rec WHERE ndk > 0"        \
+    " UNION ALL SELECT rec.domain, rec.ip, lower(a.domain) FROM rec"                               \
+    " JOIN dmarc_auth a ON a.report_id = rec.rid AND a.record = rec.rn"                            \
+    " WHERE rec.ndk > 1 AND a.kind = 'dkim') u"
+
+#define SOURCES_ENVELOPE_ROWS "SELECT DISTINCT domain, ip, env AS x FROM rec"
+
+#define SOURCES_SELECT                                                                             \
+    " SELECT t.domain, t.ip, t.messages, t.dmarc_pass, t.spf_aligned, t.dkim_aligned, t.spf_pass," \
+    " COALESCE(dl.list, ''), COALESCE(el.list, '') FROM tally t"                                   \
+    " LEFT JOIN dkl dl ON dl.domain = t.domain AND dl.ip = t.ip AND dl.k = dl.nk"                  \
+    " LEFT JOIN evl el ON el.domain = t.domain AND el.ip = t.ip AND el.k = el.nk"                  \
+    " ORDER BY t.domain, t.messages DESC, t.ip"
+
+#define DMARC_SOURCES(sum, agg)                                                                    \
+    SOURCES_REC SOURCES_TALLY(sum) SOURCE_LIST(agg, "dkl", SOURCES_DKIM_ROWS) "," SOURCE_LIST(     \
+        agg, "evl", SOURCES_ENVELOPE_ROWS) SOURCES_SELECT
+
+/* Per domain and day, from each report's own sums. */
+#define DMARC_DAYS(sum, day)                                                                       \
+    "SELECT domain, " day ", " sum "(messages), " sum "(dmarc_pass), " sum                         \
+    "(spf_aligned_pass), " sum "(dkim_aligned_pass), COUNT(*) FROM dmarc_reports"                  \
+    " WHERE (CAST($1 AS TEXT) IS NULL OR domain = $1) AND date_begin >= $2"                        \
+    " GROUP BY domain, 2 ORDER BY domain, 2"
+
+#define TLSRPT_FAILURES(sum, day)                                                                  \
+    "SELECT p.policy_domain, t.org_name, f.result_type, f.receiving_mx_hostname, " day ", " sum    \
+    "(f.failed_session_count)"                                                                     \
+    " FROM tlsrpt_failures f JOIN tlsrpt_policies p ON p.report_id = f.report_id"                  \
+    " AND p.n = f.policy JOIN tlsrpt_reports t ON t.id = f.report_id"                              \
+    " WHERE (CAST($1 AS TEXT) IS NULL OR p.policy_domain = $1) AND t.date_begin >= $2"             \
+    " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+
+#define REPORT_COUNTS(sum)                                                                         \
+    "SELECT (SELECT COUNT(*) FROM dmarc_reports), (SELECT " sum "(records) FROM dmarc_reports),"   \
+    " (SELECT " sum "(messages) FROM dmarc_reports), (SELECT COUNT(*) FROM tlsrpt_reports)"
 
 static const struct st_sql_text sql_texts[ST_N] = {
     [ST_AGENCY_ADD] = {"INSERT INTO agencies (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
@@ -201,6 +297,49 @@ static const struct st_sql_text sql_texts[ST_N] = {
                          NULL},
     [ST_REPORT_PUT] = {"INSERT INTO reports (at, summary) VALUES ($1, $2)", NULL},
     [ST_REPORT_LAST] = {"SELECT summary, at FROM reports ORDER BY at DESC, id DESC LIMIT 1", NULL},
+    /* DMARC and TLS-RPT reports (store_reports.c). A report seen before
+     * inserts nothing and returns no row. */
+    [ST_DMARC_REPORT_INSERT] = {"INSERT INTO dmarc_reports (org_name, email, report_id, date_begin,"
+                                " date_end, domain, adkim, aspf, p, sp, np, pct, testing, format,"
+                                " origin, ingested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+                                " $10, $11, $12, $13, $14, $15, $16)"
+                                " ON CONFLICT (org_name, report_id, date_begin, date_end)"
+                                " DO NOTHING RETURNING id",
+                                NULL},
+    [ST_DMARC_REPORT_TOTALS] = {"UPDATE dmarc_reports SET records = $2, messages = $3,"
+                                " dmarc_pass = $4, spf_aligned_pass = $5, dkim_aligned_pass = $6"
+                                " WHERE id = $1",
+                                NULL},
+    [ST_TLSRPT_REPORT_INSERT] = {"INSERT INTO tlsrpt_reports (org_name, contact_info, report_id,"
+                                 " date_begin, date_end, origin, ingested_at, policies, failures)"
+                                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                                 " ON CONFLICT (org_name, report_id) DO NOTHING RETURNING id",
+                                 NULL},
+    [ST_TLSRPT_POLICY_INSERT] = {"INSERT INTO tlsrpt_policies (report_id, n, policy_type,"
+                                 " policy_domain, policy_string, mx_host, successful, failed,"
+                                 " has_summary) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                 NULL},
+    [ST_TLSRPT_FAILURE_INSERT] = {"INSERT INTO tlsrpt_failures (report_id, policy, n, result_type,"
+                                  " sending_mta_ip, receiving_mx_hostname, receiving_mx_helo,"
+                                  " receiving_ip, failed_session_count, additional_information,"
+                                  " failure_reason_code)"
+                                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                                  NULL},
+    [ST_DMARC_DAYS] = {DMARC_DAYS(SUM_SQLITE, DAY_SQLITE("date_begin")),
+                       DMARC_DAYS(SUM_PG, DAY_PG("date_begin"))},
+    [ST_DMARC_SOURCES] = {DMARC_SOURCES(SUM_SQLITE, "group_concat"),
+                          DMARC_SOURCES(SUM_PG, "string_agg")},
+    [ST_TLSRPT_FAILURES] = {TLSRPT_FAILURES(SUM_SQLITE, DAY_SQLITE("t.date_begin")),
+                            TLSRPT_FAILURES(SUM_PG, DAY_PG("t.date_begin"))},
+    /* The policy domain is kept in lower case (ASCII); lower() is ASCII
+     * only in both (PostgreSQL: the column is "C"), so a d= of other
+     * case matches the same way in both. */
+    [ST_DKIM_SELECTORS] = {"SELECT DISTINCT r.domain, lower(a.selector)"
+                           " FROM dmarc_results a JOIN dmarc_reports r ON r.id = a.report_id"
+                           " WHERE a.kind = 'dkim' AND a.selector <> ''"
+                           " AND lower(a.domain) = r.domain ORDER BY 1, 2",
+                           NULL},
+    [ST_REPORT_COUNTS] = {REPORT_COUNTS(SUM_SQLITE), REPORT_COUNTS(SUM_PG)},
 };
 
 const char *st_sql(enum st_id id, bool postgresql)

@@ -25,16 +25,25 @@
 
 /* tk_store_dmarc_begin starts keeping the report m describes. *dup is
  * true (and nothing is open) when it was kept before, keyed by
- * (org_name, report_id, begin, end). origin is kept for people. */
+ * (org_name, report_id, begin, end). origin is kept for people (made
+ * printable; NULL: ""). One report is open at a time on a store, and
+ * no other write may come until it is committed or rolled back (on
+ * SQLite it holds the database's write lock until then). */
 enum tk_status tk_store_dmarc_begin(struct tk_store *s, const struct tk_dmarc_xml_meta *m,
                                     const char *origin, bool *dup, struct tk_error *err);
 
-/* tk_store_dmarc_record adds one record to the open report. */
+/* tk_store_dmarc_record adds one record to the open report. Any error
+ * (a record that is not UTF-8 text, more than 2^53 messages in the
+ * report, the database's) rolls the whole report back and closes it. */
 enum tk_status tk_store_dmarc_record(struct tk_store *s, const struct tk_dmarc_xml_record *r,
                                      struct tk_error *err);
 
 /* tk_store_dmarc_commit keeps the open report (with its totals:
- * records and messages); tk_store_dmarc_rollback drops it. */
+ * records and messages, which must be the number of records added and
+ * the sum of their counts, as tk_dmarc_xml_result's records_delivered
+ * and messages are: otherwise TK_USAGE and nothing is kept);
+ * tk_store_dmarc_rollback drops it (nothing open: nothing done). After
+ * commit, whatever it returns, no report is open. */
 enum tk_status tk_store_dmarc_commit(struct tk_store *s, uint64_t records, uint64_t messages,
                                      struct tk_error *err);
 void tk_store_dmarc_rollback(struct tk_store *s);
@@ -44,7 +53,11 @@ void tk_store_dmarc_rollback(struct tk_store *s);
 enum tk_status tk_store_tlsrpt_put(struct tk_store *s, const struct tk_tlsrpt_report *r,
                                    const char *origin, bool *dup, struct tk_error *err);
 
-/* Per domain and UTC day (since, until: Unix time; 0: unbounded). */
+/* The queries take a policy domain (any case; NULL: every domain) and
+ * since, the Unix time a report's range must begin at or after (0:
+ * unbounded); strings passed to the callbacks live until it returns. */
+
+/* Per domain and UTC day of the report's begin. */
 struct tk_dmarc_day {
     const char *domain;
     const char *day; /* "2026-11-28" */
@@ -57,15 +70,18 @@ struct tk_dmarc_day {
 
 /* tk_store_dmarc_days walks domain (NULL: every domain) by day. */
 enum tk_status tk_store_dmarc_days(struct tk_store *s, const char *domain, int64_t since,
-                                   void (*each)(void *arg, const struct tk_dmarc_day *d),
-                                   void *arg, struct tk_error *err);
+                                   void (*each)(void *arg, const struct tk_dmarc_day *d), void *arg,
+                                   struct tk_error *err);
 
 /* One sending source of a domain over the period; the store fills the
- * tally's counts and ip (ptr and org are the caller's: reverse DNS). */
+ * tally's counts and ip (ptr and org are the caller's: reverse DNS).
+ * The lists hold at most TK_STORE_DMARC_LIST_MAX distinct names each,
+ * in lower case, sorted, the first ones kept. */
+#define TK_STORE_DMARC_LIST_MAX 8
 struct tk_dmarc_source {
     const char *domain;
     struct tk_source_tally tally;
-    const char *dkim_domains; /* space-separated d= domains its mail was signed with */
+    const char *dkim_domains;     /* space-separated d= domains its mail was signed with */
     const char *envelope_domains; /* space-separated envelope-from domains */
 };
 
@@ -76,7 +92,8 @@ enum tk_status tk_store_dmarc_sources(struct tk_store *s, const char *domain, in
                                       void *arg, struct tk_error *err);
 
 /* TLS-RPT failures summed by policy domain, reporting organisation,
- * result type, receiving MX and UTC day. */
+ * result type, receiving MX ("" when the report names none) and UTC day
+ * of the report's start, in that order. */
 struct tk_tlsrpt_failure_row {
     const char *domain;
     const char *org;

@@ -54,6 +54,12 @@
 /* SQL text of a statement after $N -> ?N. */
 #define ST_SQL_MAX 4096
 
+/* DMARC records (and auth results) in one INSERT: one statement per
+ * row costs a step, a reset and its bindings each; a statement of 64
+ * rows (11 columns: 704 parameters, well below SQLite's 32766) keeps
+ * about twice as many records a second as one row at a time. */
+#define SQ_DMARC_ROWS 64
+
 struct sqlite_store {
     struct tk_store base;
     sqlite3 *db;
@@ -64,6 +70,10 @@ struct sqlite_store {
     sqlite3_stmt *snap_insert;
     sqlite3_stmt *findings[TK_FINDINGS_MAX + 1];
     sqlite3_stmt *states[TK_RULE_STATES_MAX + 1];
+    /* Keeping DMARC records and their auth results: statements of 1 to
+     * SQ_DMARC_ROWS rows (by row count). */
+    sqlite3_stmt *dmarc_rec[SQ_DMARC_ROWS + 1];
+    sqlite3_stmt *dmarc_auth[SQ_DMARC_ROWS + 1];
 };
 
 static const char *const migrations[] = {
@@ -158,6 +168,116 @@ static const char *const migrations[] = {
     " at INTEGER NOT NULL,"
     " summary TEXT NOT NULL);"
     "CREATE INDEX reports_at ON reports (at, id);",
+    /* 2: DMARC aggregate and TLS-RPT reports (store_reports.h). A
+     * report's records and results are keyed by the report and their
+     * number in it, so a batch of them is written without reading back
+     * generated ids; WITHOUT ROWID keeps them in key order (appended),
+     * with no index beside the table. */
+    "CREATE TABLE dmarc_reports ("
+    " id INTEGER PRIMARY KEY,"
+    " org_name TEXT NOT NULL,"
+    " email TEXT NOT NULL,"
+    " report_id TEXT NOT NULL,"
+    " date_begin INTEGER NOT NULL,"
+    " date_end INTEGER NOT NULL,"
+    " domain TEXT NOT NULL,"
+    " adkim TEXT NOT NULL,"
+    " aspf TEXT NOT NULL,"
+    " p TEXT NOT NULL,"
+    " sp TEXT NOT NULL,"
+    " np TEXT NOT NULL,"
+    " pct INTEGER,"
+    " testing TEXT NOT NULL,"
+    " format TEXT NOT NULL CHECK (format = 'rfc7489' OR format = 'rfc9990'),"
+    " origin TEXT NOT NULL,"
+    " ingested_at INTEGER NOT NULL,"
+    " records INTEGER NOT NULL DEFAULT 0,"
+    " messages INTEGER NOT NULL DEFAULT 0,"
+    " dmarc_pass INTEGER NOT NULL DEFAULT 0,"
+    " spf_aligned_pass INTEGER NOT NULL DEFAULT 0,"
+    " dkim_aligned_pass INTEGER NOT NULL DEFAULT 0,"
+    " UNIQUE (org_name, report_id, date_begin, date_end));"
+    "CREATE INDEX dmarc_reports_domain ON dmarc_reports (domain, date_begin);"
+    "CREATE INDEX dmarc_reports_begin ON dmarc_reports (date_begin);"
+    "CREATE TABLE dmarc_records ("
+    " report_id INTEGER NOT NULL REFERENCES dmarc_reports (id),"
+    " n INTEGER NOT NULL,"
+    " source_ip TEXT NOT NULL,"
+    " count INTEGER NOT NULL,"
+    " disposition TEXT NOT NULL,"
+    " dkim TEXT NOT NULL,"
+    " spf TEXT NOT NULL,"
+    " header_from TEXT NOT NULL,"
+    " envelope_from TEXT NOT NULL,"
+    " envelope_to TEXT NOT NULL,"
+    " reasons TEXT NOT NULL,"
+    " dkim_results INTEGER NOT NULL,"
+    " dkim_domain TEXT NOT NULL,"
+    " dkim_selector TEXT NOT NULL,"
+    " dkim_result TEXT NOT NULL,"
+    " spf_results INTEGER NOT NULL,"
+    " spf_domain TEXT NOT NULL,"
+    " spf_scope TEXT NOT NULL,"
+    " spf_result TEXT NOT NULL,"
+    " PRIMARY KEY (report_id, n)) WITHOUT ROWID;"
+    "CREATE TABLE dmarc_auth ("
+    " report_id INTEGER NOT NULL,"
+    " record INTEGER NOT NULL,"
+    " n INTEGER NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind = 'dkim' OR kind = 'spf'),"
+    " domain TEXT NOT NULL,"
+    " selector TEXT NOT NULL,"
+    " scope TEXT NOT NULL,"
+    " result TEXT NOT NULL,"
+    " PRIMARY KEY (report_id, record, n),"
+    " FOREIGN KEY (report_id, record) REFERENCES dmarc_records (report_id, n)) WITHOUT ROWID;"
+    "CREATE VIEW dmarc_results AS"
+    " SELECT report_id, n AS record, 1 AS n, 'dkim' AS kind, dkim_domain AS domain,"
+    " dkim_selector AS selector, '' AS scope, dkim_result AS result"
+    " FROM dmarc_records WHERE dkim_results > 0"
+    " UNION ALL SELECT report_id, n, dkim_results + 1, 'spf', spf_domain, '', spf_scope,"
+    " spf_result FROM dmarc_records WHERE spf_results > 0"
+    " UNION ALL SELECT report_id, record, n, kind, domain, selector, scope, result"
+    " FROM dmarc_auth;"
+    "CREATE TABLE tlsrpt_reports ("
+    " id INTEGER PRIMARY KEY,"
+    " org_name TEXT NOT NULL,"
+    " contact_info TEXT NOT NULL,"
+    " report_id TEXT NOT NULL,"
+    " date_begin INTEGER NOT NULL,"
+    " date_end INTEGER NOT NULL,"
+    " origin TEXT NOT NULL,"
+    " ingested_at INTEGER NOT NULL,"
+    " policies INTEGER NOT NULL,"
+    " failures INTEGER NOT NULL,"
+    " UNIQUE (org_name, report_id));"
+    "CREATE INDEX tlsrpt_reports_begin ON tlsrpt_reports (date_begin);"
+    "CREATE TABLE tlsrpt_policies ("
+    " report_id INTEGER NOT NULL REFERENCES tlsrpt_reports (id),"
+    " n INTEGER NOT NULL,"
+    " policy_type TEXT NOT NULL,"
+    " policy_domain TEXT NOT NULL,"
+    " policy_string TEXT NOT NULL,"
+    " mx_host TEXT NOT NULL,"
+    " successful INTEGER NOT NULL,"
+    " failed INTEGER NOT NULL,"
+    " has_summary INTEGER NOT NULL,"
+    " PRIMARY KEY (report_id, n)) WITHOUT ROWID;"
+    "CREATE INDEX tlsrpt_policies_domain ON tlsrpt_policies (policy_domain);"
+    "CREATE TABLE tlsrpt_failures ("
+    " report_id INTEGER NOT NULL,"
+    " policy INTEGER NOT NULL,"
+    " n INTEGER NOT NULL,"
+    " result_type TEXT NOT NULL,"
+    " sending_mta_ip TEXT NOT NULL,"
+    " receiving_mx_hostname TEXT NOT NULL,"
+    " receiving_mx_helo TEXT NOT NULL,"
+    " receiving_ip TEXT NOT NULL,"
+    " failed_session_count INTEGER NOT NULL,"
+    " additional_information TEXT NOT NULL,"
+    " failure_reason_code TEXT NOT NULL,"
+    " PRIMARY KEY (report_id, policy, n),"
+    " FOREIGN KEY (report_id, policy) REFERENCES tlsrpt_policies (report_id, n)) WITHOUT ROWID;",
 };
 
 #define MIGRATIONS_N ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -320,6 +440,10 @@ static void sq_close(struct tk_store *s)
         sqlite3_finalize(q->findings[i]);
     for (int i = 0; i <= TK_RULE_STATES_MAX; i++)
         sqlite3_finalize(q->states[i]);
+    for (int i = 0; i <= SQ_DMARC_ROWS; i++) {
+        sqlite3_finalize(q->dmarc_rec[i]);
+        sqlite3_finalize(q->dmarc_auth[i]);
+    }
     sqlite3_finalize(q->snap_insert);
     sqlite3_finalize(q->tx_begin);
     sqlite3_finalize(q->tx_commit);
@@ -522,6 +646,129 @@ static enum tk_status sq_snapshot_put(struct tk_store *s, int64_t scan_id,
     return sq_commit(s, err);
 }
 
+/* ---- keeping DMARC records ---- */
+
+/* sq_step_rows steps a statement of a batch's rows and resets it. Its
+ * bindings (the batch's text, SQLITE_STATIC) are cleared once, when
+ * the batch is written (sq_dmarc_put): clearing 1,216 of them after
+ * each statement cost a twentieth of the time. */
+static enum tk_status sq_step_rows(struct sqlite_store *q, sqlite3_stmt *stmt, int rc,
+                                   const char *doing, struct tk_error *err)
+{
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    return rc == SQLITE_DONE ? TK_OK : sq_error(q, rc, doing, err);
+}
+
+/* sq_dmarc_recs inserts records [from, from + k) of b in one statement. */
+static enum tk_status sq_dmarc_recs(struct sqlite_store *q, int64_t report,
+                                    const struct st_dmarc_batch *b, size_t from, size_t k,
+                                    struct tk_error *err)
+{
+    sqlite3_stmt *stmt;
+    enum tk_status st;
+    int rc = SQLITE_OK, at = 1;
+
+    st =
+        sq_rows_stmt(q, &q->dmarc_rec[k],
+                     "INSERT INTO dmarc_records (report_id, n, source_ip, count, disposition, "
+                     "dkim, spf, header_from, envelope_from, envelope_to, reasons, dkim_results, "
+                     "dkim_domain, dkim_selector, dkim_result, spf_results, spf_domain, spf_scope, "
+                     "spf_result) VALUES ",
+                     19, k, "", err);
+    if (st != TK_OK)
+        return st;
+    stmt = q->dmarc_rec[k];
+    for (size_t i = from; i < from + k && rc == SQLITE_OK; i++) {
+        const struct st_dmarc_rec *r = &b->rec[i];
+
+        if ((rc = sqlite3_bind_int64(stmt, at++, report)) == SQLITE_OK &&
+            (rc = sqlite3_bind_int64(stmt, at++, r->n)) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, st_dmarc_text(b, r->source_ip))) == SQLITE_OK &&
+            (rc = sqlite3_bind_int64(stmt, at++, r->count)) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, r->disposition)) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, r->dkim)) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, r->spf)) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, st_dmarc_text(b, r->header_from))) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, st_dmarc_text(b, r->envelope_from))) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, st_dmarc_text(b, r->envelope_to))) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, st_dmarc_text(b, r->reasons))) == SQLITE_OK &&
+            (rc = sqlite3_bind_int64(stmt, at++, r->dkim_results)) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, st_dmarc_text(b, r->dkim_domain))) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, st_dmarc_text(b, r->dkim_selector))) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, r->dkim_result)) == SQLITE_OK &&
+            (rc = sqlite3_bind_int64(stmt, at++, r->spf_results)) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, st_dmarc_text(b, r->spf_domain))) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, r->spf_scope)) == SQLITE_OK)
+            rc = sq_bind_str(stmt, at++, r->spf_result);
+    }
+    return sq_step_rows(q, stmt, rc, "keeping DMARC records", err);
+}
+
+/* sq_dmarc_auths inserts auth results [from, from + k) of b. */
+static enum tk_status sq_dmarc_auths(struct sqlite_store *q, int64_t report,
+                                     const struct st_dmarc_batch *b, size_t from, size_t k,
+                                     struct tk_error *err)
+{
+    sqlite3_stmt *stmt;
+    enum tk_status st;
+    int rc = SQLITE_OK, at = 1;
+
+    st = sq_rows_stmt(q, &q->dmarc_auth[k],
+                      "INSERT INTO dmarc_auth (report_id, record, n, kind, domain, selector, "
+                      "scope, result) VALUES ",
+                      8, k, "", err);
+    if (st != TK_OK)
+        return st;
+    stmt = q->dmarc_auth[k];
+    for (size_t i = from; i < from + k && rc == SQLITE_OK; i++) {
+        const struct st_dmarc_auth *a = &b->auth[i];
+
+        if ((rc = sqlite3_bind_int64(stmt, at++, report)) == SQLITE_OK &&
+            (rc = sqlite3_bind_int64(stmt, at++, a->record)) == SQLITE_OK &&
+            (rc = sqlite3_bind_int64(stmt, at++, a->n)) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, a->kind)) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, st_dmarc_text(b, a->domain))) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, st_dmarc_text(b, a->selector))) == SQLITE_OK &&
+            (rc = sq_bind_str(stmt, at++, a->scope)) == SQLITE_OK)
+            rc = sq_bind_str(stmt, at++, a->result);
+    }
+    return sq_step_rows(q, stmt, rc, "keeping DMARC results", err);
+}
+
+/* sq_forget clears the bindings of a statement made (NULL: not made). */
+static void sq_forget(sqlite3_stmt *stmt)
+{
+    if (stmt != NULL)
+        sqlite3_clear_bindings(stmt);
+}
+
+/* sq_dmarc_put writes a batch in statements of SQ_DMARC_ROWS rows (the
+ * last of what is left); the records first, which the results name.
+ * The statements used forget the batch's text before it changes. */
+static enum tk_status sq_dmarc_put(struct tk_store *s, int64_t report,
+                                   const struct st_dmarc_batch *b, bool last, struct tk_error *err)
+{
+    struct sqlite_store *q = sq(s);
+    enum tk_status st = TK_OK;
+    size_t k = 0;
+
+    for (size_t i = 0; st == TK_OK && i < b->nrec; i += k) {
+        k = b->nrec - i < SQ_DMARC_ROWS ? b->nrec - i : SQ_DMARC_ROWS;
+        st = sq_dmarc_recs(q, report, b, i, k, err);
+    }
+    for (size_t i = 0; st == TK_OK && i < b->nauth; i += k) {
+        k = b->nauth - i < SQ_DMARC_ROWS ? b->nauth - i : SQ_DMARC_ROWS;
+        st = sq_dmarc_auths(q, report, b, i, k, err);
+    }
+    sq_forget(q->dmarc_rec[SQ_DMARC_ROWS]);
+    sq_forget(q->dmarc_rec[b->nrec % SQ_DMARC_ROWS]);
+    sq_forget(q->dmarc_auth[SQ_DMARC_ROWS]);
+    sq_forget(q->dmarc_auth[b->nauth % SQ_DMARC_ROWS]);
+    return st;
+}
+
 static const struct st_backend sqlite_backend = {
     .name = "sqlite",
     .query = sq_query,
@@ -529,6 +776,7 @@ static const struct st_backend sqlite_backend = {
     .commit = sq_commit,
     .rollback = sq_rollback,
     .snapshot_put = sq_snapshot_put,
+    .dmarc_put = sq_dmarc_put,
     .close = sq_close,
     .col_int = sq_col_int,
     .col_text = sq_col_text,
