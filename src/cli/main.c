@@ -22,6 +22,7 @@ static const struct tk_command commands[] = {
     {"alerts", "the alerts sent, pending and failed (--deliver)", cmd_alerts_main},
     {"report", "the all-of-government compliance report (html, csv, json)", cmd_report_main},
     {"monitor", "scan on a schedule, as a daemon", cmd_monitor_main},
+    {"reports", "DMARC and TLS-RPT reports: ingest, summary, sources, readiness", cmd_reports_main},
 };
 
 static void usage(FILE *out)
