@@ -190,7 +190,10 @@ struct st_dmarc {
     int64_t report; /* dmarc_reports.id; 0: none open */
     /* the report's sums so far, kept on its row at commit */
     int64_t records, messages, dmarc_pass, spf_aligned_pass, dkim_aligned_pass;
-    struct st_dmarc_batch batch;
+    /* one batch is filled while the back end may still be writing the
+     * other */
+    struct st_dmarc_batch batch[2];
+    int cur; /* the one being filled */
 };
 
 /* ---- the back-end interface ---- */
@@ -211,9 +214,12 @@ struct st_backend {
                                    struct tk_error *err);
     /* keep a batch of the open DMARC report's records and their auth
      * results (within the report's transaction). The back end may still
-     * be writing when it returns (PostgreSQL: the server writes a batch
-     * while the next is parsed); last: the report's last batch (may be
-     * empty), after which everything is written, or an error said. */
+     * be writing when it returns, and reading b until its next call
+     * returns: the server (PostgreSQL) or a thread of its own (SQLite)
+     * writes one batch while the next is parsed, and every call settles
+     * what is in flight first (an error of it is that call's). last: the
+     * report's last batch (may be empty), after which everything is
+     * written, or an error said. */
     enum tk_status (*dmarc_put)(struct tk_store *s, int64_t report, const struct st_dmarc_batch *b,
                                 bool last, struct tk_error *err);
     void (*close)(struct tk_store *s);

@@ -99,6 +99,14 @@ static void batch_reset(struct st_dmarc_batch *b)
     tk_buf_reset(&b->text);
 }
 
+/* batches_reset empties both batches; the one filled is the first. */
+static void batches_reset(struct st_dmarc *d)
+{
+    batch_reset(&d->batch[0]);
+    batch_reset(&d->batch[1]);
+    d->cur = 0;
+}
+
 /* dmarc_abort rolls the open report back and closes it. */
 static void dmarc_abort(struct tk_store *s)
 {
@@ -106,7 +114,7 @@ static void dmarc_abort(struct tk_store *s)
         return;
     s->be->rollback(s);
     s->dmarc->report = 0;
-    batch_reset(&s->dmarc->batch);
+    batches_reset(s->dmarc);
 }
 
 /* dmarc_fail closes the open report after st (err set) and returns st. */
@@ -121,7 +129,8 @@ void st_dmarc_close(struct tk_store *s)
     if (s->dmarc == NULL)
         return;
     dmarc_abort(s);
-    tk_buf_free(&s->dmarc->batch.text);
+    tk_buf_free(&s->dmarc->batch[0].text);
+    tk_buf_free(&s->dmarc->batch[1].text);
     free(s->dmarc);
     s->dmarc = NULL;
 }
@@ -216,7 +225,7 @@ enum tk_status tk_store_dmarc_begin(struct tk_store *s, const struct tk_dmarc_xm
     s->dmarc->dmarc_pass = 0;
     s->dmarc->spf_aligned_pass = 0;
     s->dmarc->dkim_aligned_pass = 0;
-    batch_reset(&s->dmarc->batch);
+    batches_reset(s->dmarc);
     return TK_OK;
 }
 
@@ -413,17 +422,20 @@ static bool batch_full(const struct st_dmarc_batch *b)
            b->text.len >= ST_DMARC_BATCH_TEXT;
 }
 
-/* batch_flush hands the batch to the back end; last: the report's
- * last (possibly empty), after which all of it is written. */
+/* batch_flush hands the batch being filled to the back end (last: the
+ * report's last, possibly empty, after which all of it is written) and
+ * goes on with the other one: the back end may still be reading the
+ * one handed over until its next call returns (store_impl.h). */
 static enum tk_status batch_flush(struct tk_store *s, bool last, struct tk_error *err)
 {
     struct st_dmarc *d = s->dmarc;
     enum tk_status st;
 
-    if (d->batch.nrec == 0 && !last)
+    if (d->batch[d->cur].nrec == 0 && !last)
         return TK_OK;
-    st = s->be->dmarc_put(s, d->report, &d->batch, last, err);
-    batch_reset(&d->batch);
+    st = s->be->dmarc_put(s, d->report, &d->batch[d->cur], last, err);
+    d->cur ^= 1;
+    batch_reset(&d->batch[d->cur]);
     return st;
 }
 
@@ -442,7 +454,7 @@ enum tk_status tk_store_dmarc_record(struct tk_store *s, const struct tk_dmarc_x
     if (d->messages > (int64_t)TK_DMARC_XML_COUNT_MAX - count)
         return dmarc_fail(
             s, tk_error_set(err, TK_INVALID, "a DMARC report of more than 2^53 messages"));
-    st = batch_add(&d->batch, d->records + 1, r);
+    st = batch_add(&d->batch[d->cur], d->records + 1, r);
     if (st != TK_OK)
         return dmarc_fail(s, tk_error_set(err, st, "no memory for DMARC record %llu",
                                           (unsigned long long)r->index));
@@ -454,7 +466,7 @@ enum tk_status tk_store_dmarc_record(struct tk_store *s, const struct tk_dmarc_x
         d->spf_aligned_pass += count;
     if (r->dkim == TK_DMARC_XML_VERDICT_PASS)
         d->dkim_aligned_pass += count;
-    if (batch_full(&d->batch) && (st = batch_flush(s, false, err)) != TK_OK)
+    if (batch_full(&d->batch[d->cur]) && (st = batch_flush(s, false, err)) != TK_OK)
         return dmarc_fail(s, st);
     return TK_OK;
 }
@@ -487,7 +499,7 @@ enum tk_status tk_store_dmarc_commit(struct tk_store *s, uint64_t records, uint6
     /* A failed commit is rolled back by the back end. */
     st = s->be->commit(s, err);
     d->report = 0;
-    batch_reset(&d->batch);
+    batches_reset(d);
     return st;
 }
 

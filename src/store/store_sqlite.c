@@ -16,6 +16,14 @@
  *	One connection is for one thread (SQLITE_OPEN_NOMUTEX): a tk_store
  *	is never shared between threads.
  *
+ *	DMARC records: a report's records come in batches (store_reports.c)
+ *	written in INSERTs of SQ_DMARC_ROWS rows each, into tables keyed by
+ *	(report, n) WITHOUT ROWID, so they are appended in key order. A
+ *	batch is written by a thread of the store's own (struct sq_writer)
+ *	while the caller parses the next; the thread and the caller never
+ *	use the connection at the same time (every entry point waits for
+ *	the batch in flight first), which is what SQLITE_OPEN_NOMUTEX asks.
+ *
  *	Migrations: migrations[v - 1] takes the schema from version v - 1 to
  *	v. At open, in one BEGIN IMMEDIATE transaction, those not yet in
  *	schema_migrations are applied and recorded; two processes opening a
@@ -26,6 +34,8 @@
  * LIMITS
  *	SQLite 3.35 or newer (RETURNING, ON CONFLICT DO NOTHING with it).
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +70,23 @@
  * about twice as many records a second as one row at a time. */
 #define SQ_DMARC_ROWS 64
 
+/* The thread that writes a DMARC report's batches while the caller
+ * parses the next (sq_dmarc_put). It and the caller's thread never use
+ * the connection at once: every entry point of the back end waits for
+ * the batch in flight first (sq_settle). */
+struct sq_writer {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool running; /* the thread exists (written by the caller's thread only) */
+    bool quit;
+    bool busy; /* a batch handed over and not written yet */
+    int64_t report;
+    const struct st_dmarc_batch *batch;
+    enum tk_status st; /* how the last batch went, until collected */
+    struct tk_error err;
+};
+
 struct sqlite_store {
     struct tk_store base;
     sqlite3 *db;
@@ -74,6 +101,7 @@ struct sqlite_store {
      * SQ_DMARC_ROWS rows (by row count). */
     sqlite3_stmt *dmarc_rec[SQ_DMARC_ROWS + 1];
     sqlite3_stmt *dmarc_auth[SQ_DMARC_ROWS + 1];
+    struct sq_writer w;
 };
 
 static const char *const migrations[] = {
@@ -372,6 +400,7 @@ static int sq_step_all(sqlite3_stmt *stmt, const struct st_backend *be, st_row_f
 }
 
 static const struct st_backend sqlite_backend;
+static enum tk_status sq_settle(struct sqlite_store *q, struct tk_error *err);
 
 static enum tk_status sq_query(struct tk_store *s, enum st_id id, const struct st_param *p,
                                size_t np, st_row_fn each, void *arg, int64_t *changes,
@@ -382,6 +411,8 @@ static enum tk_status sq_query(struct tk_store *s, enum st_id id, const struct s
     enum tk_status st;
     int rc;
 
+    if ((st = sq_settle(q, err)) != TK_OK)
+        return st;
     if (q->stmt[id] == NULL && (st = sq_prepare(q, st_sql(id, false), &q->stmt[id], err)) != TK_OK)
         return st;
     stmt = q->stmt[id];
@@ -408,21 +439,32 @@ static int sq_simple(sqlite3_stmt *stmt)
 
 static enum tk_status sq_begin(struct tk_store *s, struct tk_error *err)
 {
-    int rc = sq_simple(sq(s)->tx_begin);
+    enum tk_status st = sq_settle(sq(s), err);
+    int rc;
 
+    if (st != TK_OK)
+        return st;
+    rc = sq_simple(sq(s)->tx_begin);
     return rc == SQLITE_DONE ? TK_OK : sq_error(sq(s), rc, "starting a transaction", err);
 }
 
 static void sq_rollback(struct tk_store *s)
 {
+    sq_settle(sq(s), NULL);
     if (!sqlite3_get_autocommit(sq(s)->db))
         sq_simple(sq(s)->tx_rollback);
 }
 
 static enum tk_status sq_commit(struct tk_store *s, struct tk_error *err)
 {
-    int rc = sq_simple(sq(s)->tx_commit);
+    enum tk_status st = sq_settle(sq(s), err);
+    int rc;
 
+    if (st != TK_OK) {
+        sq_rollback(s);
+        return st;
+    }
+    rc = sq_simple(sq(s)->tx_commit);
     if (rc == SQLITE_DONE)
         return TK_OK;
     sq_error(sq(s), rc, "committing", err);
@@ -430,10 +472,13 @@ static enum tk_status sq_commit(struct tk_store *s, struct tk_error *err)
     return err != NULL ? err->code : TK_IO;
 }
 
+static void sq_writer_stop(struct sqlite_store *q);
+
 static void sq_close(struct tk_store *s)
 {
     struct sqlite_store *q = sq(s);
 
+    sq_writer_stop(q);
     for (int i = 0; i < ST_N; i++)
         sqlite3_finalize(q->stmt[i]);
     for (int i = 0; i <= TK_FINDINGS_MAX; i++)
@@ -744,13 +789,12 @@ static void sq_forget(sqlite3_stmt *stmt)
         sqlite3_clear_bindings(stmt);
 }
 
-/* sq_dmarc_put writes a batch in statements of SQ_DMARC_ROWS rows (the
- * last of what is left); the records first, which the results name.
- * The statements used forget the batch's text before it changes. */
-static enum tk_status sq_dmarc_put(struct tk_store *s, int64_t report,
-                                   const struct st_dmarc_batch *b, bool last, struct tk_error *err)
+/* sq_dmarc_write writes a batch in statements of SQ_DMARC_ROWS rows
+ * (the last of what is left); the records first, which the results
+ * name. The statements used forget the batch's text before it changes. */
+static enum tk_status sq_dmarc_write(struct sqlite_store *q, int64_t report,
+                                     const struct st_dmarc_batch *b, struct tk_error *err)
 {
-    struct sqlite_store *q = sq(s);
     enum tk_status st = TK_OK;
     size_t k = 0;
 
@@ -767,6 +811,126 @@ static enum tk_status sq_dmarc_put(struct tk_store *s, int64_t report,
     sq_forget(q->dmarc_auth[SQ_DMARC_ROWS]);
     sq_forget(q->dmarc_auth[b->nauth % SQ_DMARC_ROWS]);
     return st;
+}
+
+/* ---- the writer thread ---- */
+
+static void *sq_writer_main(void *arg)
+{
+    struct sqlite_store *q = arg;
+    struct sq_writer *w = &q->w;
+
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->busy && !w->quit)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->busy)
+            break; /* quit, nothing in flight */
+        pthread_mutex_unlock(&w->mu);
+        {
+            struct tk_error e = {0};
+            enum tk_status st = sq_dmarc_write(q, w->report, w->batch, &e);
+
+            pthread_mutex_lock(&w->mu);
+            w->st = st;
+            w->err = e;
+        }
+        w->busy = false;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* sq_writer_start starts the thread (with every signal blocked: they
+ * are the caller's threads' to take); false when it cannot, and the
+ * batches are then written by the caller's thread. */
+static bool sq_writer_start(struct sqlite_store *q)
+{
+    struct sq_writer *w = &q->w;
+    sigset_t all, old;
+    bool ok;
+
+    if (w->running)
+        return true;
+    if (pthread_mutex_init(&w->mu, NULL) != 0)
+        return false;
+    if (pthread_cond_init(&w->cv, NULL) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        return false;
+    }
+    w->quit = w->busy = false;
+    w->st = TK_OK;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    ok = pthread_create(&w->thread, NULL, sq_writer_main, q) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!ok) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+        return false;
+    }
+    w->running = true;
+    return true;
+}
+
+static void sq_writer_stop(struct sqlite_store *q)
+{
+    struct sq_writer *w = &q->w;
+
+    if (!w->running)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->quit = true;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    w->running = false;
+}
+
+/* sq_settle waits for the batch in flight and collects how it went. */
+static enum tk_status sq_settle(struct sqlite_store *q, struct tk_error *err)
+{
+    struct sq_writer *w = &q->w;
+    enum tk_status st;
+
+    if (!w->running)
+        return TK_OK;
+    pthread_mutex_lock(&w->mu);
+    while (w->busy)
+        pthread_cond_wait(&w->cv, &w->mu);
+    st = w->st;
+    if (st != TK_OK && err != NULL)
+        *err = w->err;
+    w->st = TK_OK;
+    pthread_mutex_unlock(&w->mu);
+    return st;
+}
+
+/* sq_dmarc_put hands a batch to the writer thread and returns: the
+ * thread writes it while the caller parses the next, which on two
+ * cores makes keeping a report cost about the larger of parsing and
+ * writing, not their sum. The report's last batch is written here. */
+static enum tk_status sq_dmarc_put(struct tk_store *s, int64_t report,
+                                   const struct st_dmarc_batch *b, bool last, struct tk_error *err)
+{
+    struct sqlite_store *q = sq(s);
+    struct sq_writer *w = &q->w;
+    enum tk_status st = sq_settle(q, err);
+
+    if (st != TK_OK)
+        return st;
+    if (last || !sq_writer_start(q))
+        return sq_dmarc_write(q, report, b, err);
+    pthread_mutex_lock(&w->mu);
+    w->report = report;
+    w->batch = b;
+    w->busy = true;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return TK_OK;
 }
 
 static const struct st_backend sqlite_backend = {

@@ -582,8 +582,8 @@ static void test_dmarc_sources(void **state)
      * passed. The IPv6 source has no results. Lists sorted, lower case,
      * empty envelopes left out. */
     static const char *const all[] = {
-        "example.govt.nz 192.0.2.1 26 26 19 21 19 [example.govt.nz mcsv.net]"
-        " [bounce.example.govt.nz example.govt.nz]",
+        ("example.govt.nz 192.0.2.1 26 26 19 21 19 [example.govt.nz mcsv.net]"
+         " [bounce.example.govt.nz example.govt.nz]"),
         "example.govt.nz 198.51.100.7 3 0 0 0 3 [example.govt.nz other.org] [spoof.example]",
         "example.govt.nz 2001:db8::1 2 0 0 0 0 [] []",
         "other.govt.nz 203.0.113.9 100 100 100 0 100 [example.govt.nz] []",
@@ -922,8 +922,8 @@ static void test_tlsrpt_failures(void **state)
         "example.govt.nz|Google Inc.|certificate-expired||2026-11-29|1",
         "example.govt.nz|Google Inc.|certificate-expired|mx1.example.govt.nz|2026-11-28|5",
         "example.govt.nz|Google Inc.|starttls-not-supported|mx2.example.govt.nz|2026-11-28|2",
-        "example.govt.nz|Microsoft Corporation|certificate-expired|mx1.example.govt.nz|"
-        "2026-11-28|7",
+        ("example.govt.nz|Microsoft Corporation|certificate-expired|mx1.example.govt.nz|"
+         "2026-11-28|7"),
         "other.govt.nz|Google Inc.|validation-failure|mx.other.govt.nz|2026-11-28|1",
     };
 
