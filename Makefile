@@ -82,6 +82,7 @@ bench: build
 	bench/check-throughput
 	bench/probe-throughput
 	bench/scan-store
+	bench/report-ingest
 
 clean:
 	rm -rf $(BUILD) build-fuzz
