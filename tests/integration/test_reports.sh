@@ -34,6 +34,36 @@ expect_eq "rejected" "$(ingested all rejected)" 1
 check "the rejected one is invalid_xml.xml, with the reason" \
     grep -q 'invalid_xml.xml.*not well-formed' "$TMP/all.err"
 expect_eq "TLS-RPT reports kept" "$(ingested all 'TLS-RPT reports')" 4
+# Report by report: records and messages against python's own reading.
+"$PY" "$LIB/report_counts.py" "${DB#sqlite:}" "$SAMPLES" >"$TMP/counts.txt" 2>&1 || true
+tally "$TMP/counts.txt"
+# TLS-RPT: failed sessions, summed, against python's reading of the samples.
+want_failed=$("$PY" - "$SAMPLES/smtp_tls" <<'EOF2'
+import email, glob, json, os, sys, zlib
+total = 0
+def add(doc):
+    global total
+    for pol in doc.get("policies", []):
+        for fd in pol.get("failure-details", []) or []:
+            total += int(fd.get("failed-session-count", 0))
+for path in glob.glob(os.path.join(sys.argv[1], "*")):
+    raw = open(path, "rb").read()
+    if path.endswith(".json"):
+        add(json.loads(raw))
+        continue
+    for part in email.message_from_bytes(raw).walk():
+        data = part.get_payload(decode=True) or b""
+        if data[:2] == b"\x1f\x8b":
+            data = zlib.decompressobj(47).decompress(data)
+        if data.lstrip()[:1] == b"{":
+            add(json.loads(data))
+print(total)
+EOF2
+)
+run_tiaki tls reports tlsrpt --format json --db "$DB"
+got_failed=$("$PY" -c 'import json,sys
+print(sum(json.loads(l)["sessions"] for l in open(sys.argv[1]) if l.strip()))' "$TMP/tls.out")
+expect_eq "TLS-RPT: failed sessions (python's sum)" "$got_failed" "$want_failed"
 
 run_tiaki again reports ingest "$SAMPLES" --db "$DB"
 expect_eq "re-ingesting keeps no DMARC report again" "$(ingested again 'DMARC reports')" 0
