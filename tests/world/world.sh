@@ -618,7 +618,9 @@ postfix_logs() {
 
 # ---------------------------------------------------------------- hostile
 
-hostile_pids() { pids_running "$WORLD_DIR/hostile_smtp.py" "$STATE/hostile.pid"; }
+# Matched by its pid file alone: a world started from another tree runs
+# another copy of hostile_smtp.py, and stop_other_world must stop it too.
+hostile_pids() { pids_running "$STATE/hostile.pid"; }
 
 # hostile_addrs: the addresses hostile_smtp.py listens on.
 hostile_addrs() {
