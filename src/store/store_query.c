@@ -121,9 +121,11 @@ struct st_sql_text {
 /* Per domain and source: the records of the period (rec; spf_cnt is
  * the count again when some SPF result passed: the first, in the
  * record's row, or a further one in dmarc_auth, looked up only for the
- * few records that have one), their sums (tally), and the lists of
- * DKIM d= domains (first results and further ones) and envelope-from
- * domains. */
+ * few records that have one), the lists of DKIM d= domains (first
+ * results and further ones) and of envelope-from domains, and all of
+ * it summed in one GROUP BY over the records and the two lists' last
+ * rows together: one sort, where joining the lists to the sums made
+ * SQLite scan a list for every source (hours for half a million). */
 #define SOURCES_REC                                                                                \
     "WITH rec AS (SELECT r.domain AS domain, d.source_ip AS ip, d.report_id AS rid, d.n AS rn,"    \
     " d.count AS cnt, d.dkim AS dkim, d.spf AS spf, lower(d.envelope_from) AS env,"                \
@@ -134,13 +136,6 @@ struct st_sql_text {
     " FROM dmarc_reports r JOIN dmarc_records d ON d.report_id = r.id"                             \
     " WHERE (CAST($1 AS TEXT) IS NULL OR r.domain = $1) AND r.date_begin >= $2),"
 
-#define SOURCES_TALLY(sum)                                                                         \
-    " tally AS (SELECT domain, ip, " sum "(cnt) AS messages,"                                      \
-    " " sum "(CASE WHEN dkim = 'pass' OR spf = 'pass' THEN cnt ELSE 0 END) AS dmarc_pass,"         \
-    " " sum "(CASE WHEN spf = 'pass' THEN cnt ELSE 0 END) AS spf_aligned,"                         \
-    " " sum "(CASE WHEN dkim = 'pass' THEN cnt ELSE 0 END) AS dkim_aligned,"                       \
-    " " sum "(spf_cnt) AS spf_pass FROM rec GROUP BY domain, ip),"
-
 #define SOURCES_DKIM_ROWS                                                                          \
     "SELECT DISTINCT domain, ip, x FROM (SELECT domain, ip, dk AS x FROM rec WHERE ndk > 0"        \
     " UNION ALL SELECT rec.domain, rec.ip, lower(a.domain) FROM rec"                               \
@@ -149,16 +144,20 @@ struct st_sql_text {
 
 #define SOURCES_ENVELOPE_ROWS "SELECT DISTINCT domain, ip, env AS x FROM rec"
 
-#define SOURCES_SELECT                                                                             \
-    " SELECT t.domain, t.ip, t.messages, t.dmarc_pass, t.spf_aligned, t.dkim_aligned, t.spf_pass," \
-    " COALESCE(dl.list, ''), COALESCE(el.list, '') FROM tally t"                                   \
-    " LEFT JOIN dkl dl ON dl.domain = t.domain AND dl.ip = t.ip AND dl.k = dl.nk"                  \
-    " LEFT JOIN evl el ON el.domain = t.domain AND el.ip = t.ip AND el.k = el.nk"                  \
-    " ORDER BY t.domain, t.messages DESC, t.ip"
+#define SOURCES_SUM(sum)                                                                           \
+    " SELECT domain, ip, " sum "(cnt), " sum "(dmarc_pass), " sum "(spf_aligned), " sum            \
+    "(dkim_aligned), " sum "(spf_cnt), COALESCE(MAX(dkim_list), ''), COALESCE(MAX(env_list), '')"  \
+    " FROM (SELECT domain, ip, cnt, CASE WHEN dkim = 'pass' OR spf = 'pass' THEN cnt ELSE 0 END"   \
+    " AS dmarc_pass, CASE WHEN spf = 'pass' THEN cnt ELSE 0 END AS spf_aligned,"                   \
+    " CASE WHEN dkim = 'pass' THEN cnt ELSE 0 END AS dkim_aligned, spf_cnt,"                       \
+    " NULL AS dkim_list, NULL AS env_list FROM rec"                                                \
+    " UNION ALL SELECT domain, ip, 0, 0, 0, 0, 0, list, NULL FROM dkl WHERE k = nk"                \
+    " UNION ALL SELECT domain, ip, 0, 0, 0, 0, 0, NULL, list FROM evl WHERE k = nk) v"             \
+    " GROUP BY domain, ip ORDER BY domain, 3 DESC, ip"
 
 #define DMARC_SOURCES(sum, agg)                                                                    \
-    SOURCES_REC SOURCES_TALLY(sum) SOURCE_LIST(agg, "dkl", SOURCES_DKIM_ROWS) "," SOURCE_LIST(     \
-        agg, "evl", SOURCES_ENVELOPE_ROWS) SOURCES_SELECT
+    SOURCES_REC SOURCE_LIST(agg, "dkl", SOURCES_DKIM_ROWS) "," SOURCE_LIST(                        \
+        agg, "evl", SOURCES_ENVELOPE_ROWS) SOURCES_SUM(sum)
 
 /* Per domain and day, from each report's own sums. */
 #define DMARC_DAYS(sum, day)                                                                       \

@@ -505,9 +505,27 @@ static void test_dmarc_rollback(void **state)
     assert_int_equal(counts(f).dmarc_reports, 1);
 }
 
+struct source_sums {
+    size_t n, with_lists;
+    uint64_t messages, spf_pass;
+};
+
+static void source_sum(void *arg, const struct tk_dmarc_source *s)
+{
+    struct source_sums *sum = arg;
+
+    sum->n++;
+    sum->messages += s->tally.messages;
+    sum->spf_pass += s->tally.spf_pass;
+    if (strcmp(s->dkim_domains, "example.govt.nz") == 0 &&
+        strcmp(s->envelope_domains, "example.govt.nz") == 0)
+        sum->with_lists++;
+}
+
 static void test_dmarc_large(void **state)
 {
     struct fx *f = *state;
+    struct source_sums sum = {0};
     static struct tk_dmarc_xml_record r;
     struct tk_dmarc_xml_meta m = mkmeta("google.com", "L1", DAY28, "example.govt.nz");
     const size_t n = 5000;
@@ -538,6 +556,13 @@ static void test_dmarc_large(void **state)
     assert_int_equal(fx_count(f, "SELECT count(*) FROM dmarc_auth"), 715 * 30);
     assert_int_equal(fx_count(f, "SELECT count(*) FROM dmarc_results"), (n - 715) * 2 + 715 * 32);
     assert_int_equal(fx_count(f, "SELECT sum(count) FROM dmarc_records"), n * (n + 1) / 2);
+    /* 5,000 sources, each its own: summed in one pass (a join of the
+     * lists to the sums once scanned every list for every source). */
+    OK(tk_store_dmarc_sources(f->s, NULL, 0, source_sum, &sum, &err));
+    assert_int_equal(sum.n, n);
+    assert_int_equal(sum.messages, n * (n + 1) / 2);
+    assert_int_equal(sum.spf_pass, n * (n + 1) / 2);
+    assert_int_equal(sum.with_lists, n);
 }
 
 static void test_dmarc_days(void **state)
