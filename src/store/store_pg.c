@@ -264,7 +264,7 @@ static const char *const migrations[] = {
     "CREATE INDEX reports_at ON reports (at, id);",
     /* 2: DMARC aggregate and TLS-RPT reports (store_reports.h). A
      * report's records and results are keyed by the report and their
-     * number in it, so a batch of them is one statement that reads no
+     * number in it, so a batch of them is one COPY that reads no
      * generated id back. dmarc_records and dmarc_auth name their report
      * without REFERENCES, as findings do: a foreign-key check is a query
      * per row (a trigger), and millions of records come in a large

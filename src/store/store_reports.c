@@ -454,6 +454,11 @@ enum tk_status tk_store_dmarc_record(struct tk_store *s, const struct tk_dmarc_x
     if (d->messages > (int64_t)TK_DMARC_XML_COUNT_MAX - count)
         return dmarc_fail(
             s, tk_error_set(err, TK_INVALID, "a DMARC report of more than 2^53 messages"));
+    /* A record's number is an INTEGER (PostgreSQL: 32 bits); the
+     * parser's byte limit keeps reports far below. */
+    if (d->records >= INT32_MAX)
+        return dmarc_fail(
+            s, tk_error_set(err, TK_LIMIT, "a DMARC report of more than %d records", INT32_MAX));
     st = batch_add(&d->batch[d->cur], d->records + 1, r);
     if (st != TK_OK)
         return dmarc_fail(s, tk_error_set(err, st, "no memory for DMARC record %llu",
