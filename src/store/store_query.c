@@ -330,14 +330,13 @@ static const struct st_sql_text sql_texts[ST_N] = {
                           DMARC_SOURCES(SUM_PG, "string_agg")},
     [ST_TLSRPT_FAILURES] = {TLSRPT_FAILURES(SUM_SQLITE, DAY_SQLITE("t.date_begin")),
                             TLSRPT_FAILURES(SUM_PG, DAY_PG("t.date_begin"))},
-    /* The policy domain is kept in lower case (ASCII); lower() is ASCII
-     * only in both (PostgreSQL: the column is "C"), so a d= of other
-     * case matches the same way in both. */
-    [ST_DKIM_SELECTORS] = {"SELECT DISTINCT r.domain, lower(a.selector)"
-                           " FROM dmarc_results a JOIN dmarc_reports r ON r.id = a.report_id"
-                           " WHERE a.kind = 'dkim' AND a.selector <> ''"
-                           " AND lower(a.domain) = r.domain ORDER BY 1, 2",
+    /* Kept as reports are (store_reports.c): reading them is a walk of
+     * a small table, not of every record. */
+    [ST_DKIM_SELECTORS] = {"SELECT domain, selector FROM dmarc_selectors ORDER BY domain, selector",
                            NULL},
+    [ST_DKIM_SELECTOR_PUT] = {"INSERT INTO dmarc_selectors (domain, selector, report_id)"
+                              " VALUES ($1, $2, $3) ON CONFLICT (domain, selector) DO NOTHING",
+                              NULL},
     [ST_REPORT_COUNTS] = {REPORT_COUNTS(SUM_SQLITE), REPORT_COUNTS(SUM_PG)},
 };
 

@@ -15,7 +15,10 @@
  *	The report row carries its own sums (records, messages, and the
  *	messages that passed DMARC, aligned SPF and aligned DKIM), added up
  *	here as the records stream past: the per-day summary reads report
- *	rows only, never the millions of records under them.
+ *	rows only, never the millions of records under them. Likewise the
+ *	DKIM selectors of the policy domain (d= the domain, any case) are
+ *	gathered as they pass and kept in dmarc_selectors in the report's
+ *	transaction, so the inventory's look-up is a walk of a small table.
  *
  *	Kept as it came: the records, every DKIM and SPF result of each,
  *	the reasons (as JSON), the enumerated values by their fixed names.
@@ -220,6 +223,8 @@ enum tk_status tk_store_dmarc_begin(struct tk_store *s, const struct tk_dmarc_xm
         return st;
     }
     s->dmarc->report = id;
+    ascii_lower(s->dmarc->domain, m->policy.domain, sizeof(s->dmarc->domain));
+    s->dmarc->nselectors = 0;
     s->dmarc->records = 0;
     s->dmarc->messages = 0;
     s->dmarc->dmarc_pass = 0;
@@ -439,6 +444,71 @@ static enum tk_status batch_flush(struct tk_store *s, bool last, struct tk_error
     return st;
 }
 
+/* ---- DKIM selectors of the policy domain ---- */
+
+static int selector_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* selectors_put writes the selectors gathered (in order: concurrent
+ * reports of one domain then take their rows' locks in one order) and
+ * forgets them. */
+static enum tk_status selectors_put(struct tk_store *s, struct tk_error *err)
+{
+    struct st_dmarc *d = s->dmarc;
+    enum tk_status st = TK_OK;
+
+    qsort(d->selectors, d->nselectors, sizeof(d->selectors[0]), selector_cmp);
+    for (size_t i = 0; st == TK_OK && i < d->nselectors; i++) {
+        struct st_param p[3] = {st_text(d->domain), st_text(d->selectors[i]), st_int(d->report)};
+
+        st = st_exec(s, ST_DKIM_SELECTOR_PUT, p, 3, NULL, err);
+    }
+    d->nselectors = 0;
+    return st;
+}
+
+/* same_name: a (any case) is b (ASCII lower case), as DNS names are
+ * compared (ASCII only, as SQL's lower() is in both back ends). */
+static bool same_name(const char *a, const char *b)
+{
+    for (; *a != '\0' && *b != '\0'; a++, b++) {
+        char c = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+
+        if (c != *b)
+            return false;
+    }
+    return *a == *b;
+}
+
+/* selectors_gather notes the selectors of r's DKIM results whose d= is
+ * the report's policy domain, once each. */
+static enum tk_status selectors_gather(struct tk_store *s, const struct tk_dmarc_xml_record *r,
+                                       struct tk_error *err)
+{
+    struct st_dmarc *d = s->dmarc;
+    enum tk_status st;
+
+    for (size_t i = 0; i < r->ndkim; i++) {
+        const struct tk_dmarc_xml_dkim *k = &r->dkim_results[i];
+        char sel[sizeof(d->selectors[0])];
+        size_t j = 0;
+
+        if (k->selector[0] == '\0' || !same_name(k->domain, d->domain))
+            continue;
+        ascii_lower(sel, k->selector, sizeof(sel));
+        while (j < d->nselectors && strcmp(d->selectors[j], sel) != 0)
+            j++;
+        if (j < d->nselectors)
+            continue;
+        if (d->nselectors == ST_DMARC_SELECTORS && (st = selectors_put(s, err)) != TK_OK)
+            return st;
+        memcpy(d->selectors[d->nselectors++], sel, sizeof(sel));
+    }
+    return TK_OK;
+}
+
 enum tk_status tk_store_dmarc_record(struct tk_store *s, const struct tk_dmarc_xml_record *r,
                                      struct tk_error *err)
 {
@@ -471,6 +541,8 @@ enum tk_status tk_store_dmarc_record(struct tk_store *s, const struct tk_dmarc_x
         d->spf_aligned_pass += count;
     if (r->dkim == TK_DMARC_XML_VERDICT_PASS)
         d->dkim_aligned_pass += count;
+    if ((st = selectors_gather(s, r, err)) != TK_OK)
+        return dmarc_fail(s, st);
     if (batch_full(&d->batch[d->cur]) && (st = batch_flush(s, false, err)) != TK_OK)
         return dmarc_fail(s, st);
     return TK_OK;
@@ -491,7 +563,7 @@ enum tk_status tk_store_dmarc_commit(struct tk_store *s, uint64_t records, uint6
                                           "was given %lld and %lld: not kept",
                                           (unsigned long long)records, (unsigned long long)messages,
                                           (long long)d->records, (long long)d->messages));
-    if ((st = batch_flush(s, true, err)) != TK_OK)
+    if ((st = batch_flush(s, true, err)) != TK_OK || (st = selectors_put(s, err)) != TK_OK)
         return dmarc_fail(s, st);
     p[0] = st_int(d->report);
     p[1] = st_int(d->records);

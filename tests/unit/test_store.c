@@ -44,8 +44,9 @@
 #include "store/store.h"
 
 #define PG_SCHEMA "tiaki_test_store"
-/* Migrations of the store: 1 the monitoring, 2 the reports. */
-#define SCHEMA_VERSION 2
+/* Migrations of the store: 1 the monitoring, 2 the reports, 3 the DKIM
+ * selectors seen in them. */
+#define SCHEMA_VERSION 3
 
 /* ---- fixtures ---- */
 
@@ -424,7 +425,7 @@ static void test_open_concurrent(void **state)
 
     /* A database nobody has migrated yet, opened by four at once. */
     if (f->pg) {
-        fx_sql(f, "DROP VIEW IF EXISTS dmarc_results;"
+        fx_sql(f, "DROP VIEW IF EXISTS dmarc_results; DROP TABLE IF EXISTS dmarc_selectors;"
                   " DROP TABLE IF EXISTS tlsrpt_failures, tlsrpt_policies, tlsrpt_reports,"
                   " dmarc_auth, dmarc_records, dmarc_reports, reports, alerts, events,"
                   " rule_states, findings, snapshots, scan_queue, scans, domains, agencies,"

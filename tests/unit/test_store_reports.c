@@ -19,7 +19,8 @@
  *	report of thousands of records across batches; the per-day,
  *	per-source, TLS-RPT failure and DKIM selector queries against sums
  *	worked out by hand on a small data set, with their domain and
- *	since filters and bounded lists; TLS-RPT reports kept and
+ *	since filters and bounded lists; selectors past what a report
+ *	gathers before writing, and filled in by migration 3; TLS-RPT reports kept and
  *	deduplicated; hostile text kept byte for byte and text that is not
  *	UTF-8 refused; calls out of order refused.
  */
@@ -97,6 +98,31 @@ static void fx_text(struct fx *f, const char *sql, char *out, size_t outlen)
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
             tk_strlcpy(out, (const char *)sqlite3_column_text(st, 0), outlen);
         sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
+}
+
+/* fx_exec runs sql on a connection of the test's own. */
+static void fx_exec(struct fx *f, const char *sql)
+{
+    if (f->pg) {
+        PGconn *c = PQconnectdb(f->url);
+        PGresult *r;
+
+        assert_int_equal(PQstatus(c), CONNECTION_OK);
+        PQsetNoticeProcessor(c, quiet, NULL);
+        r = PQexec(c, sql);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            fail_msg("%s: %s", sql, PQerrorMessage(c));
+        PQclear(r);
+        PQfinish(c);
+    } else {
+        sqlite3 *db;
+        char *msg = NULL;
+
+        assert_int_equal(sqlite3_open(f->url + strlen("sqlite:"), &db), SQLITE_OK);
+        if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+            fail_msg("%s: %s", sql, msg);
         sqlite3_close(db);
     }
 }
@@ -687,6 +713,63 @@ static void test_dkim_selectors(void **state)
     assert_string_equal(rw.line[0], "example.govt.nz extra");
 }
 
+static void test_dkim_selectors_many(void **state)
+{
+    struct fx *f = *state;
+    static struct tk_dmarc_xml_record r[24];
+    struct tk_dmarc_xml_meta m = mkmeta("google.com", "M1", DAY28, "many.govt.nz");
+    struct rows rw = {0};
+    bool dup;
+
+    /* More selectors in one report than are gathered before writing
+     * (ST_DMARC_SELECTORS); two of them again and again, in other case,
+     * also after they were written. */
+    for (size_t i = 0; i < 24; i++) {
+        char sel[16];
+
+        snprintf(sel, sizeof(sel), "s%02zu", i);
+        mkrec(&r[i], "192.0.2.1", 1, "pp", "");
+        add_dkim(&r[i], "many.govt.nz", sel, TK_DMARC_XML_AUTH_PASS);
+        add_dkim(&r[i], "MANY.govt.nz", i < 12 ? "S00" : "s23", TK_DMARC_XML_AUTH_PASS);
+    }
+    /* Rolled back: none kept. */
+    OK(tk_store_dmarc_begin(f->s, &m, "test", &dup, &err));
+    for (size_t i = 0; i < 24; i++)
+        OK(tk_store_dmarc_record(f->s, &r[i], &err));
+    tk_store_dmarc_rollback(f->s);
+    OK(tk_store_dkim_selectors_seen(f->s, selector_each, &rw, &err));
+    assert_int_equal(rw.n, 0);
+    keep(f, &m, r, 24, false);
+    OK(tk_store_dkim_selectors_seen(f->s, selector_each, &rw, &err));
+    assert_int_equal(rw.n, 24);
+    for (size_t i = 0; i < 24; i++) {
+        char want[64];
+
+        snprintf(want, sizeof(want), "many.govt.nz s%02zu", i);
+        assert_string_equal(rw.line[i], want);
+    }
+    assert_int_equal(fx_count(f, "SELECT count(*) FROM dmarc_selectors"), 24);
+}
+
+static void test_dkim_selectors_migrated(void **state)
+{
+    struct fx *f = *state;
+    struct rows rw = {0};
+
+    /* A store of schema version 2 that holds reports: migration 3 fills
+     * dmarc_selectors from them. */
+    data_set(f);
+    tk_store_close(f->s);
+    f->s = NULL;
+    fx_exec(f, "DROP TABLE dmarc_selectors; DELETE FROM schema_migrations WHERE version = 3");
+    assert_int_equal(fx_open(f), 0);
+    OK(tk_store_dkim_selectors_seen(f->s, selector_each, &rw, &err));
+    assert_int_equal(rw.n, 3);
+    assert_string_equal(rw.line[0], "example.govt.nz sel1");
+    assert_string_equal(rw.line[1], "example.govt.nz sel2");
+    assert_string_equal(rw.line[2], "example.govt.nz sel3");
+}
+
 /* Text that breaks quoting, COPY and SQL, kept exactly. */
 static const char *const hostile[] = {
     "\"quoted\" \\N \\.",
@@ -987,6 +1070,8 @@ static void test_pg_skipped(void **state)
         cmocka_unit_test_setup_teardown(test_dmarc_sources, setup, teardown),                      \
         cmocka_unit_test_setup_teardown(test_dmarc_source_lists_bounded, setup, teardown),         \
         cmocka_unit_test_setup_teardown(test_dkim_selectors, setup, teardown),                     \
+        cmocka_unit_test_setup_teardown(test_dkim_selectors_many, setup, teardown),                \
+        cmocka_unit_test_setup_teardown(test_dkim_selectors_migrated, setup, teardown),            \
         cmocka_unit_test_setup_teardown(test_dmarc_hostile_text, setup, teardown),                 \
         cmocka_unit_test_setup_teardown(test_dmarc_misuse, setup, teardown),                       \
         cmocka_unit_test_setup_teardown(test_tlsrpt_kept, setup, teardown),                        \
