@@ -142,11 +142,11 @@ typedef bool (*st_row_fn)(void *arg, const struct st_row *r);
  * dmarc_results shows them all as rows). */
 /* Records in a batch. Small, because a report's last batch is written
  * when it is committed, on the caller's thread: most reports hold a
- * few thousand records or fewer, and with batches of 1,024 half of a
- * corpus's records were written that way, not beside the parse
- * (bench/report-ingest: 128 ingests 300 MB in 5.6 to 6.4 s, 1,024 in
- * 6.6 to 7.3 s). Handing a batch over costs a wake-up (SQLite) or a
- * round trip (PostgreSQL's COPY), small beside 128 records. */
+ * few thousand records or fewer, and with batches of 1,024 a third of
+ * bench/report-ingest's records were written that way, not beside the
+ * parse (4% with 128; 300 MB ingested in 5.6 to 6.4 s rather than 6.6
+ * to 7.3 s). Handing a batch over costs a wake-up (SQLite) or a round
+ * trip (PostgreSQL's COPY), small beside 128 records. */
 #define ST_DMARC_BATCH_RECORDS 128
 /* Auth results beyond the first of their kind, in a batch: a record
  * has at most 2 * (TK_DMARC_XML_AUTH_MAX - 1), so a batch is handed
