@@ -623,3 +623,11 @@ enum tk_status tk_store_snapshot_put(struct tk_store *s, int64_t scan_id,
 
     return tk_store_snapshot_put_batch(s, scan_id, &p, 1, err);
 }
+
+enum tk_status st_tx_end(struct tk_store *s, enum tk_status st, struct tk_error *err)
+{
+    if (st == TK_OK)
+        return s->be->commit(s, err);
+    s->be->rollback(s);
+    return st;
+}

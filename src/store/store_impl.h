@@ -245,6 +245,12 @@ struct st_backend {
     bool (*col_null)(const struct st_row *r, int col);
 };
 
+/* st_tx_end ends the transaction a body ran in: commit when st is
+ * TK_OK, else roll back; returns the outcome. Every back end and query
+ * ends its transactions this way. */
+struct tk_store;
+enum tk_status st_tx_end(struct tk_store *s, enum tk_status st, struct tk_error *err);
+
 /* What every back end's connection starts with. */
 struct tk_store {
     const struct st_backend *be;

@@ -1188,12 +1188,7 @@ static enum tk_status pg_migrate(struct pg_store *q, struct tk_error *err)
 
     if (st != TK_OK)
         return st;
-    st = pg_migrate_tx(q, err);
-    if (st != TK_OK) {
-        pg_rollback(&q->base);
-        return st;
-    }
-    return pg_commit(&q->base, err);
+    return st_tx_end(&q->base, pg_migrate_tx(q, err), err);
 }
 
 enum tk_status st_pg_open(const char *url, const char *where, struct tk_store **out,

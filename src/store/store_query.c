@@ -386,15 +386,6 @@ static bool row_int(void *arg, const struct st_row *r)
 
 /* ---- transactions ---- */
 
-/* tx_end commits when st is TK_OK, else rolls back; returns the outcome. */
-static enum tk_status tx_end(struct tk_store *s, enum tk_status st, struct tk_error *err)
-{
-    if (st == TK_OK)
-        return s->be->commit(s, err);
-    s->be->rollback(s);
-    return st;
-}
-
 /* ---- inventory ---- */
 
 struct domain_found {
@@ -479,7 +470,7 @@ enum tk_status tk_store_domain_put(struct tk_store *s, const struct tk_store_dom
         return st;
     if ((st = s->be->begin(s, err)) != TK_OK)
         return st;
-    st = tx_end(s, domain_put_tx(s, d, &made, err), err);
+    st = st_tx_end(s, domain_put_tx(s, d, &made, err), err);
     if (st == TK_OK && created != NULL)
         *created = made;
     return st;
@@ -524,7 +515,7 @@ enum tk_status tk_store_domain_remove(struct tk_store *s, const char *domain, st
         return tk_error_set(err, TK_USAGE, "no domain to remove");
     if ((st = s->be->begin(s, err)) != TK_OK)
         return st;
-    return tx_end(s, domain_remove_tx(s, domain, err), err);
+    return st_tx_end(s, domain_remove_tx(s, domain, err), err);
 }
 
 /* row_domain reads DOMAIN_COLUMNS into d. */
@@ -664,7 +655,7 @@ enum tk_status tk_store_scan_begin(struct tk_store *s, bool resume, struct tk_sc
     memset(info, 0, sizeof(*info));
     if ((st = s->be->begin(s, err)) != TK_OK)
         return st;
-    return tx_end(s, scan_begin_tx(s, resume, info, err), err);
+    return st_tx_end(s, scan_begin_tx(s, resume, info, err), err);
 }
 
 enum tk_status tk_store_scan_join(struct tk_store *s, struct tk_scan_info *info,
@@ -721,7 +712,7 @@ enum tk_status tk_store_scan_finish(struct tk_store *s, int64_t scan_id, bool cl
     memset(info, 0, sizeof(*info));
     if ((st = s->be->begin(s, err)) != TK_OK)
         return st;
-    return tx_end(s, scan_finish_tx(s, scan_id, close, info, err), err);
+    return st_tx_end(s, scan_finish_tx(s, scan_id, close, info, err), err);
 }
 
 /* ---- the queue ---- */

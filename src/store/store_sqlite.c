@@ -1019,12 +1019,7 @@ static enum tk_status sq_migrate(struct sqlite_store *q, struct tk_error *err)
 
     if (st != TK_OK)
         return st;
-    st = sq_migrate_tx(q, err);
-    if (st != TK_OK) {
-        sq_rollback(&q->base);
-        return st;
-    }
-    return sq_commit(&q->base, err);
+    return st_tx_end(&q->base, sq_migrate_tx(q, err), err);
 }
 
 static enum tk_status sq_setup(struct sqlite_store *q, struct tk_error *err)
