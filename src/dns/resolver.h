@@ -103,10 +103,17 @@ void tk_resolver_free(struct tk_resolver *r);
 /* A static zone for unit tests: records added by name and type; a
  * question with no entry answers NXDOMAIN when the name has no records
  * at all, else no data. tk_static_zone_add_temp makes a (name, type)
- * answer TK_TEMP, as a dead server would. */
+ * answer TK_TEMP, as a dead server would. A name with a CNAME and no
+ * records of the type asked answers from the CNAME's target, as a
+ * recursive server would (a loop answers TK_TEMP). */
 struct tk_static_zone;
 
 enum tk_status tk_static_zone_new(struct tk_static_zone **out);
+/* tk_static_zone_allow_raw_names lets later names hold any printable
+ * ASCII but '\\' (labels of 1 to 63 bytes), as DNS does: SPF macros
+ * make such names ("foo:bar/baz.example.com", spaces from %{l}). By
+ * default a name must be a host name (core/domain.h). */
+void tk_static_zone_allow_raw_names(struct tk_static_zone *z);
 enum tk_status tk_static_zone_add(struct tk_static_zone *z, const char *name, uint16_t rrtype,
                                   const void *rdata, size_t len);
 /* tk_static_zone_add_txt adds a TXT record whose text is split into
@@ -116,6 +123,18 @@ enum tk_status tk_static_zone_add_mx(struct tk_static_zone *z, const char *name,
                                      const char *exchange);
 enum tk_status tk_static_zone_add_a(struct tk_static_zone *z, const char *name, const char *ipv4);
 enum tk_status tk_static_zone_add_temp(struct tk_static_zone *z, const char *name, uint16_t rrtype);
+enum tk_status tk_static_zone_add_aaaa(struct tk_static_zone *z, const char *name,
+                                       const char *ipv6);
+/* tk_static_zone_add_ptr and _add_cname add a record whose data is the
+ * name target ("" or "." is the root). */
+enum tk_status tk_static_zone_add_ptr(struct tk_static_zone *z, const char *name,
+                                      const char *target);
+enum tk_status tk_static_zone_add_cname(struct tk_static_zone *z, const char *name,
+                                        const char *target);
+/* tk_static_zone_add_timeout makes every question about name answer a
+ * timeout (TK_TEMP, rcode -1), except for the types it holds records
+ * of. */
+enum tk_status tk_static_zone_add_timeout(struct tk_static_zone *z, const char *name);
 void tk_static_zone_free(struct tk_static_zone *z);
 
 /* tk_resolver_new_static answers from z (which must outlive it). */
