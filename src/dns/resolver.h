@@ -110,7 +110,7 @@ struct tk_static_zone;
 
 enum tk_status tk_static_zone_new(struct tk_static_zone **out);
 /* tk_static_zone_allow_raw_names lets later names hold any printable
- * ASCII but '\\' (labels of 1 to 63 bytes), as DNS does: SPF macros
+ * ASCII but a backslash (labels of 1 to 63 bytes), as DNS does: SPF macros
  * make such names ("foo:bar/baz.example.com", spaces from %{l}). By
  * default a name must be a host name (core/domain.h). */
 void tk_static_zone_allow_raw_names(struct tk_static_zone *z);

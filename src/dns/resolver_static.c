@@ -17,7 +17,7 @@
  *
  *	Names are stored lower-cased. Names must be host names (letters,
  *	digits, '-', '_') unless tk_static_zone_allow_raw_names was called:
- *	then any printable ASCII but '\\' in labels of 1 to 63 bytes (the
+ *	then any printable ASCII but a backslash in labels of 1 to 63 bytes (the
  *	RFC 7208 suite has "foo:bar/baz.example.com" and names with spaces,
  *	which DNS carries).
  */

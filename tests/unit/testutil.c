@@ -154,6 +154,18 @@ void testutil_zone_add(struct tk_static_zone *z, const struct zrr *rr)
     case Z_TEMP:
         st = tk_static_zone_add_temp(z, rr->name, (uint16_t)rr->num);
         break;
+    case Z_AAAA:
+        st = tk_static_zone_add_aaaa(z, rr->name, rr->data);
+        break;
+    case Z_PTR:
+        st = tk_static_zone_add_ptr(z, rr->name, rr->data);
+        break;
+    case Z_CNAME:
+        st = tk_static_zone_add_cname(z, rr->name, rr->data);
+        break;
+    case Z_TIMEOUT:
+        st = tk_static_zone_add_timeout(z, rr->name);
+        break;
     case Z_DEL:
     case Z_END:
         break;

@@ -91,6 +91,10 @@ enum zkind {
     Z_A,
     Z_TEMP,
     Z_DEL, /* remove a base's records of (name, type): test_rules */
+    Z_AAAA,
+    Z_PTR,     /* data: the target name */
+    Z_CNAME,   /* data: the target name */
+    Z_TIMEOUT, /* every type the name has no records of times out */
 };
 
 /* One row of a zone table; a table ends with {0}. */
@@ -116,6 +120,22 @@ struct zrr {
 #define TEMP(n, ty)                                                                                \
     {                                                                                              \
         Z_TEMP, n, NULL, ty                                                                        \
+    }
+#define AAAA(n, ip)                                                                                \
+    {                                                                                              \
+        Z_AAAA, n, ip, 0                                                                           \
+    }
+#define PTR(n, t)                                                                                  \
+    {                                                                                              \
+        Z_PTR, n, t, 0                                                                             \
+    }
+#define CNAME(n, t)                                                                                \
+    {                                                                                              \
+        Z_CNAME, n, t, 0                                                                           \
+    }
+#define TIMEOUT(n)                                                                                 \
+    {                                                                                              \
+        Z_TIMEOUT, n, NULL, 0                                                                      \
     }
 #define DEL(n, ty)                                                                                 \
     {                                                                                              \
