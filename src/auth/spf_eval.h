@@ -115,11 +115,11 @@ typedef void (*tk_spf_done)(void *arg, const struct tk_spf_result *res);
 /* tk_spf_check_start starts check_host() for req on r. done runs once,
  * from a later tk_resolver_wait on r, or before tk_spf_check_start
  * returns when no DNS question is needed (the domain is not a valid
- * multi-label name: none) or the first one cannot be submitted
- * (temperror). The check frees itself after done returns. Returns TK_OK
- * (done will run or has run), TK_INVALID when req has no usable
- * identity text at all (done does not run; err says why) or TK_NOMEM.
- * r must not be freed while checks are running: drain it first. */
+ * multi-label name, or none was given: none) or the first one cannot be
+ * submitted (temperror). The check frees itself after done returns; done
+ * may start further checks. Returns TK_OK (done will run or has run) or
+ * TK_NOMEM (done does not run; err says so). r must not be freed while
+ * checks are running: drain it first. */
 enum tk_status tk_spf_check_start(struct tk_resolver *r, const struct tk_spf_request *req,
                                   tk_spf_done done, void *arg, struct tk_error *err);
 

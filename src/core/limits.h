@@ -42,6 +42,13 @@
 #define TK_SPF_TREE_NODES_MAX 40
 /* Expanded macro string length (RFC 7208 7.3 truncates domains to 253). */
 #define TK_SPF_MACRO_EXPANSION_MAX 1024
+/* tiaki spf check --batch: SPF checks in flight at once on one resolver
+ * (each holds ~40 KB and asks at most a few questions at a time), and
+ * one input line (an address, a sender of at most 256 bytes by RFC 5321
+ * 4.5.3.1.3, a HELO name of 255). */
+#define TK_SPF_CHECKS_INFLIGHT_DEFAULT 256
+#define TK_SPF_CHECKS_INFLIGHT_MAX 4096
+#define TK_SPF_BATCH_LINE_MAX 1024
 
 /* DMARC: URIs in one rua= or ruf= list. RFC 7489 does not bound it;
  * receivers send to the first two. 16 is plenty to judge. */
