@@ -43,7 +43,7 @@
 /* Expanded macro string length (RFC 7208 7.3 truncates domains to 253). */
 #define TK_SPF_MACRO_EXPANSION_MAX 1024
 /* tiaki spf check --batch: SPF checks in flight at once on one resolver
- * (each holds ~40 KB and asks at most a few questions at a time), and
+ * (each holds ~30 KB and asks at most 10 questions at a time), and
  * one input line (an address, a sender of at most 256 bytes by RFC 5321
  * 4.5.3.1.3, a HELO name of 255). */
 #define TK_SPF_CHECKS_INFLIGHT_DEFAULT 256
