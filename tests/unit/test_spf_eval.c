@@ -27,6 +27,7 @@
 
 #include <yaml.h>
 
+#include "auth/spf_batch.h"
 #include "auth/spf_eval.h"
 #include "testutil.h"
 
@@ -720,12 +721,73 @@ static void test_eval_ip_parse(void **state)
     assert_int_equal(tk_spf_ip_parse("example.nz", &ip), TK_INVALID);
 }
 
+/* tiaki spf check --batch lines: IP SENDER [HELO] (spf_batch.h). */
+static void test_batch_lines(void **state)
+{
+    static const struct {
+        const char *line;
+        enum tk_status want;
+        const char *sender, *helo; /* TK_OK: what the request holds */
+        bool v6;
+    } cases[] = {
+        {"192.0.2.1 user@example.nz mail.example.nz", TK_OK, "user@example.nz", "mail.example.nz",
+         false},
+        {"192.0.2.1\tuser@example.nz", TK_OK, "user@example.nz", NULL, false},
+        {"  192.0.2.1   <user@example.nz>  -  ", TK_OK, "user@example.nz", NULL, false},
+        {"2001:db8::1 <> mail.example.nz\r", TK_OK, "", "mail.example.nz", true},
+        {"::ffff:192.0.2.1 - mail.example.nz", TK_OK, "", "mail.example.nz", false},
+        {"192.0.2.1 @example.nz", TK_OK, "@example.nz", NULL, false},
+        {"", TK_ABSENT, NULL, NULL, false},
+        {"   \t ", TK_ABSENT, NULL, NULL, false},
+        {"# 192.0.2.1 user@example.nz", TK_ABSENT, NULL, NULL, false},
+        {"192.0.2.1", TK_INVALID, NULL, NULL, false},
+        {"192.0.2 user@example.nz", TK_INVALID, NULL, NULL, false},
+        {"192.0.2.1 user@example.nz helo extra", TK_INVALID, NULL, NULL, false},
+        {"192.0.2.1 us\x01r@example.nz", TK_INVALID, NULL, NULL, false},
+        {"192.0.2.1 us\xc3\xa9r@example.nz", TK_INVALID, NULL, NULL, false},
+    };
+    struct tk_spf_batch_line l;
+    struct tk_error err;
+    char *longline;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < NELEM(cases); i++) {
+        enum tk_status st = tk_spf_batch_line_parse(cases[i].line, strlen(cases[i].line), &l, &err);
+
+        if (st != cases[i].want)
+            fail_msg("'%s': got %d, want %d (%s)", cases[i].line, st, cases[i].want, err.msg);
+        if (st != TK_OK) {
+            assert_true(testutil_printable(err.msg) && err.msg[0]);
+            continue;
+        }
+        assert_string_equal(l.req.sender, cases[i].sender);
+        if (cases[i].helo)
+            assert_string_equal(l.req.helo, cases[i].helo);
+        else
+            assert_null(l.req.helo);
+        assert_int_equal(l.req.ip.v6, cases[i].v6);
+    }
+    /* a NUL inside the line is a byte like any other: refused */
+    assert_int_equal(tk_spf_batch_line_parse("192.0.2.1 a\0b@example.nz", 24, &l, &err),
+                     TK_INVALID);
+    /* one byte over the limit is refused, not cut */
+    longline = testutil_record_of_len("192.0.2.1 u@", 'a', TK_SPF_BATCH_LINE_MAX);
+    assert_int_equal(tk_spf_batch_line_parse(longline, TK_SPF_BATCH_LINE_MAX, &l, &err), TK_OK);
+    free(longline);
+    longline = testutil_record_of_len("192.0.2.1 u@", 'a', TK_SPF_BATCH_LINE_MAX + 1);
+    assert_int_equal(tk_spf_batch_line_parse(longline, TK_SPF_BATCH_LINE_MAX + 1, &l, &err),
+                     TK_LIMIT);
+    free(longline);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc7208_suite),       cmocka_unit_test(test_eval_table),
         cmocka_unit_test(test_eval_dns_term_limit), cmocka_unit_test(test_eval_identities),
         cmocka_unit_test(test_eval_concurrent),     cmocka_unit_test(test_eval_ip_parse),
+        cmocka_unit_test(test_batch_lines),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
