@@ -49,6 +49,7 @@
 
 #include "auth/spf_eval_impl.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/domain.h"
 #include "core/text.h"
 #include "dns/rdata.h"
@@ -122,6 +123,7 @@ struct tk_spf_check {
     struct tk_spf_ip ip;
     char *sender, *local, *sender_domain, *helo, *receiver;
     long long now;
+    long long deadline_ms; /* tk_now_ms() past which nothing more is asked */
 
     struct spf_frame frames[SPF_FRAMES_MAX];
     size_t depth;
@@ -229,11 +231,25 @@ static bool check_ask(struct tk_spf_check *c, const char *name, uint16_t type, u
     return true;
 }
 
+/* check_in_time is false, after ending the check (temperror), once the
+ * evaluation has taken longer than its timeout (RFC 7208 4.6.4). */
+static bool check_in_time(struct tk_spf_check *c)
+{
+    if (tk_now_ms() <= c->deadline_ms)
+        return true;
+    check_error(c, TK_AUTH_TEMPERROR,
+                "the evaluation took longer than its limit (RFC 7208 4.6.4); the name servers "
+                "answer too slowly");
+    return false;
+}
+
 /* check_ask_one starts a stage of one question; on failure it ends the
  * check (temperror) and returns false. */
 static bool check_ask_one(struct tk_spf_check *c, enum spf_stage stage, const char *name,
                           uint16_t type)
 {
+    if (!check_in_time(c))
+        return false;
     c->stage = stage;
     c->submit_failed = false;
     if (check_ask(c, name, type, 0))
@@ -330,7 +346,20 @@ static void validation_done(struct tk_spf_check *c)
     }
 }
 
-/* validation_names takes the first TK_SPF_MX_PTR_NAMES_MAX usable PTR
+/* validation_in_time: past the deadline, a term that needed the names
+ * ends the check in temperror, an explanation is dropped. */
+static bool validation_in_time(struct tk_spf_check *c)
+{
+    if (c->vresume == RESUME_STEP)
+        return check_in_time(c);
+    if (tk_now_ms() <= c->deadline_ms)
+        return true;
+    c->res.explanation[0] = '\0';
+    check_finish(c);
+    return false;
+}
+
+/* validation_ptr takes the first TK_SPF_MX_PTR_NAMES_MAX usable PTR
  * names (RFC 7208 4.6.4: the rest are ignored) and asks for their
  * addresses at once. A PTR error means no names (5.5). */
 static void validation_ptr(struct tk_spf_check *c, const struct tk_dns_answer *a)
@@ -347,6 +376,8 @@ static void validation_ptr(struct tk_spf_check *c, const struct tk_dns_answer *a
         validation_done(c);
         return;
     }
+    if (!validation_in_time(c))
+        return;
     c->stage = ST_PTR_ADDR;
     c->submit_failed = false;
     for (i = 0; i < c->nnames; i++)
@@ -766,6 +797,8 @@ static void mx_answer(struct tk_spf_check *c, const struct tk_dns_answer *a)
             c->nnames++;
     if (c->nnames == 0)
         return term_done(c, false);
+    if (!check_in_time(c))
+        return;
     c->stage = ST_MX_ADDR;
     c->submit_failed = false;
     for (i = 0; i < c->nnames; i++)
@@ -855,6 +888,8 @@ static void exp_name(struct tk_spf_check *c)
     struct tk_buf out = {NULL, 0, 0};
     bool ok;
 
+    if (tk_now_ms() > c->deadline_ms)
+        return check_finish(c);
     if (needs_validated(t->domain_spec) && c->vstate != V_DONE) {
         (void)validation_start(c, RESUME_EXP_NAME);
         return;
@@ -895,6 +930,8 @@ static void exp_text(struct tk_spf_check *c)
     size_t i;
 
     if (needs_validated(spec) && c->vstate != V_DONE) {
+        if (tk_now_ms() > c->deadline_ms)
+            return check_finish(c);
         (void)validation_start(c, RESUME_EXP_TEXT);
         return;
     }
@@ -973,6 +1010,8 @@ enum tk_status tk_spf_check_start(struct tk_resolver *r, const struct tk_spf_req
     c->arg = arg;
     c->ip = req->ip;
     c->now = req->now ? req->now : (long long)time(NULL);
+    c->deadline_ms =
+        tk_now_ms() + (req->timeout_ms > 0 ? req->timeout_ms : TK_SPF_CHECK_TIMEOUT_MS_DEFAULT);
     if (!check_identity(c, req)) {
         check_free(c);
         return tk_error_set(err, TK_NOMEM, "out of memory starting an SPF check");

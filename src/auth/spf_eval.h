@@ -31,7 +31,8 @@
  *	nesting is bounded by the term limit (each costs one term), so the
  *	evaluation holds at most TK_SPF_DNS_TERMS_MAX + 1 records and never
  *	recurses on the C stack; every question is bounded by the
- *	resolver's deadline.
+ *	resolver's deadline, and the whole evaluation by the request's
+ *	timeout_ms (TK_SPF_CHECK_TIMEOUT_MS_DEFAULT).
  * SECURITY
  *	Records, names and addresses come from DNS and are
  *	attacker-controlled: records go through the parser of
@@ -79,6 +80,11 @@ struct tk_spf_request {
     const char *helo;     /* HELO/EHLO name; NULL: none given */
     const char *receiver; /* %{r} in explanations; NULL: "unknown" */
     long long now;        /* %{t} in explanations; 0: the current time */
+    /* The whole evaluation's time (RFC 7208 4.6.4); past it the next
+     * look-up is not asked and the result is temperror (a fail keeps
+     * its result and loses its explanation). 0:
+     * TK_SPF_CHECK_TIMEOUT_MS_DEFAULT. */
+    int timeout_ms;
 };
 
 /* Bytes of a mechanism's text kept in a result; a longer term (only a

@@ -438,7 +438,7 @@ int cmd_spf_main(int argc, char **argv)
 {
     struct spf_options o;
     struct tk_resolver *r = NULL;
-    struct tk_spf_request req = {{false, {0}}, NULL, NULL, NULL, 0};
+    struct tk_spf_request req = {{false, {0}}, NULL, NULL, NULL, 0, 0};
     char sender[TK_SPF_BATCH_LINE_MAX + 1];
     int rc;
 

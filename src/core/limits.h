@@ -42,6 +42,11 @@
 #define TK_SPF_TREE_NODES_MAX 40
 /* Expanded macro string length (RFC 7208 7.3 truncates domains to 253). */
 #define TK_SPF_MACRO_EXPANSION_MAX 1024
+/* RFC 7208 4.6.4: a check_host() may take this long in all (the RFC
+ * asks for a limit of at least 20 s) before it is temperror: every
+ * question has its own deadline, but a record of 10 terms whose servers
+ * answer just in time would otherwise hold a mail filter for minutes. */
+#define TK_SPF_CHECK_TIMEOUT_MS_DEFAULT 20000
 /* tiaki spf check --batch: SPF checks in flight at once on one resolver
  * (each holds ~30 KB and asks at most 10 questions at a time), and
  * one input line (an address, a sender of at most 256 bytes by RFC 5321

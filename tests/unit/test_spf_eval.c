@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -207,7 +208,7 @@ static void suite_case(struct suite *s, const char *name, yaml_node_t *test)
 {
     const char *want_exp = node_str(map_get(s->doc, test, "explanation"));
     unsigned mask = result_mask(s->doc, map_get(s->doc, test, "result"));
-    struct tk_spf_request req = {{false, {0}}, NULL, NULL, NULL, 0};
+    struct tk_spf_request req = {{false, {0}}, NULL, NULL, NULL, 0, 0};
     struct tk_spf_result res;
     struct tk_error err = {TK_OK, ""};
     bool ok;
@@ -515,7 +516,7 @@ static struct tk_resolver *eval_resolver(struct tk_static_zone **z, const struct
 static void eval_one(struct tk_resolver *r, const char *sender, const char *helo, const char *ip,
                      struct tk_spf_result *res)
 {
-    struct tk_spf_request req = {{false, {0}}, sender, helo, NULL, 0};
+    struct tk_spf_request req = {{false, {0}}, sender, helo, NULL, 0, 0};
     struct tk_error err = {TK_OK, ""};
 
     assert_int_equal(tk_spf_ip_parse(ip, &req.ip), TK_OK);
@@ -680,7 +681,7 @@ static void test_eval_concurrent(void **state)
 {
     struct tk_static_zone *z;
     struct tk_resolver *r = eval_resolver(&z, zone_base);
-    struct tk_spf_request req = {{false, {0}}, "u@mx10.example.nz", NULL, NULL, 0};
+    struct tk_spf_request req = {{false, {0}}, "u@mx10.example.nz", NULL, NULL, 0, 0};
     struct many m = {0, 0, 0};
     struct tk_error err;
     unsigned i;
@@ -699,6 +700,56 @@ static void test_eval_concurrent(void **state)
     assert_int_equal(m.done, 200);
     assert_int_equal(m.pass, 100);
     assert_int_equal(m.fail, 100);
+    tk_resolver_free(r);
+    tk_static_zone_free(z);
+}
+
+static void deadline_done(void *arg, const struct tk_spf_result *res)
+{
+    *(struct tk_spf_result *)arg = *res;
+}
+
+/* RFC 7208 4.6.4: past the evaluation's time limit the next look-up is
+ * not asked: temperror; a fail only loses its explanation. */
+static void test_eval_deadline(void **state)
+{
+    static const struct {
+        const char *sender;
+        enum tk_auth_result want;
+    } cases[] = {
+        {"u@atime.example.nz", TK_AUTH_TEMPERROR}, /* a: would ask again */
+        {"u@mx10.example.nz", TK_AUTH_TEMPERROR},  /* mx: would ask again */
+        {"u@expm.example.nz", TK_AUTH_FAIL},       /* exp=: explanation dropped */
+    };
+    struct tk_static_zone *z;
+    struct tk_resolver *r = eval_resolver(&z, zone_base);
+    struct tk_spf_request req = {{false, {0}}, NULL, NULL, NULL, 0, 5};
+    struct tk_spf_result res;
+    struct tk_error err;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(tk_spf_ip_parse("192.0.2.99", &req.ip), TK_OK);
+    for (i = 0; i < NELEM(cases); i++) {
+        memset(&res, 0, sizeof(res));
+        res.result = TK_AUTH_PASS;
+        req.sender = cases[i].sender;
+        assert_int_equal(tk_spf_check_start(r, &req, deadline_done, &res, &err), TK_OK);
+        usleep(20 * 1000); /* the record's answer comes after the 5 ms */
+        assert_int_equal(tk_resolver_drain(r, &err), TK_OK);
+        if (res.result != cases[i].want)
+            fail_msg("%s: got %s (%s)", cases[i].sender, tk_auth_result_name(res.result),
+                     res.reason);
+        assert_string_equal(res.explanation, "");
+        if (cases[i].want == TK_AUTH_TEMPERROR)
+            assert_non_null(strstr(res.reason, "took longer"));
+    }
+    /* with the default limit the same checks end as the RFC says */
+    req.timeout_ms = 0;
+    req.sender = "u@expm.example.nz";
+    eval_one(r, req.sender, NULL, "192.0.2.99", &res);
+    assert_int_equal(res.result, TK_AUTH_FAIL);
+    assert_true(res.explanation[0] != '\0');
     tk_resolver_free(r);
     tk_static_zone_free(z);
 }
@@ -787,7 +838,7 @@ int main(void)
         cmocka_unit_test(test_rfc7208_suite),       cmocka_unit_test(test_eval_table),
         cmocka_unit_test(test_eval_dns_term_limit), cmocka_unit_test(test_eval_identities),
         cmocka_unit_test(test_eval_concurrent),     cmocka_unit_test(test_eval_ip_parse),
-        cmocka_unit_test(test_batch_lines),
+        cmocka_unit_test(test_batch_lines),         cmocka_unit_test(test_eval_deadline),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
