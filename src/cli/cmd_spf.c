@@ -21,11 +21,14 @@
  *	--jobs at most TK_SPF_CHECKS_INFLIGHT_MAX; lines of
  *	TK_SPF_BATCH_LINE_MAX bytes (a longer one is reported and skipped).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth/spf_batch.h"
 #include "auth/spf_eval.h"
@@ -35,6 +38,9 @@
 #include "core/text.h"
 
 #define SPF_PROG "spf check"
+/* Batch: how long one wait for answers lasts before new input lines are
+ * looked at again (checks in flight wake it sooner). */
+#define BATCH_WAIT_MS 50
 
 enum spf_format {
     SPF_TEXT,
@@ -324,9 +330,12 @@ struct spf_slot {
     char why[TK_ERROR_MSG_MAX];
 };
 
+struct batch_input;
+
 struct spf_batch {
     const struct spf_options *o;
     struct tk_resolver *r;
+    struct batch_input *in;
     struct spf_slot *slots;
     unsigned cap, head, count;
     unsigned long lineno, checked, bad;
@@ -357,78 +366,138 @@ static void batch_flush(struct spf_batch *b)
     fflush(stdout);
 }
 
-/* batch_read_line reads one line into buf (cap bytes); a longer one is
- * consumed to its end and reported too long. Returns false at EOF. */
-static bool batch_read_line(char *buf, size_t cap, size_t *len, bool *too_long)
-{
-    int ch;
+/* Standard input read with read(2), so the batch knows whether a whole
+ * line is waiting: a program that writes one line and waits for its
+ * answer (a co-process) must get it before the next line comes. */
+#define BATCH_INPUT_BUF 65536
 
-    *len = 0;
-    *too_long = false;
-    while ((ch = getchar()) != EOF && ch != '\n') {
-        if (*len < cap)
-            buf[(*len)++] = (char)ch;
-        else
-            *too_long = true;
+struct batch_input {
+    char buf[BATCH_INPUT_BUF];
+    size_t start, end;
+    bool eof, skipping; /* skipping: the rest of a line over the limit */
+};
+
+enum batch_got {
+    GOT_LINE,
+    GOT_LONG, /* a line over TK_SPF_BATCH_LINE_MAX, consumed */
+    GOT_NONE, /* no whole line waiting (only when not blocking) */
+    GOT_EOF,
+};
+
+/* input_fill reads what is waiting (or, with block, waits for some).
+ * False when nothing more will come. */
+static bool input_fill(struct batch_input *in, bool block)
+{
+    struct pollfd pfd = {STDIN_FILENO, POLLIN, 0};
+    ssize_t n;
+
+    if (in->start > 0) {
+        memmove(in->buf, in->buf + in->start, in->end - in->start);
+        in->end -= in->start;
+        in->start = 0;
     }
-    return ch != EOF || *len > 0 || *too_long;
+    if (!block && poll(&pfd, 1, 0) <= 0)
+        return true;
+    do
+        n = read(STDIN_FILENO, in->buf + in->end, sizeof(in->buf) - in->end);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0)
+        in->eof = true;
+    else
+        in->end += (size_t)n;
+    return !in->eof;
 }
 
-/* batch_start reads and starts the next line in a free slot. */
-static void batch_start(struct spf_batch *b)
+/* input_line finds the next line: *line and *len name it in in->buf,
+ * valid until the next call. */
+static enum batch_got input_line(struct batch_input *in, bool block, const char **line, size_t *len)
+{
+    for (;;) {
+        char *nl = memchr(in->buf + in->start, '\n', in->end - in->start);
+        size_t have = nl ? (size_t)(nl - (in->buf + in->start)) : in->end - in->start;
+        bool skipped = in->skipping;
+
+        if (nl || (in->eof && have > 0) || have > TK_SPF_BATCH_LINE_MAX + 1) {
+            *line = in->buf + in->start;
+            *len = have;
+            in->start += have + (nl ? 1 : 0);
+            in->skipping = nl == NULL && !in->eof;
+            if (skipped)
+                continue; /* the end of a long line already reported */
+            return have > TK_SPF_BATCH_LINE_MAX + 1 ? GOT_LONG : GOT_LINE;
+        }
+        if (in->eof)
+            return GOT_EOF;
+        if (!input_fill(in, block) && in->start == in->end)
+            return GOT_EOF;
+        if (!block && !in->eof && in->end - in->start == have)
+            return GOT_NONE;
+    }
+}
+
+/* batch_start reads and starts the next line in a free slot; false when
+ * no line is waiting (or at the end of the input). */
+static bool batch_start(struct spf_batch *b, bool block)
 {
     struct spf_slot *s = &b->slots[(b->head + b->count) % b->cap];
-    static char buf[TK_SPF_BATCH_LINE_MAX + 2];
     struct tk_error err = {0};
     enum tk_status st;
-    bool too_long;
+    enum batch_got got;
+    const char *line;
     size_t len;
 
-    if (!batch_read_line(buf, sizeof(buf), &len, &too_long)) {
+    got = input_line(b->in, block, &line, &len);
+    if (got == GOT_EOF)
         b->eof = true;
-        return;
-    }
+    if (got == GOT_EOF || got == GOT_NONE)
+        return false;
     memset(s, 0, sizeof(*s));
     s->lineno = ++b->lineno;
     b->count++;
-    st = too_long ? tk_error_set(&err, TK_LIMIT, "line longer than %d bytes", TK_SPF_BATCH_LINE_MAX)
-                  : tk_spf_batch_line_parse(buf, len, &s->line, &err);
+    st = got == GOT_LONG
+             ? tk_error_set(&err, TK_LIMIT, "line longer than %d bytes", TK_SPF_BATCH_LINE_MAX)
+             : tk_spf_batch_line_parse(line, len, &s->line, &err);
     if (st == TK_OK) {
         s->line.req.receiver = b->o->receiver;
         st = tk_spf_check_start(b->r, &s->line.req, batch_done, s, &err);
     }
-    if (st == TK_OK) {
-        b->checked++;
-        return;
-    }
+    if (st == TK_OK)
+        return true;
     s->done = true;
     s->skip = st == TK_ABSENT;
     s->bad = !s->skip;
     b->bad += s->bad;
     snprintf(s->why, sizeof(s->why), "%s", err.msg);
+    return true;
 }
 
 static int spf_batch(const struct spf_options *o, struct tk_resolver *r)
 {
-    struct spf_batch b = {o, r, NULL, o->jobs, 0, 0, 0, 0, 0, false};
+    struct spf_batch b = {o, r, NULL, NULL, o->jobs, 0, 0, 0, 0, 0, false};
     struct tk_error err = {0};
     int rc = -1;
 
-    if ((b.slots = calloc(b.cap, sizeof(*b.slots))) == NULL) {
+    b.slots = calloc(b.cap, sizeof(*b.slots));
+    b.in = calloc(1, sizeof(*b.in));
+    if (b.slots == NULL || b.in == NULL) {
+        free(b.slots);
+        free(b.in);
         fprintf(stderr, "tiaki %s: out of memory\n", SPF_PROG);
         return 3;
     }
     while (rc == -1 && (!b.eof || b.count > 0)) {
-        while (!b.eof && b.count < b.cap)
-            batch_start(&b);
+        /* block for input only when nothing else is in flight */
+        while (!b.eof && b.count < b.cap && batch_start(&b, b.count == 0))
+            ;
         batch_flush(&b);
-        if (b.count > 0 && tk_resolver_wait(r, 1000, &err) != TK_OK) {
+        if (b.count > 0 && tk_resolver_wait(r, BATCH_WAIT_MS, &err) != TK_OK) {
             fprintf(stderr, "tiaki %s: %s\n", SPF_PROG, err.msg);
             rc = 3;
         }
         batch_flush(&b);
     }
     free(b.slots);
+    free(b.in);
     if (rc != -1)
         return rc;
     return b.bad > 0 ? 1 : 0;
