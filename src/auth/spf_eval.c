@@ -1021,6 +1021,7 @@ enum tk_status tk_spf_check_start(struct tk_resolver *r, const struct tk_spf_req
         snprintf(c->res.reason, sizeof(c->res.reason),
                  "'%.64s' is not a valid multi-label domain name (RFC 7208 4.3)", c->res.checked);
         tk_text_sanitise(c->res.reason);
+        tk_text_sanitise(c->res.checked); /* not a domain: may hold any byte */
         check_finish(c);
         return TK_OK;
     }

@@ -94,7 +94,9 @@ struct tk_spf_request {
 struct tk_spf_result {
     enum tk_auth_result result;    /* none .. permerror */
     enum tk_spf_identity identity; /* which identity was checked */
-    /* The domain checked (the MAIL FROM domain or the HELO name). */
+    /* The domain checked (the MAIL FROM domain or the HELO name),
+     * normalised; when it is no valid domain (result none), as given,
+     * control bytes and invalid UTF-8 replaced by '?'. */
     char checked[TK_DOMAIN_MAX + 1];
     /* The domain whose record decided: the one holding the matching
      * mechanism (after redirect=, the target), or where an error was
