@@ -392,6 +392,20 @@ static const struct zrr zone_base[] = {
     TXT("why.example.nz", "%{i} sent as %{p}"),
     TXT("pname.example.nz", "v=spf1 exists:%{p}.allow.example.nz -all"),
     A("mail.ptr.example.nz.allow.example.nz", "127.0.0.2"),
+    /* 7.3 %{p}: the domain itself, else a subdomain, else the first */
+    PTR("20.2.0.192.in-addr.arpa", "a.example.org"),
+    PTR("20.2.0.192.in-addr.arpa", "x.mail20.ptr.example.nz"),
+    PTR("20.2.0.192.in-addr.arpa", "mail20.ptr.example.nz"),
+    A("a.example.org", "192.0.2.20"),
+    A("x.mail20.ptr.example.nz", "192.0.2.20"),
+    A("mail20.ptr.example.nz", "192.0.2.20"),
+    TXT("mail20.ptr.example.nz", "v=spf1 -all exp=pexact.example.nz"),
+    TXT("example.nz", "v=spf1 -all exp=pexact.example.nz"),
+    TXT("pexact.example.nz", "%{p}"),
+    TXT("pexpname.example.nz", "v=spf1 -all exp=%{p}.exp.example.nz"),
+    TXT("mail.ptr.example.nz.exp.example.nz", "from %{p}"),
+    TXT("mxtemp.example.nz", "v=spf1 mx -all"),
+    TEMP("mxtemp.example.nz", TK_DNS_MX),
     /* 5 IPv4-mapped clients, IPv6 */
     TXT("v4.example.nz", "v=spf1 ip4:192.0.2.0/24 -all"),
     TXT("v6map.example.nz", "v=spf1 ip6:::ffff:192.0.2.0/120 -all"),
@@ -468,6 +482,12 @@ static const struct eval_case eval_cases[] = {
     {"pexp.example.nz", "192.0.2.99", TK_AUTH_FAIL, "-all", "192.0.2.99 sent as unknown", NULL},
     {"pname.example.nz", "192.0.2.10", TK_AUTH_PASS, "exists:%{p}.allow.example.nz", "", NULL},
     {"pname.example.nz", "192.0.2.11", TK_AUTH_FAIL, "-all", "", NULL},
+    {"mail20.ptr.example.nz", "192.0.2.20", TK_AUTH_FAIL, "-all", "mail20.ptr.example.nz", NULL},
+    {"example.nz", "192.0.2.20", TK_AUTH_FAIL, "-all", "x.mail20.ptr.example.nz", NULL},
+    {"pexp.example.nz", "192.0.2.20", TK_AUTH_FAIL, "-all", "192.0.2.20 sent as a.example.org",
+     NULL},
+    {"pexpname.example.nz", "192.0.2.10", TK_AUTH_FAIL, "-all", "from mail.ptr.example.nz", NULL},
+    {"mxtemp.example.nz", "192.0.2.1", TK_AUTH_TEMPERROR, "", "", "MX look-up"},
     /* 5: an IPv4-mapped IPv6 client is IPv4: ip4 and A, not ip6 */
     {"v4.example.nz", "::ffff:192.0.2.1", TK_AUTH_PASS, "ip4:192.0.2.0/24", "", NULL},
     {"v6map.example.nz", "::ffff:192.0.2.1", TK_AUTH_FAIL, "-all", "", NULL},
@@ -704,6 +724,35 @@ static void test_eval_concurrent(void **state)
     tk_static_zone_free(z);
 }
 
+/* A mechanism longer than the result keeps is cut, and says so. */
+static void test_eval_long_mechanism(void **state)
+{
+    char rec[512] = "v=spf1 exists:", name[256] = "";
+    struct tk_static_zone *z;
+    struct tk_resolver *r;
+    struct tk_spf_result res;
+    int i;
+
+    (void)state;
+    for (i = 0; i < 60; i++) {
+        strcat(rec, "%{d1}.");
+        strcat(name, "nz.");
+    }
+    strcat(rec, "example.nz -all");
+    strcat(name, "example.nz");
+    assert_int_equal(tk_static_zone_new(&z), TK_OK);
+    assert_int_equal(tk_static_zone_add_txt(z, "long.example.nz", rec), TK_OK);
+    assert_int_equal(tk_static_zone_add_a(z, name, "127.0.0.2"), TK_OK);
+    assert_int_equal(tk_resolver_new_static(z, &r), TK_OK);
+    eval_one(r, "u@long.example.nz", NULL, "192.0.2.1", &res);
+    assert_int_equal(res.result, TK_AUTH_PASS);
+    assert_int_equal(strlen(res.mechanism), TK_SPF_MECHANISM_TEXT_MAX);
+    assert_memory_equal(res.mechanism, rec + 7, TK_SPF_MECHANISM_TEXT_MAX - 3);
+    assert_string_equal(res.mechanism + TK_SPF_MECHANISM_TEXT_MAX - 3, "...");
+    tk_resolver_free(r);
+    tk_static_zone_free(z);
+}
+
 static void deadline_done(void *arg, const struct tk_spf_result *res)
 {
     *(struct tk_spf_result *)arg = *res;
@@ -839,6 +888,7 @@ int main(void)
         cmocka_unit_test(test_eval_dns_term_limit), cmocka_unit_test(test_eval_identities),
         cmocka_unit_test(test_eval_concurrent),     cmocka_unit_test(test_eval_ip_parse),
         cmocka_unit_test(test_batch_lines),         cmocka_unit_test(test_eval_deadline),
+        cmocka_unit_test(test_eval_long_mechanism),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
