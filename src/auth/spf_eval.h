@@ -18,6 +18,18 @@
  *	that matched, the domain whose record decided, the explanation of a
  *	fail (exp=), and for temperror and permerror a reason a person can
  *	act on. Formatting for people is the caller's (tiaki spf check).
+ * EXAMPLES
+ *	One check, now:
+ *		struct tk_spf_request req = {0};
+ *		struct tk_spf_result res;
+ *		tk_spf_ip_parse("192.0.2.1", &req.ip);
+ *		req.sender = "user@example.nz"; req.helo = "mail.example.nz";
+ *		if (tk_spf_check_sync(resolver, &req, &res, &err) == TK_OK)
+ *			... res.result, res.mechanism, res.domain ...
+ *	Many at once (a filter, a batch): tk_spf_check_start(resolver,
+ *	&req, on_done, ctx, &err) for each, then tk_resolver_wait (or
+ *	_drain) in the loop that serves the resolver; on_done(ctx, &res)
+ *	runs once per check.
  * STANDARDS
  *	RFC 7208: 2.3 and 4.3 (identities, postmaster), 4.4 and 4.5 (record
  *	look-up and selection: TXT only, more than one record is
