@@ -157,6 +157,16 @@
 #define TK_IMAP_TIMEOUT_MS_DEFAULT 60000
 #define TK_IMAP_TIMEOUT_MS_MAX 3600000
 
+/* Mail messages (src/auth/message.h): header fields kept, bytes of one
+ * field, bytes of the whole header section. Postfix keeps at most
+ * 100 KB of header (header_size_limit) and real messages have a few
+ * dozen fields, a few hundred with long Received chains; a DKIM-Signature
+ * with a 16384-bit key is under 4 KB. Past these the rest of the header
+ * section is dropped and the message marked, never judged on a part. */
+#define TK_MSG_HEADERS_MAX 1000
+#define TK_MSG_FIELD_MAX ((size_t)64 * 1024)
+#define TK_MSG_HEADER_BYTES_MAX ((size_t)1024 * 1024)
+
 /* Error messages carried back to a person. */
 #define TK_ERROR_MSG_MAX 256
 
