@@ -339,12 +339,17 @@ static void identity_judge(struct dmarc_ctx *ctx, struct tk_dmarc_identity *id)
         id->aligned = TK_DMARC_ALIGNED_NO;
         return;
     }
+    if (!same_last_label(id->domain, out->from_domain)) {
+        /* an organisational domain is a suffix of its name: two names
+         * with no label in common at the end cannot share one, whatever
+         * DNS says */
+        id->aligned = TK_DMARC_ALIGNED_NO;
+        return;
+    }
     if (ctx->opt.org_method == TK_DMARC_ORG_PSL)
         st = tk_org_domain(id->domain, id->org_domain);
-    else if (identity_needs_walk(ctx, id))
-        st = tree_org(ctx, id->domain, id->org_domain);
     else
-        snprintf(id->org_domain, sizeof(id->org_domain), "%s", id->domain);
+        st = tree_org(ctx, id->domain, id->org_domain);
     if (st != TK_OK || ctx->from_org_temp)
         id->aligned = TK_DMARC_ALIGNED_TEMP;
     else
