@@ -17,6 +17,7 @@
  * LIMITS
  *	See authres.h.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -438,7 +439,8 @@ enum tk_status tk_authres_parse(const char *value, size_t len, struct tk_authres
 {
     struct ar_reader r;
 
-    memset(out, 0, sizeof(*out));
+    /* only what is read is cleared: the struct is large, a field small */
+    memset(out, 0, offsetof(struct tk_authres, results));
     memset(&r, 0, sizeof(r));
     tk_cursor_init(&r.c, value, len);
     r.err = err;
@@ -457,6 +459,7 @@ enum tk_status tk_authres_parse(const char *value, size_t len, struct tk_authres
             ar_fail(&r, TK_LIMIT, "more results than the limit");
             break;
         }
+        memset(&out->results[out->nresults], 0, sizeof(out->results[0]));
         ar_resinfo(&r, &out->results[out->nresults]);
         out->nresults += ar_ok(&r);
     }

@@ -107,6 +107,7 @@ struct tk_authres {
 /* tk_authres_parse reads a field value (what follows the colon,
  * folding kept). Returns TK_OK with out filled, TK_INVALID when it is
  * not RFC 8601 syntax (err says where), TK_LIMIT past a limit above.
+ * Only results[0 .. nresults-1] are written.
  * Result keywords that are not RFC 8601's are kept in result_name with
  * result_known false (a later RFC may add some). */
 enum tk_status tk_authres_parse(const char *value, size_t len, struct tk_authres *out,
