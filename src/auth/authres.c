@@ -463,6 +463,8 @@ enum tk_status tk_authres_parse(const char *value, size_t len, struct tk_authres
         ar_resinfo(&r, &out->results[out->nresults]);
         out->nresults += ar_ok(&r);
     }
+    if (ar_ok(&r) && out->nresults == 0 && !out->none)
+        ar_fail(&r, TK_INVALID, "no result after the authserv-id (write '; none')");
     return r.st;
 }
 
@@ -474,9 +476,9 @@ static bool id_equal(const char *a, size_t alen, const char *b)
 {
     size_t blen = strlen(b), i;
 
-    if (alen > 0 && a[alen - 1] == '.')
+    if (alen > 1 && a[alen - 1] == '.')
         alen--;
-    if (blen > 0 && b[blen - 1] == '.')
+    if (blen > 1 && b[blen - 1] == '.')
         blen--;
     if (alen != blen || alen == 0)
         return false;

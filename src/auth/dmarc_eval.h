@@ -189,7 +189,8 @@ enum tk_status tk_dmarc_eval_start(struct tk_resolver *r, const struct tk_dmarc_
 /* tk_dmarc_eval evaluates in and waits for the answer (draining r).
  * Returns TK_OK with out filled (out->result says pass, fail, none,
  * temperror or permerror), or as tk_dmarc_eval_start, or TK_IO when
- * the resolver failed. */
+ * the resolver failed (the evaluation is then abandoned: free the
+ * resolver before out goes away, so no late callback can reach it). */
 enum tk_status tk_dmarc_eval(struct tk_resolver *r, const struct tk_dmarc_input *in,
                              const struct tk_dmarc_options *opt, struct tk_dmarc_result *out,
                              struct tk_error *err);
