@@ -17,7 +17,9 @@
  *	  the record was found.
  *	- alignment: strict (the same name) or relaxed (the same
  *	  organisational domain, by the chosen method), per aspf/adkim.
- *	  DMARC passes when an aligned identity passed.
+ *	  DMARC passes when an aligned identity passed; any other SPF or
+ *	  DKIM result (temperror included) counts as not passing, as RFC
+ *	  7489 4.2 reads.
  *	- policy: p for the From domain's own record; sp when the record
  *	  came from a parent and the From domain is below it; np (RFC 9989)
  *	  when the From domain does not exist (NXDOMAIN for A, AAAA and MX,
