@@ -1116,6 +1116,43 @@ static void test_authres_clause(void **state)
     free(res);
 }
 
+/* Hostile records (any bytes after "v=DMARC1;") give a defined result,
+ * never a crash, and never temperror (DNS itself answered). */
+static void test_garbage_records(void **state)
+{
+    static const char alphabet[] = "v=DMARC1;psnt adkimrfuqj=yl!@.:,\x00\x01\xff";
+    struct tk_dmarc_result *res = malloc(sizeof(*res));
+    struct tk_dmarc_dkim dkim = {"mail.example.com", TK_AUTH_PASS};
+    struct tk_dmarc_input in = {"a.b.example.com", "example.com", TK_AUTH_FAIL, &dkim, 1};
+    unsigned long seed = 7489;
+    char rec[200];
+    int round;
+
+    assert_non_null(res);
+    memcpy(rec, "v=DMARC1;", 9);
+    for (round = 0; round < 2000; round++) {
+        size_t len = 9 + testutil_rand(&seed) % (sizeof(rec) - 9);
+        struct tk_dmarc_options opt = {round % 2 ? TK_DMARC_ORG_TREE : TK_DMARC_ORG_PSL, NULL,
+                                       NULL};
+        struct tk_static_zone *z;
+        struct tk_resolver *r;
+
+        testutil_garbage(&seed, rec, 9, len, alphabet, sizeof(alphabet) - 1);
+        assert_int_equal(tk_static_zone_new(&z), TK_OK);
+        testutil_zone_add_txt_bytes(z, round % 3 ? "_dmarc.example.com" : "_dmarc.b.example.com",
+                                    rec, len);
+        assert_int_equal(tk_resolver_new_static(z, &r), TK_OK);
+        assert_int_equal(tk_dmarc_eval(r, &in, &opt, res, NULL), TK_OK);
+        assert_true(res->result == TK_AUTH_PASS || res->result == TK_AUTH_FAIL ||
+                    res->result == TK_AUTH_NONE || res->result == TK_AUTH_PERMERROR);
+        assert_true(res->result == TK_AUTH_FAIL || res->disposition == TK_DMARC_POLICY_NONE);
+        assert_true(res->queries <= 2 * TK_DMARC_TREE_QUERIES_MAX + 3);
+        tk_resolver_free(r);
+        tk_static_zone_free(z);
+    }
+    free(res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1123,6 +1160,7 @@ int main(void)
         cmocka_unit_test(test_tree_targets),    cmocka_unit_test(test_tree_walk_bound),
         cmocka_unit_test(test_concurrent),      cmocka_unit_test(test_bad_from),
         cmocka_unit_test(test_many_signatures), cmocka_unit_test(test_authres_clause),
+        cmocka_unit_test(test_garbage_records),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
