@@ -409,6 +409,8 @@ static void ar_head(struct ar_reader *r, struct tk_authres *out)
 {
     ar_cfws(r);
     ar_value(r, out->authserv_id, "no authserv-id");
+    if (ar_ok(r) && out->authserv_id[0] == '\0')
+        ar_fail(r, TK_INVALID, "an empty authserv-id");
     ar_cfws(r);
     out->version = 1;
     if (ar_ok(r) && tk_char_is_digit(tk_cursor_peek(&r->c))) {

@@ -219,6 +219,7 @@ static const struct parse_case parse_cases[] = {
     {" example.com; spf=pass smtp.mailfrom=\"unclosed", TK_INVALID, NULL, 0, false, 0, NULL, NULL,
      NULL, NULL, NULL, NULL},
     {" example.com;", TK_INVALID, NULL, 0, false, 0, NULL, NULL, NULL, NULL, NULL, NULL},
+    {" \"\" 0 ; dkim/1 = pass", TK_INVALID, NULL, 0, false, 0, NULL, NULL, NULL, NULL, NULL, NULL},
     {"\n.;", TK_INVALID, NULL, 0, false, 0, NULL, NULL, NULL, NULL, NULL, NULL},
     {" example.com none", TK_INVALID, NULL, 0, false, 0, NULL, NULL, NULL, NULL, NULL, NULL},
     {" example.com 99999999999; none", TK_INVALID, NULL, 0, false, 0, NULL, NULL, NULL, NULL, NULL,
