@@ -521,7 +521,7 @@ bool tk_authres_claims_id(const char *value, size_t len, const char *authserv_id
     tk_cursor_init(&r.c, value, len);
     ar_cfws(&r);
     ar_value(&r, id, "no authserv-id");
-    if (ar_ok(&r))
+    if (ar_ok(&r) && id[0] != '\0')
         return id_equal(id, strlen(id), authserv_id);
     return id_as_word(value, len, authserv_id);
 }

@@ -382,6 +382,7 @@ static const struct claim_case claim_cases[] = {
     {" (unclosed mx.example.org; spf=pass", true}, /* first word behind a broken comment */
     {" ((((((((((((((((((((x)))))))))))))))))))) mx.example.org; spf=pass", true},
     {"\r\n\tmx.example.org;\r\n\tspf=pass", true},
+    {" \"\" mx.example.org; spf=pass", true}, /* an empty id, then ours */
     {" other.example; spf=pass smtp.mailfrom=mx.example.org", false},
     {" other.example (mx.example.org); spf=pass", false},
     {" mx.example.org.evil.example; spf=pass", false},
