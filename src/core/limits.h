@@ -169,6 +169,41 @@
 #define TK_IMAP_TIMEOUT_MS_DEFAULT 60000
 #define TK_IMAP_TIMEOUT_MS_MAX 3600000
 
+/* Mail messages (src/auth/message.h): header fields kept, bytes of one
+ * field, bytes of the whole header section. Postfix keeps at most
+ * 100 KB of header (header_size_limit) and real messages have a few
+ * dozen fields, a few hundred with long Received chains; a DKIM-Signature
+ * with a 16384-bit key is under 4 KB. Past these the rest of the header
+ * section is dropped and the message marked, never judged on a part. */
+#define TK_MSG_HEADERS_MAX 1000
+#define TK_MSG_FIELD_MAX ((size_t)64 * 1024)
+#define TK_MSG_HEADER_BYTES_MAX ((size_t)1024 * 1024)
+
+/* From extraction (src/auth/from.h). RFC 5322 lets comments nest
+ * without end; real From fields nest at most once or twice, so deeper
+ * nesting is hostile and a defined failure. Lexical items (words,
+ * specials) of one From field: a display name and one address are a few
+ * dozen; a field of thousands of items is not one mailbox. */
+#define TK_FROM_COMMENT_DEPTH_MAX 16
+#define TK_FROM_TOKENS_MAX 1024
+
+/* DMARC evaluation (src/auth/dmarc_eval.h): DKIM identities (d=) judged
+ * for alignment. Real messages carry one to three signatures; a message
+ * with more gets its passing ones considered first, then the rest up to
+ * this, so a pile of bogus signatures cannot cost unbounded look-ups.
+ * RFC 9989 4.10: the DNS tree walk asks at most 8 names. */
+#define TK_DMARC_DKIM_MAX 16
+#define TK_DMARC_TREE_QUERIES_MAX 8
+
+/* Authentication-Results (src/auth/authres.h): resinfo clauses and
+ * properties per clause kept when parsing, bytes of one value kept, and
+ * comment nesting. A receiving chain writes a handful of each; more is
+ * refused (TK_LIMIT) rather than cut. */
+#define TK_AUTHRES_RESULTS_MAX 32
+#define TK_AUTHRES_PROPS_MAX 8
+#define TK_AUTHRES_VALUE_MAX 256
+#define TK_AUTHRES_COMMENT_DEPTH_MAX 16
+
 /* Error messages carried back to a person. */
 #define TK_ERROR_MSG_MAX 256
 
