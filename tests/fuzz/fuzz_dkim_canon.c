@@ -93,7 +93,7 @@ static void header_check(const char *p, size_t n)
         for (i = (size_t)(rc - relaxed.data) + 1; i < relaxed.len; i++) {
             check(relaxed.data[i] != '\t');
             check(!(relaxed.data[i] == ' ' && (i + 1 == relaxed.len || relaxed.data[i + 1] == ' ' ||
-                                               relaxed.data[i - 1] == ':')));
+                                               relaxed.data + i - 1 == rc)));
         }
     }
     tk_buf_free(&simple);
