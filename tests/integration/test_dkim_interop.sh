@@ -69,12 +69,13 @@ opendkim_verify() {
 }
 
 # opendkim_sign KEY SELECTOR ALG IN OUT: OUT is IN with OpenDKIM's
-# DKIM-Signature first (its test mode prints the field it would add).
+# DKIM-Signature first (its test mode prints the field it would add, with
+# the CR of a CRLF input left on each line: one CR is kept).
 opendkim_sign() {
     opendkim_conf "$TMP/od-s.conf" s "$1" "$2" "$3"
     timeout -k 5 60 opendkim -x "$TMP/od-s.conf" -t "$4" >"$TMP/od-s.out" 2>&1 || true
     awk '/^DKIM-Signature:/ { on = 1; print; next } on && /^[ \t]/ { print; next } { on = 0 }' \
-        "$TMP/od-s.out" | sed 's/$/\r/' >"$5"
+        "$TMP/od-s.out" | sed 's/\r$//; s/$/\r/' >"$5"
     cat "$4" >>"$5"
     grep -q "^DKIM-Signature: v=1; a=$3;" "$5"
 }
@@ -106,7 +107,7 @@ for kind in rsa ed; do
     expect_rc sign-$kind 0 "tiaki dkim sign ($alg)"
     cp "$TMP/sign-$kind.out" "$TMP/t-$kind.eml"
     check "tiaki's $alg signature is the first field, CRLF kept" \
-        grep -q $'^DKIM-Signature: v=1; a='$alg'; c=relaxed/relaxed;.*\r$' "$TMP/t-$kind.eml"
+        grep -q "^DKIM-Signature: v=1; a=$alg; c=relaxed/relaxed;.*"$'\r$' "$TMP/t-$kind.eml"
     tiaki_verify tv-$kind "$TMP/t-$kind.eml"
     expect_eq "tiaki verifies tiaki's $alg" "$(result_of "$LINE")" pass
     expect_rc tv-$kind 0 "tiaki dkim verify of a passing signature"
