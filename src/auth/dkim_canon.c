@@ -86,6 +86,14 @@ enum tk_status tk_dkim_body_init(struct tk_dkim_body *b, enum tk_dkim_canon c, c
     return TK_OK;
 }
 
+/* body_flush gives the staged bytes to the hash. */
+static void body_flush(struct tk_dkim_body *b)
+{
+    if (b->staged > 0 && EVP_DigestUpdate(b->md, b->stage, b->staged) != 1)
+        b->failed = true;
+    b->staged = 0;
+}
+
 /* body_emit gives n canonical bytes to the hash, up to l=. */
 static void body_emit(struct tk_dkim_body *b, const char *p, size_t n)
 {
@@ -94,8 +102,15 @@ static void body_emit(struct tk_dkim_body *b, const char *p, size_t n)
     b->length = UINT64_MAX - b->length < n ? UINT64_MAX : b->length + n;
     if (b->limited)
         take = b->hashed >= b->limit ? 0 : b->limit - b->hashed < n ? b->limit - b->hashed : n;
-    if (take > 0 && EVP_DigestUpdate(b->md, p, (size_t)take) != 1)
-        b->failed = true;
+    if (b->staged + take > sizeof(b->stage))
+        body_flush(b);
+    if (take >= sizeof(b->stage)) {
+        if (EVP_DigestUpdate(b->md, p, (size_t)take) != 1)
+            b->failed = true;
+    } else if (take > 0) {
+        memcpy(b->stage + b->staged, p, (size_t)take);
+        b->staged += (size_t)take;
+    }
     b->hashed += take;
     if (b->sink)
         b->sink(b->sink_arg, p, n);
@@ -138,16 +153,30 @@ static void body_line_end(struct tk_dkim_body *b)
     b->wsp = false;
 }
 
-/* body_run_length counts the bytes from p that need no change. */
+static bool body_is_content(char ch)
+{
+    return ch != '\r' && ch != '\n' && !canon_is_wsp(ch);
+}
+
+/* body_run_length counts the bytes from p that need no change: for
+ * simple, up to a CR or LF; for relaxed, up to a CR, LF or white space
+ * other than one SP between content bytes (kept as it is). p[0] is
+ * content. */
 static size_t body_run_length(const struct tk_dkim_body *b, const char *p, size_t n)
 {
     size_t i;
 
+    if (b->canon == TK_DKIM_SIMPLE) {
+        for (i = 0; i < n && p[i] != '\r' && p[i] != '\n'; i++)
+            ;
+        return i;
+    }
     for (i = 0; i < n; i++) {
-        char ch = p[i];
-
-        if (ch == '\r' || ch == '\n' || (b->canon == TK_DKIM_RELAXED && canon_is_wsp(ch)))
-            break;
+        if (body_is_content(p[i]))
+            continue;
+        if (p[i] == ' ' && i + 1 < n && body_is_content(p[i + 1]))
+            continue;
+        break;
     }
     return i;
 }
@@ -197,6 +226,7 @@ enum tk_status tk_dkim_body_final(struct tk_dkim_body *b, unsigned char *out, si
     if (b->in_line || (b->canon == TK_DKIM_SIMPLE && !b->any))
         body_emit(b, "\r\n", 2);
     b->in_line = false;
+    body_flush(b);
     if (b->failed || EVP_DigestFinal_ex(b->md, out, &len) != 1)
         st = TK_IO;
     *outlen = len;

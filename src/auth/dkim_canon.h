@@ -52,6 +52,9 @@ struct tk_dkim_body {
     bool in_line;         /* the current line has content */
     bool any;             /* any line has been written */
     bool failed;          /* the hash failed (OpenSSL): finish says so */
+    size_t staged;        /* bytes in stage, not yet given to the hash */
+    char stage[4096];     /* canonical bytes gathered: one hash call per 4 KB,
+                             not one per word */
     void (*sink)(void *arg, const char *p, size_t n); /* tests: also get the bytes */
     void *sink_arg;
 };
