@@ -478,8 +478,7 @@ static bool key_refuses(struct dkim_check *c)
 
 static int crypto_verify_rsa(const struct dkim_check *c)
 {
-    const unsigned char *p = c->key.der;
-    EVP_PKEY *pk = d2i_PUBKEY(NULL, &p, (long)c->key.der_len);
+    EVP_PKEY *pk = tk_dkim_key_pkey(&c->key);
     EVP_PKEY_CTX *ctx = pk ? EVP_PKEY_CTX_new(pk, NULL) : NULL;
     int ok = -1;
 
@@ -496,7 +495,7 @@ static int crypto_verify_rsa(const struct dkim_check *c)
  * over those 32 bytes). */
 static int crypto_verify_ed25519(const struct dkim_check *c)
 {
-    EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, c->key.der, c->key.der_len);
+    EVP_PKEY *pk = tk_dkim_key_pkey(&c->key);
     EVP_MD_CTX *md = pk ? EVP_MD_CTX_new() : NULL;
     int ok = -1;
 
