@@ -87,6 +87,7 @@ void tk_dkim_sign_body(void *arg, const char *p, size_t n);
 enum tk_status tk_dkim_sign_finish(struct tk_dkim_sign *s, const struct tk_msg *msg,
                                    struct tk_buf *field, struct tk_error *err);
 
+/* tk_dkim_sign_free releases s (not its key); s may be NULL. */
 void tk_dkim_sign_free(struct tk_dkim_sign *s);
 
 /* tk_dkim_keygen makes an RSA key of bits (at least

@@ -464,8 +464,7 @@ static bool key_refuses(struct dkim_check *c)
                      c->qname);
     else if (!k->service_email)
         check_decide(c, TK_AUTH_PERMERROR, "the key at %s is not for email (its s= tag)", c->qname);
-    else if (k->strict && strcmp(c->sig.i_domain, c->sig.d) != 0 &&
-             !tk_ascii_strcaseeq(c->sig.i_domain, c->sig.d))
+    else if (k->strict && !tk_ascii_strcaseeq(c->sig.i_domain, c->sig.d))
         check_decide(c, TK_AUTH_PERMERROR,
                      "the key at %s says t=s (i= must be in d= itself) but i=%s", c->qname,
                      c->sig.i);

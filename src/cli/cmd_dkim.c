@@ -130,7 +130,44 @@ static int keygen_print(EVP_PKEY *pk, const char *selector, const char *domain, 
     return rc;
 }
 
-static int dkim_keygen(int argc, char **argv)
+struct keygen_args {
+    const char *selector, *domain, *out;
+    bool ed;
+    long bits;
+};
+
+/* keygen_option applies one option; -1 to go on, else an exit code. */
+static int keygen_option(struct keygen_args *a, int c, char **argv)
+{
+    switch (c) {
+    case 's':
+        a->selector = optarg;
+        return -1;
+    case 'd':
+        a->domain = optarg;
+        return -1;
+    case 't':
+        if (strcmp(optarg, "rsa") != 0 && strcmp(optarg, "ed25519") != 0)
+            return engine_usage_error("dkim keygen", "--type '%s': use rsa or ed25519", optarg);
+        a->ed = strcmp(optarg, "ed25519") == 0;
+        return -1;
+    case 'b':
+        if (!engine_number(optarg, TK_DKIM_SIGN_RSA_BITS_MIN, 8192, &a->bits))
+            return engine_usage_error("dkim keygen", "--bits '%s': 2048 to 8192", optarg);
+        return -1;
+    case 'o':
+        a->out = optarg;
+        return -1;
+    case 'h':
+        keygen_usage(stdout);
+        return 0;
+    default:
+        return engine_usage_error("dkim keygen", "unknown option or missing argument: %s",
+                                  argv[optind - 1]);
+    }
+}
+
+static int keygen_parse(int argc, char **argv, struct keygen_args *a)
 {
     static const struct option longs[] = {
         {"selector", required_argument, NULL, 's'},
@@ -141,54 +178,39 @@ static int dkim_keygen(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *selector = NULL, *domain = NULL, *out = NULL;
     struct tk_error err = {0};
     char check[TK_DOMAIN_MAX + 1];
-    bool ed = false;
-    long bits = 2048;
-    EVP_PKEY *pk;
     int c, rc;
 
+    memset(a, 0, sizeof(*a));
+    a->bits = 2048;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "s:d:t:b:o:h", longs, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            selector = optarg;
-            break;
-        case 'd':
-            domain = optarg;
-            break;
-        case 't':
-            if (strcmp(optarg, "rsa") != 0 && strcmp(optarg, "ed25519") != 0)
-                return engine_usage_error("dkim keygen", "--type '%s': use rsa or ed25519", optarg);
-            ed = strcmp(optarg, "ed25519") == 0;
-            break;
-        case 'b':
-            if (!engine_number(optarg, TK_DKIM_SIGN_RSA_BITS_MIN, 8192, &bits))
-                return engine_usage_error("dkim keygen", "--bits '%s': 2048 to 8192", optarg);
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case 'h':
-            keygen_usage(stdout);
-            return 0;
-        default:
-            return engine_usage_error("dkim keygen", "unknown option or missing argument: %s",
-                                      argv[optind - 1]);
-        }
-    }
-    if (selector == NULL || domain == NULL || out == NULL)
+    while ((c = getopt_long(argc, argv, "s:d:t:b:o:h", longs, NULL)) != -1)
+        if ((rc = keygen_option(a, c, argv)) >= 0)
+            return rc;
+    if (a->selector == NULL || a->domain == NULL || a->out == NULL)
         return engine_usage_error("dkim keygen", "%s",
                                   "--selector, --domain and --out are required");
-    if (tk_domain_normalise(selector, strlen(selector), check, &err) != TK_OK ||
-        tk_domain_normalise(domain, strlen(domain), check, &err) != TK_OK)
+    if (tk_domain_normalise(a->selector, strlen(a->selector), check, &err) != TK_OK ||
+        tk_domain_normalise(a->domain, strlen(a->domain), check, &err) != TK_OK)
         return engine_usage_error("dkim keygen", "%s", err.msg);
-    if (tk_dkim_keygen(ed, (unsigned)bits, out, &pk, &err) != TK_OK) {
+    return -1;
+}
+
+static int dkim_keygen(int argc, char **argv)
+{
+    struct keygen_args a;
+    struct tk_error err = {0};
+    EVP_PKEY *pk;
+    int rc;
+
+    if ((rc = keygen_parse(argc, argv, &a)) >= 0)
+        return rc;
+    if (tk_dkim_keygen(a.ed, (unsigned)a.bits, a.out, &pk, &err) != TK_OK) {
         fprintf(stderr, "tiaki dkim keygen: %s\n", err.msg);
         return err.code == TK_USAGE ? 2 : 3;
     }
-    rc = keygen_print(pk, selector, domain, out);
+    rc = keygen_print(pk, a.selector, a.domain, a.out);
     EVP_PKEY_free(pk);
     return rc;
 }
