@@ -27,6 +27,7 @@ int cmd_report_main(int argc, char **argv);
 int cmd_monitor_main(int argc, char **argv);
 int cmd_reports_main(int argc, char **argv);
 int cmd_dkim_main(int argc, char **argv);
+int cmd_dmarc_main(int argc, char **argv);
 
 /* cmd_scan_interrupted is true when the last scan stopped on a signal. */
 bool cmd_scan_interrupted(void);

@@ -24,6 +24,7 @@ static const struct tk_command commands[] = {
     {"monitor", "scan on a schedule, as a daemon", cmd_monitor_main},
     {"reports", "DMARC and TLS-RPT reports: ingest, summary, sources, readiness", cmd_reports_main},
     {"dkim", "DKIM: make keys, sign messages, verify signatures", cmd_dkim_main},
+    {"dmarc", "evaluate DMARC for a message (eval)", cmd_dmarc_main},
 };
 
 static void usage(FILE *out)

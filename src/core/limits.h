@@ -189,6 +189,31 @@
  * 1024 bits and SHOULD use 2048; the framework asks for 2048. */
 #define TK_DKIM_SIGN_RSA_BITS_MIN 2048
 
+/* From extraction (src/auth/from.h). RFC 5322 lets comments nest
+ * without end; real From fields nest at most once or twice, so deeper
+ * nesting is hostile and a defined failure. Lexical items (words,
+ * specials) of one From field: a display name and one address are a few
+ * dozen; a field of thousands of items is not one mailbox. */
+#define TK_FROM_COMMENT_DEPTH_MAX 16
+#define TK_FROM_TOKENS_MAX 1024
+
+/* DMARC evaluation (src/auth/dmarc_eval.h): DKIM identities (d=) judged
+ * for alignment. Real messages carry one to three signatures; a message
+ * with more gets its passing ones considered first, then the rest up to
+ * this, so a pile of bogus signatures cannot cost unbounded look-ups.
+ * RFC 9989 4.10: the DNS tree walk asks at most 8 names. */
+#define TK_DMARC_DKIM_MAX 16
+#define TK_DMARC_TREE_QUERIES_MAX 8
+
+/* Authentication-Results (src/auth/authres.h): resinfo clauses and
+ * properties per clause kept when parsing, bytes of one value kept, and
+ * comment nesting. A receiving chain writes a handful of each; more is
+ * refused (TK_LIMIT) rather than cut. */
+#define TK_AUTHRES_RESULTS_MAX 32
+#define TK_AUTHRES_PROPS_MAX 8
+#define TK_AUTHRES_VALUE_MAX 256
+#define TK_AUTHRES_COMMENT_DEPTH_MAX 16
+
 /* Error messages carried back to a person. */
 #define TK_ERROR_MSG_MAX 256
 

@@ -1,0 +1,118 @@
+# bench/lib.sh: what the benchmark scripts share (sourced, not run):
+# number formatting, arithmetic, the machine's load, and an NSD of the
+# benchmark's own on a loopback address (state in the caller's directory,
+# stopped by nsd_stop). Field notes: ../shared/design/FIELD-NOTES.md.
+
+# fmt NUMBER [DECIMALS]: a number with thousands separators.
+fmt() { LC_ALL=C awk -v x="$1" -v d="${2:-0}" 'BEGIN {
+    s = sprintf("%." d "f", x); n = split(s, p, "."); i = p[1]; neg = "";
+    if (substr(i, 1, 1) == "-") { neg = "-"; i = substr(i, 2) }
+    o = ""; while (length(i) > 3) { o = "," substr(i, length(i) - 2) o; i = substr(i, 1, length(i) - 3) }
+    o = neg i o; if (n > 1) o = o "." p[2]; print o }'; }
+
+# calc EXPR: floating-point arithmetic.
+calc() { LC_ALL=C awk "BEGIN { printf \"%.6f\", $1 }"; }
+
+now_ns() { date +%s%N; }
+
+section() { printf '\n== %s\n' "$*"; }
+
+# busy: the load average and what else is using the CPUs (the figures
+# assume an otherwise idle machine; say so when it is not).
+busy() {
+    local others
+    others=$(top -b -n 2 -d 0.5 -w 200 2>/dev/null | awk '/^top -/ { n++ }
+        n == 2 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 20 { printf "%s%s (pid %s, %s%% CPU)", sep, $12, $1, $9; sep = ", " }')
+    echo "  load average $(cut -d' ' -f1-3 /proc/loadavg)${others:+; busy: $others}"
+}
+
+# nsd_start STATE ADDR CONTROL_PORT SERVERS ZONE...: an NSD authoritative
+# for each ZONE (zone file STATE/zones/ZONE.zone) on ADDR:53, every file
+# in STATE; waits until it answers the first zone's SOA. Sets NSD_PID and
+# NSD_CONF. Debian's NSD rate-limits responses (RRL, 200/s per /24):
+# every query here comes from 127.0.0.1, so RRL is off.
+nsd_start() {
+    local state=$1 addr=$2 port=$3 servers=$4 z i t0
+    shift 4
+    NSD_CONF=$state/nsd.conf
+    NSD_ADDR=$addr
+    cat >"$NSD_CONF" <<EOF
+# nsd.conf of a tiaki benchmark: a loopback address of its own, every
+# file in $state.
+server:
+	ip-address: $addr
+	port: 53
+	do-ip4: yes
+	do-ip6: no
+	username: ""
+	chroot: ""
+	database: ""
+	zonesdir: "$state/zones"
+	zonelistfile: "$state/zone.list"
+	xfrdfile: "$state/xfrd.state"
+	xfrdir: "$state"
+	pidfile: "$state/nsd.pid"
+	logfile: "$state/nsd.log"
+	verbosity: 1
+	server-count: $servers
+	reuseport: yes
+	hide-version: yes
+	identity: "tiaki-bench"
+	rrl-ratelimit: 0
+	rrl-whitelist-ratelimit: 0
+	zonefiles-write: 0
+
+remote-control:
+	control-enable: yes
+	control-interface: $addr
+	control-port: $port
+	server-key-file: "$state/nsd_server.key"
+	server-cert-file: "$state/nsd_server.pem"
+	control-key-file: "$state/nsd_control.key"
+	control-cert-file: "$state/nsd_control.pem"
+EOF
+    for z in "$@"; do
+        printf '\nzone:\n\tname: "%s"\n\tzonefile: "%s.zone"\n' "$z" "$z" >>"$NSD_CONF"
+    done
+    nsd-control-setup -d "$state" >"$state/control-setup.out" 2>&1 ||
+        die "nsd-control-setup failed: $(cat "$state/control-setup.out")"
+    nsd-checkconf "$NSD_CONF" || die "nsd-checkconf failed"
+    t0=$(now_ns)
+    nsd -c "$NSD_CONF" >"$state/nsd.start.out" 2>&1 ||
+        die "nsd failed to start: $(cat "$state/nsd.start.out") $(tail -5 "$state/nsd.log" 2>/dev/null)"
+    for i in $(seq 600); do
+        [ -s "$state/nsd.pid" ] && NSD_PID=$(cat "$state/nsd.pid")
+        if [ -n "${NSD_PID:-}" ] &&
+            [ "$(dig +short +norecurse +time=1 +tries=1 @"$addr" "$1" SOA 2>/dev/null)" != "" ]; then
+            break
+        fi
+        [ "$i" = 600 ] && die "NSD gave no answer for $1 SOA in 60 s: $(tail -5 "$state/nsd.log")"
+        sleep 0.1
+    done
+    echo "NSD pid $NSD_PID on $addr answering after $(calc "($(now_ns) - $t0) / 1e9" | xargs printf '%.1f') s"
+}
+
+# nsd_stop: stops the NSD of nsd_start, if it runs. The pid file names
+# one NSD process; the others follow it out.
+nsd_stop() {
+    local i
+    if [ -n "${NSD_PID:-}" ] && kill -0 "$NSD_PID" 2>/dev/null; then
+        kill "$NSD_PID" 2>/dev/null || true
+        for i in $(seq 50); do
+            kill -0 "$NSD_PID" 2>/dev/null || ss -Hlnu "src $NSD_ADDR:53" | grep -q . || break
+            sleep 0.1
+        done
+    fi
+}
+
+# nsd_queries: the questions NSD has answered so far.
+nsd_queries() {
+    nsd-control -c "$NSD_CONF" stats_noreset 2>/dev/null | sed -n 's/^num\.queries=//p'
+}
+
+# port53_free ADDR: dies when something already listens on ADDR:53.
+port53_free() {
+    if ss -Hlnu "src $1:53" 2>/dev/null | grep -q . || ss -Hlnt "src $1:53" 2>/dev/null | grep -q .; then
+        die "something already listens on $1:53: $(ss -Hlnup "src $1:53" | head -1)"
+    fi
+}
