@@ -45,7 +45,9 @@
  *	TK_DKIM_SIGNATURES_MAX signatures, TK_DKIM_SIG_HEADERS_MAX names in
  *	h=, TK_DKIM_CLOCK_SKEW_SECONDS of clock skew for t= and x=; the
  *	message's own limits (auth/message.h): a header section over them
- *	makes every signature permerror.
+ *	makes every signature permerror. Signatures in the part of such a
+ *	header section that was dropped are not seen at all: a caller that
+ *	judges the message (DMARC) checks tk_msg_overflow itself.
  * SECURITY
  *	Signatures and keys are attacker-controlled; a hostile message
  *	costs at most TK_DKIM_SIGNATURES_MAX look-ups and public-key

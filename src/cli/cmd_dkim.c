@@ -457,7 +457,8 @@ static void verify_print_json(const struct tk_dkim_result *r)
 }
 
 /* verify_report prints the results and returns the exit code. */
-static int verify_report(const struct verify_args *a, const struct tk_dkim_verify *v)
+static int verify_report(const struct verify_args *a, const struct tk_msg *m,
+                         const struct tk_dkim_verify *v)
 {
     size_t i, n = tk_dkim_verify_count(v), pass = 0, temp = 0;
 
@@ -473,6 +474,8 @@ static int verify_report(const struct verify_args *a, const struct tk_dkim_verif
     }
     if (n == 0 && !a->json)
         printf("none (the message has no DKIM-Signature field)\n");
+    if (tk_msg_overflow(m))
+        fprintf(stderr, "tiaki dkim verify: %s; fields past the limits were not read\n", m->why);
     if (tk_dkim_verify_unchecked(v) > 0)
         fprintf(stderr, "tiaki dkim verify: %zu more signatures not checked (at most %d)\n",
                 tk_dkim_verify_unchecked(v), TK_DKIM_SIGNATURES_MAX);
@@ -509,7 +512,7 @@ static int dkim_verify(int argc, char **argv)
         if (tk_dkim_verify_finish(v, r, &err) != TK_OK)
             fprintf(stderr, "tiaki dkim verify: %s\n", err.msg);
         else
-            rc = verify_report(&a, v);
+            rc = verify_report(&a, &m, v);
     }
     if (in && in != stdin)
         fclose(in);
