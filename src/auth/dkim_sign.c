@@ -196,13 +196,15 @@ enum tk_status tk_dkim_key_record(EVP_PKEY *key, struct tk_buf *out)
 enum tk_status tk_dkim_zone_line(const char *selector, const char *domain, const char *record,
                                  struct tk_buf *out)
 {
-    char prefix[TK_DOMAIN_MAX + 16], name[TK_DOMAIN_MAX + 1];
+    char prefix[TK_DOMAIN_MAX + 16], name[TK_DOMAIN_MAX + 1], d[TK_DOMAIN_MAX + 1];
     size_t len = strlen(record), off = 0;
     enum tk_status st;
 
     snprintf(prefix, sizeof(prefix), "%s._domainkey", selector);
-    if (tk_domain_join(prefix, domain, name) != TK_OK)
+    if (tk_domain_join(prefix, domain, name) != TK_OK ||
+        tk_domain_normalise(name, strlen(name), d, NULL) != TK_OK)
         return TK_USAGE;
+    memcpy(name, d, sizeof(name));
     st = tk_buf_printf(out, "%s. IN TXT (", name);
     while (st == TK_OK && off < len) {
         size_t k = len - off < 255 ? len - off : 255;

@@ -502,6 +502,36 @@ static void test_signature_field_shape(void **state)
     free(rsa);
 }
 
+/* The zone-file form of a key record: quoted strings of at most 255
+ * bytes that concatenate to the record (RFC 1035 3.3.14). */
+static void test_zone_line(void **state)
+{
+    struct tk_buf z = {0}, joined = {0};
+    const char *p;
+    size_t strings = 0;
+
+    assert_int_equal(tk_dkim_zone_line("s2026", "Agency.govt.nz", K->rec_rsa2048, &z), TK_OK);
+    {
+        const char *head = "s2026._domainkey.agency.govt.nz. IN TXT ( \"";
+
+        assert_true(strncmp(z.data, head, strlen(head)) == 0);
+    }
+    for (p = strchr(z.data, '"'); p != NULL; p = strchr(p, '"')) {
+        const char *end = strchr(p + 1, '"');
+
+        assert_non_null(end);
+        assert_true(end - p - 1 <= 255);
+        assert_int_equal(tk_buf_append(&joined, p + 1, (size_t)(end - p - 1)), TK_OK);
+        strings++;
+        p = end + 1;
+    }
+    assert_true(strings >= 2); /* a 2048-bit key's record is ~400 bytes */
+    assert_string_equal(joined.data, K->rec_rsa2048);
+    assert_true(strcmp(z.data + z.len - 2, " )") == 0);
+    tk_buf_free(&z);
+    tk_buf_free(&joined);
+}
+
 /* The filter's path: fields one by one, then body chunks. */
 static void test_filter_path(void **state)
 {
@@ -892,6 +922,7 @@ int main(void)
         cmocka_unit_test(test_rfc8463_tampered),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_signature_field_shape),
+        cmocka_unit_test(test_zone_line),
         cmocka_unit_test(test_filter_path),
         cmocka_unit_test(test_tampered),
         cmocka_unit_test(test_body_length_tag),
