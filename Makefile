@@ -17,7 +17,8 @@ DEB_PACKAGES = build-essential cmake pkg-config clang \
 	libarchive-dev zlib1g-dev libgmime-3.0-dev libpsl-dev publicsuffix libsqlite3-dev \
 	libpq-dev libmilter-dev libmicrohttpd-dev libinih-dev libcmocka-dev libyaml-dev \
 	nsd unbound dnsperf ldnsutils dnsutils iproute2 python3 time openssl coreutils gawk \
-	nginx-light postfix postgresql sqlite3 dovecot-imapd
+	nginx-light postfix postgresql sqlite3 dovecot-imapd \
+	opendkim opendkim-tools python3-dkim python3-nacl python3-dnspython
 
 .PHONY: all build deps test demo fuzz bench clean world-start world-stop
 
@@ -27,7 +28,9 @@ all: build
 # every address, where the world binds its own: postfix unconfigured, no
 # PostgreSQL cluster, and the distribution's dovecot neither started
 # during the install (a policy-rc.d, when the machine has none) nor
-# enabled at boot (it would hold *:143 and *:993, which 127.77.0.143 needs).
+# enabled at boot (it would hold *:143 and *:993, which 127.77.0.143 needs);
+# the same for opendkim (a peer of the DKIM interop test, run as a tool
+# by opendkim-testmsg, never as the distribution's milter daemon).
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
@@ -38,13 +41,17 @@ deps:
 		mkdir -p /etc/postgresql-common && [ -f /etc/postgresql-common/createcluster.conf ] || \
 			echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf; \
 		if [ ! -e /usr/sbin/policy-rc.d ]; then \
-			printf '#!/bin/sh\n# make deps: no dovecot started while installing (world.sh runs its own)\nfor a; do case $$a in dovecot*) exit 101;; esac; done\nexit 0\n' >/usr/sbin/policy-rc.d; \
+			printf '#!/bin/sh\n# make deps: no dovecot or opendkim started while installing (world.sh runs its own)\nfor a; do case $$a in dovecot*|opendkim*) exit 101;; esac; done\nexit 0\n' >/usr/sbin/policy-rc.d; \
 			chmod 755 /usr/sbin/policy-rc.d; trap 'rm -f /usr/sbin/policy-rc.d' EXIT INT TERM; fi; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Options::=--force-confold $$missing; \
 		rc=$$?; \
 		case " $$missing " in *" dovecot-imapd "*) \
 			if [ -d /run/systemd/system ]; then systemctl disable --now dovecot.service dovecot.socket; \
 			else /etc/init.d/dovecot stop; update-rc.d dovecot disable; fi >/dev/null 2>&1 || true;; \
+		esac; \
+		case " $$missing " in *" opendkim "*) \
+			if [ -d /run/systemd/system ]; then systemctl disable --now opendkim.service; \
+			else /etc/init.d/opendkim stop; update-rc.d opendkim disable; fi >/dev/null 2>&1 || true;; \
 		esac; \
 		exit $$rc; \
 	else echo "deps: all packages present"; fi

@@ -26,6 +26,7 @@ int cmd_alerts_main(int argc, char **argv);
 int cmd_report_main(int argc, char **argv);
 int cmd_monitor_main(int argc, char **argv);
 int cmd_reports_main(int argc, char **argv);
+int cmd_dkim_main(int argc, char **argv);
 int cmd_dmarc_main(int argc, char **argv);
 int cmd_spf_main(int argc, char **argv);
 

@@ -23,6 +23,7 @@ static const struct tk_command commands[] = {
     {"report", "the all-of-government compliance report (html, csv, json)", cmd_report_main},
     {"monitor", "scan on a schedule, as a daemon", cmd_monitor_main},
     {"reports", "DMARC and TLS-RPT reports: ingest, summary, sources, readiness", cmd_reports_main},
+    {"dkim", "DKIM: make keys, sign messages, verify signatures", cmd_dkim_main},
     {"dmarc", "evaluate DMARC for a message (eval)", cmd_dmarc_main},
     {"spf", "SPF check_host(): may this address send for this sender? (check)", cmd_spf_main},
 };

@@ -179,6 +179,28 @@
 #define TK_MSG_FIELD_MAX ((size_t)64 * 1024)
 #define TK_MSG_HEADER_BYTES_MAX ((size_t)1024 * 1024)
 
+/* DKIM verification (src/auth/dkim_verify.h): signatures checked on one
+ * message. A message carries one to three in practice (the author's
+ * domain, an ESP, a forwarder); each costs a DNS look-up and a public-key
+ * operation, so a message of 50 signatures must not cost 50 of each.
+ * Those past the limit are reported as not checked. */
+#define TK_DKIM_SIGNATURES_MAX 8
+/* Header names in one h= list. Signers list a dozen or two, 40 with
+ * over-signing; a longer list only makes the verifier hash more. */
+#define TK_DKIM_SIG_HEADERS_MAX 128
+/* The decoded b= of one signature: 2048 bytes is an RSA-16384 signature,
+ * the largest key RFC 8301 lets a verifier accept. */
+#define TK_DKIM_SIG_BYTES_MAX 2048
+/* i= text: a local-part of 64 bytes, '@', a domain of 253 (RFC 5321
+ * 4.5.3.1.1); a quoted local-part may need more, but not much more. */
+#define TK_DKIM_IDENTITY_MAX 320
+/* Seconds a signature's t= may lie in the future, or its x= in the past,
+ * before it counts: clocks of signer and verifier differ by minutes. */
+#define TK_DKIM_CLOCK_SKEW_SECONDS 300
+/* RSA keys tiaki signs with: RFC 8301 3.2 says signers MUST use at least
+ * 1024 bits and SHOULD use 2048; the framework asks for 2048. */
+#define TK_DKIM_SIGN_RSA_BITS_MIN 2048
+
 /* From extraction (src/auth/from.h). RFC 5322 lets comments nest
  * without end; real From fields nest at most once or twice, so deeper
  * nesting is hostile and a defined failure. Lexical items (words,

@@ -523,6 +523,22 @@ static enum tk_status dkim_load_key(struct tk_dkim_key *key, struct tk_error *er
     return TK_OK; /* an unknown k=: kept as bytes */
 }
 
+EVP_PKEY *tk_dkim_key_pkey(const struct tk_dkim_key *key)
+{
+    size_t used;
+    EVP_PKEY *pk = NULL;
+
+    if (key->revoked || key->der == NULL)
+        return NULL;
+    if (key->type == TK_DKIM_KEY_ED25519)
+        pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->der, key->der_len);
+    else if (key->type == TK_DKIM_KEY_RSA)
+        pk = dkim_spki_pkey(key->der, key->der_len, &used);
+    if (pk == NULL)
+        ERR_clear_error();
+    return pk;
+}
+
 static enum tk_status dkim_no_p(const struct tk_taglist *tl, struct tk_error *err)
 {
     if (tk_taglist_find(tl, "p") != NULL)

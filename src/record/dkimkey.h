@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <openssl/types.h>
+
 #include "core/error.h"
 #include "record/notes.h"
 
@@ -62,6 +64,11 @@ enum tk_status tk_dkim_key_parse(const char *txt, size_t len, struct tk_dkim_key
                                  struct tk_error *err);
 
 void tk_dkim_key_free(struct tk_dkim_key *key);
+
+/* tk_dkim_key_pkey loads a parsed key (not revoked, rsa or ed25519) as
+ * an OpenSSL key for verifying, or returns NULL. An RSA key takes the
+ * same fast path as the parser. The caller frees it with EVP_PKEY_free. */
+EVP_PKEY *tk_dkim_key_pkey(const struct tk_dkim_key *key);
 
 /* tk_dkim_key_type_name returns "rsa", "ed25519" or "other". */
 const char *tk_dkim_key_type_name(enum tk_dkim_key_type type);

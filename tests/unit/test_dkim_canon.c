@@ -1,0 +1,253 @@
+/*
+ * NAME
+ *	test_dkim_canon.c - unit tests of DKIM canonicalisation
+ * DESCRIPTION
+ *	RFC 6376 3.4.5's example, header and body, simple and relaxed, with
+ *	the outputs the RFC gives; a table of body cases (trailing empty
+ *	lines, white space, lone CR and LF, no final CRLF); every case fed
+ *	in every chunking gives the same bytes, so nothing depends on where
+ *	a chunk ends; the hashes of an empty body (SHA-256 of CRLF for
+ *	simple, of nothing for relaxed, RFC 6376 3.4.3 and errata 1384);
+ *	l= cuts the hash, not the count.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "testutil.h"
+
+#include "auth/dkim_canon.h"
+
+static void sink_to_buf(void *arg, const char *p, size_t n)
+{
+    assert_int_equal(tk_buf_append(arg, p, n), TK_OK);
+}
+
+/* canon_body canonicalises body in chunks of step (0: whole) and
+ * returns the bytes written (caller frees) and the hash. */
+static char *canon_body(enum tk_dkim_canon c, const char *body, size_t len, size_t step,
+                        uint64_t limit, unsigned char hash[32], uint64_t *length)
+{
+    struct tk_dkim_body b;
+    struct tk_buf out = {0};
+    size_t i, hl = 0;
+
+    assert_int_equal(tk_dkim_body_init(&b, c, EVP_sha256(), limit), TK_OK);
+    b.sink = sink_to_buf;
+    b.sink_arg = &out;
+    if (step == 0)
+        step = len ? len : 1;
+    for (i = 0; i < len; i += step)
+        tk_dkim_body_update(&b, body + i, len - i < step ? len - i : step);
+    *length = b.length; /* before final: final adds the last CRLF */
+    assert_int_equal(tk_dkim_body_final(&b, hash, &hl), TK_OK);
+    assert_int_equal(hl, 32);
+    assert_int_equal(tk_buf_putc(&out, '\0'), TK_OK);
+    return tk_buf_steal(&out);
+}
+
+/* ---- RFC 6376 3.4.5 ---- */
+
+static const char rfc_fields[][32] = {"A: X", "B : Y\t\r\n\tZ  "};
+static const char rfc_body[] = " C \r\nD \t E\r\n\r\n\r\n";
+
+static void test_rfc6376_example_headers(void **state)
+{
+    struct tk_buf simple = {0}, relaxed = {0};
+    size_t i;
+
+    for (i = 0; i < NELEM(rfc_fields); i++) {
+        assert_int_equal(
+            tk_dkim_canon_header(TK_DKIM_SIMPLE, rfc_fields[i], strlen(rfc_fields[i]), &simple),
+            TK_OK);
+        assert_int_equal(tk_buf_append(&simple, "\r\n", 2), TK_OK);
+        assert_int_equal(
+            tk_dkim_canon_header(TK_DKIM_RELAXED, rfc_fields[i], strlen(rfc_fields[i]), &relaxed),
+            TK_OK);
+        assert_int_equal(tk_buf_append(&relaxed, "\r\n", 2), TK_OK);
+    }
+    /* RFC 6376 3.4.5: simple changes nothing; relaxed gives
+     * "a:X <CRLF> b:Y <SP> Z <CRLF>" */
+    assert_string_equal(tk_buf_cstr(&simple), "A: X\r\nB : Y\t\r\n\tZ  \r\n");
+    assert_string_equal(tk_buf_cstr(&relaxed), "a:X\r\nb:Y Z\r\n");
+    tk_buf_free(&simple);
+    tk_buf_free(&relaxed);
+}
+
+static void test_rfc6376_example_body(void **state)
+{
+    unsigned char h[32];
+    uint64_t len;
+    char *s = canon_body(TK_DKIM_SIMPLE, rfc_body, strlen(rfc_body), 0, UINT64_MAX, h, &len);
+    char *r = canon_body(TK_DKIM_RELAXED, rfc_body, strlen(rfc_body), 0, UINT64_MAX, h, &len);
+
+    /* RFC 6376 3.4.5: "<SP> C <SP> <CRLF> D <SP> <HTAB> <SP> E <CRLF>"
+     * and "<SP> C <CRLF> D <SP> E <CRLF>" */
+    assert_string_equal(s, " C \r\nD \t E\r\n");
+    assert_string_equal(r, " C\r\nD E\r\n");
+    free(s);
+    free(r);
+}
+
+/* ---- body cases, every chunking ---- */
+
+struct body_case {
+    const char *in;
+    const char *simple;
+    const char *relaxed;
+};
+
+static const struct body_case body_cases[] = {
+    {"", "\r\n", ""},
+    {"\r\n", "\r\n", ""},
+    {"\r\n\r\n\r\n", "\r\n", ""},
+    {"x", "x\r\n", "x\r\n"},
+    {"x\r\n", "x\r\n", "x\r\n"},
+    {"x\r\n\r\n", "x\r\n", "x\r\n"},
+    {"  \r\n", "  \r\n", ""},
+    {" \t \r\n\r\nx", " \t \r\n\r\nx\r\n", "\r\n\r\nx\r\n"},
+    {"a\r\n\r\n \r\nb \r\n \t\r\n", "a\r\n\r\n \r\nb \r\n \t\r\n", "a\r\n\r\n\r\nb\r\n"},
+    {"a  b\t\tc  \r\n", "a  b\t\tc  \r\n", "a b c\r\n"},
+    {"a\rb\r\n", "a\rb\r\n", "a\rb\r\n"},
+    {"a\r", "a\r\r\n", "a\r\r\n"},
+    {"a\nb\r\n", "a\nb\r\n", "a\nb\r\n"},
+    {"\r\n\r\nlast line", "\r\n\r\nlast line\r\n", "\r\n\r\nlast line\r\n"},
+    {"x \r\n\r\n \r\n", "x \r\n\r\n \r\n", "x\r\n"},
+};
+
+static void test_body_cases_every_chunking(void **state)
+{
+    size_t i, step;
+
+    for (i = 0; i < NELEM(body_cases); i++) {
+        const struct body_case *bc = &body_cases[i];
+        size_t len = strlen(bc->in);
+
+        for (step = 0; step <= (len ? len : 1); step++) {
+            unsigned char h1[32], h2[32], want[32];
+            uint64_t l1, l2;
+            char *s = canon_body(TK_DKIM_SIMPLE, bc->in, len, step, UINT64_MAX, h1, &l1);
+            char *r = canon_body(TK_DKIM_RELAXED, bc->in, len, step, UINT64_MAX, h2, &l2);
+
+            if (strcmp(s, bc->simple) != 0 || strcmp(r, bc->relaxed) != 0)
+                fail_msg("case %zu step %zu: simple '%s' relaxed '%s'", i, step, s, r);
+            SHA256((const unsigned char *)bc->simple, strlen(bc->simple), want);
+            assert_memory_equal(h1, want, 32);
+            SHA256((const unsigned char *)bc->relaxed, strlen(bc->relaxed), want);
+            assert_memory_equal(h2, want, 32);
+            free(s);
+            free(r);
+        }
+    }
+}
+
+/* The empty body's hashes every DKIM implementation agrees on. */
+static void test_empty_body_hashes(void **state)
+{
+    static const unsigned char sha256_crlf[32] = {
+        0x7e, 0xb7, 0x02, 0x57, 0x59, 0x3d, 0xa0, 0x6f, 0x68, 0x2a, 0x3d,
+        0xdd, 0xa5, 0x4a, 0x9d, 0x26, 0x0d, 0x4f, 0xc5, 0x14, 0xf6, 0x45,
+        0x23, 0x7f, 0x5c, 0xa7, 0x4b, 0x08, 0xf8, 0xda, 0x61, 0xa6}; /* frcCV1k9... */
+    static const unsigned char sha256_empty[32] = {
+        0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,
+        0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b,
+        0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55}; /* 47DEQpj8... */
+    unsigned char h[32];
+    uint64_t len;
+
+    free(canon_body(TK_DKIM_SIMPLE, "", 0, 0, UINT64_MAX, h, &len));
+    assert_memory_equal(h, sha256_crlf, 32);
+    free(canon_body(TK_DKIM_RELAXED, "", 0, 0, UINT64_MAX, h, &len));
+    assert_memory_equal(h, sha256_empty, 32);
+}
+
+/* l= hashes that many canonical bytes; the length counts them all. */
+static void test_body_length_limit(void **state)
+{
+    const char *body = "first line\r\nsecond line\r\n";
+    unsigned char h[32], want[32];
+    uint64_t len;
+    size_t step;
+
+    for (step = 0; step < 8; step++) {
+        free(canon_body(TK_DKIM_SIMPLE, body, strlen(body), step, 12, h, &len));
+        SHA256((const unsigned char *)"first line\r\n", 12, want);
+        assert_memory_equal(h, want, 32);
+        assert_int_equal(len, strlen(body));
+        free(canon_body(TK_DKIM_SIMPLE, body, strlen(body), step, 0, h, &len));
+        SHA256((const unsigned char *)"", 0, want);
+        assert_memory_equal(h, want, 32);
+    }
+}
+
+/* A million empty lines followed by content: written out in order,
+ * never held as bytes. */
+static void test_many_empty_lines(void **state)
+{
+    size_t n = 1000000, i;
+    char *body = malloc(2 * n + 2);
+    unsigned char h[32], want[32];
+    struct tk_dkim_body b;
+    size_t hl;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+    assert_non_null(body);
+    for (i = 0; i < n; i++)
+        memcpy(body + 2 * i, "\r\n", 2);
+    memcpy(body + 2 * n, "x", 2);
+    assert_int_equal(tk_dkim_body_init(&b, TK_DKIM_RELAXED, EVP_sha256(), UINT64_MAX), TK_OK);
+    tk_dkim_body_update(&b, body, 2 * n);
+    assert_int_equal(b.empty_lines, n);
+    tk_dkim_body_update(&b, body + 2 * n, 1);
+    assert_int_equal(tk_dkim_body_final(&b, h, &hl), TK_OK);
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestUpdate(md, body, 2 * n + 1);
+    EVP_DigestUpdate(md, "\r\n", 2);
+    EVP_DigestFinal_ex(md, want, NULL);
+    assert_memory_equal(h, want, 32);
+    EVP_MD_CTX_free(md);
+    free(body);
+}
+
+static void test_relaxed_header_cases(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"Subject: hello", "subject:hello"},
+        {"SUBJECT \t:  two   words \t", "subject:two words"},
+        {"To: a,\r\n b,\r\n\tc", "to:a, b, c"},
+        {"X-Empty:", "x-empty:"},
+        {"X-Empty:   \r\n  ", "x-empty:"},
+        {"DKIM-Signature: v=1; b=ab\r\n cd", "dkim-signature:v=1; b=ab cd"},
+    };
+    size_t i;
+
+    for (i = 0; i < NELEM(cases); i++) {
+        struct tk_buf out = {0};
+
+        assert_int_equal(
+            tk_dkim_canon_header(TK_DKIM_RELAXED, cases[i].in, strlen(cases[i].in), &out), TK_OK);
+        assert_string_equal(tk_buf_cstr(&out), cases[i].want);
+        tk_buf_free(&out);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rfc6376_example_headers),
+        cmocka_unit_test(test_rfc6376_example_body),
+        cmocka_unit_test(test_body_cases_every_chunking),
+        cmocka_unit_test(test_empty_body_hashes),
+        cmocka_unit_test(test_body_length_limit),
+        cmocka_unit_test(test_many_empty_lines),
+        cmocka_unit_test(test_relaxed_header_cases),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
