@@ -15,6 +15,7 @@
  *	Every read is through tk_taglist, tk_cursor and tk_span; decoded
  *	bytes go into fixed arrays whose size bounds the decoder.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,62 +44,62 @@ const char *tk_dkim_alg_name(enum tk_dkim_alg alg)
     }
 }
 
-static int b64_value(int ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == '+')
-        return 62;
-    if (ch == '/')
-        return 63;
-    return -1;
-}
+/* Base64 digits, folding white space and padding by byte value: b= is
+ * decoded for every signature of every message, and a table keeps it a
+ * load and a compare per character. */
+enum { B64_BAD = -1, B64_FWS = -2, B64_PAD = -3 };
 
-/* b64_put appends one byte, or TK_LIMIT when out is full. */
-static enum tk_status b64_put(unsigned char *out, size_t cap, size_t *n, unsigned v)
+static signed char b64_table[256];
+static pthread_once_t b64_table_once = PTHREAD_ONCE_INIT;
+
+static void b64_table_fill(void)
 {
-    if (*n >= cap)
-        return TK_LIMIT;
-    out[(*n)++] = (unsigned char)v;
-    return TK_OK;
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    int i;
+
+    memset(b64_table, B64_BAD, sizeof(b64_table));
+    for (i = 0; i < 64; i++)
+        b64_table[(unsigned char)digits[i]] = (signed char)i;
+    b64_table[' '] = b64_table['\t'] = b64_table['\r'] = b64_table['\n'] = B64_FWS;
+    b64_table['='] = B64_PAD;
 }
 
 enum tk_status tk_dkim_base64_decode(struct tk_span in, unsigned char *out, size_t cap,
                                      size_t *outlen)
 {
-    struct tk_cursor c;
     unsigned acc = 0, nacc = 0, npad = 0;
-    size_t n = 0;
-    int ch, v;
+    size_t n = 0, i;
 
-    tk_cursor_init(&c, in.p, in.len);
-    while ((ch = tk_cursor_next(&c)) != -1) {
-        if (tk_char_is_fws(ch))
+    pthread_once(&b64_table_once, b64_table_fill);
+    for (i = 0; i < in.len; i++) {
+        int v = b64_table[(unsigned char)in.p[i]];
+
+        if (v == B64_FWS)
             continue;
-        if (ch == '=') {
+        if (v == B64_PAD) {
             npad++;
             continue;
         }
-        if ((v = b64_value(ch)) < 0 || npad > 0)
+        if (v < 0 || npad > 0)
             return TK_INVALID;
         acc = (acc << 6) | (unsigned)v;
         if (++nacc < 4)
             continue;
-        if (b64_put(out, cap, &n, acc >> 16) != TK_OK || b64_put(out, cap, &n, acc >> 8) != TK_OK ||
-            b64_put(out, cap, &n, acc) != TK_OK)
+        if (cap - n < 3)
             return TK_LIMIT;
+        out[n++] = (unsigned char)(acc >> 16);
+        out[n++] = (unsigned char)(acc >> 8);
+        out[n++] = (unsigned char)acc;
         acc = nacc = 0;
     }
     if (nacc == 1 || npad > 2 || (npad > 0 && npad != 4 - nacc))
         return TK_INVALID;
-    if (nacc >= 2 && b64_put(out, cap, &n, acc >> (nacc == 2 ? 4 : 10)) != TK_OK)
+    if (nacc >= 2 && cap - n < nacc - 1)
         return TK_LIMIT;
-    if (nacc == 3 && b64_put(out, cap, &n, acc >> 2) != TK_OK)
-        return TK_LIMIT;
+    if (nacc >= 2)
+        out[n++] = (unsigned char)(acc >> (nacc == 2 ? 4 : 10));
+    if (nacc == 3)
+        out[n++] = (unsigned char)(acc >> 2);
     *outlen = n;
     return TK_OK;
 }

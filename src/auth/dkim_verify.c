@@ -29,6 +29,8 @@
 #include <openssl/x509.h>
 
 #include "auth/dkim_canon.h"
+#include "auth/dkim_keycache.h"
+#include "auth/dkim_rsa.h"
 #include "auth/dkim_verify.h"
 #include "core/domain.h"
 #include "core/text.h"
@@ -57,7 +59,8 @@ struct dkim_check {
     struct tk_dkim_body body;
     unsigned char header_hash[TK_DKIM_HASH_MAX];
     enum check_key key_state;
-    struct tk_dkim_key key;
+    struct tk_dkim_key key; /* flags and size only (auth/dkim_keycache.h) */
+    EVP_PKEY *pkey;         /* the key to verify with */
     char key_why[TK_ERROR_MSG_MAX];
     char qname[TK_DOMAIN_MAX + 1];
     struct tk_dkim_result res;
@@ -72,7 +75,10 @@ struct tk_dkim_verify {
     size_t pending;
     enum tk_status st; /* sticky: the first failure of our own */
     struct tk_error err;
-    struct dkim_check checks[TK_DKIM_SIGNATURES_MAX];
+    /* one per signature checked, made when the header section is
+     * complete: a check is ~12 KB, and most messages carry one or two
+     * signatures, not TK_DKIM_SIGNATURES_MAX */
+    struct dkim_check *checks;
 };
 
 /* check_decide gives a signature its final result. */
@@ -190,7 +196,7 @@ enum tk_status tk_dkim_header_hash(const struct tk_msg *msg, const struct tk_dki
 
     if (md == NULL)
         return TK_NOMEM;
-    if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+    if (EVP_DigestInit_ex(md, tk_dkim_sha256(), NULL) != 1)
         st = TK_IO;
     for (j = 0; j < sig->nh && st == TK_OK; j++) {
         f = header_pick(msg, sig->h[j], header_listed_before(sig, j));
@@ -258,7 +264,7 @@ static void check_start(struct tk_dkim_verify *v, struct dkim_check *c)
         return;
     st = tk_dkim_header_hash(v->msg, &c->sig, f->raw, f->raw_len, c->header_hash);
     if (st == TK_OK)
-        st = tk_dkim_body_init(&c->body, c->sig.body_canon, EVP_sha256(),
+        st = tk_dkim_body_init(&c->body, c->sig.body_canon, tk_dkim_sha256(),
                                c->sig.has_l ? c->sig.l : UINT64_MAX);
     if (st != TK_OK) {
         verify_fail(v, st, "cannot hash the message (out of memory or OpenSSL failed)");
@@ -302,9 +308,15 @@ static void check_parse(struct tk_dkim_verify *v, struct dkim_check *c)
 static void verify_begin(struct tk_dkim_verify *v)
 {
     const struct tk_msg *m = v->msg;
-    size_t i;
+    size_t i, n = tk_msg_count(m, "DKIM-Signature");
 
     v->begun = true;
+    if (n > TK_DKIM_SIGNATURES_MAX)
+        n = TK_DKIM_SIGNATURES_MAX;
+    if (n > 0 && (v->checks = calloc(n, sizeof(*v->checks))) == NULL) {
+        verify_fail(v, TK_NOMEM, "out of memory");
+        return;
+    }
     for (i = 0; i < m->nfields; i++) {
         struct dkim_check *c;
 
@@ -374,7 +386,7 @@ static bool key_take(struct dkim_check *c, const struct tk_dns_rdata *rd)
     enum tk_status st = tk_rdata_txt(rd, &txt);
 
     if (st == TK_OK)
-        st = tk_dkim_key_parse(txt.data ? txt.data : "", txt.len, &c->key, &err);
+        st = tk_dkim_keycache_get(txt.data ? txt.data : "", txt.len, &c->key, &c->pkey, &err);
     else
         tk_error_set(&err, st, "the TXT record is malformed");
     tk_buf_free(&txt);
@@ -477,31 +489,21 @@ static bool key_refuses(struct dkim_check *c)
 
 static int crypto_verify_rsa(const struct dkim_check *c)
 {
-    EVP_PKEY *pk = tk_dkim_key_pkey(&c->key);
-    EVP_PKEY_CTX *ctx = pk ? EVP_PKEY_CTX_new(pk, NULL) : NULL;
-    int ok = -1;
-
-    if (ctx && EVP_PKEY_verify_init(ctx) == 1 &&
-        EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
-        EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) == 1)
-        ok = EVP_PKEY_verify(ctx, c->sig.b, c->sig.b_len, c->header_hash, TK_DKIM_HASH_MAX);
-    EVP_PKEY_CTX_free(ctx);
-    EVP_PKEY_free(pk);
-    return ok;
+    return c->pkey ? tk_dkim_rsa_verify(c->pkey, c->header_hash, TK_DKIM_HASH_MAX, c->sig.b,
+                                        c->sig.b_len)
+                   : -1;
 }
 
 /* RFC 8463 3: ed25519 signs the SHA-256 hash of the headers (PureEdDSA
  * over those 32 bytes). */
 static int crypto_verify_ed25519(const struct dkim_check *c)
 {
-    EVP_PKEY *pk = tk_dkim_key_pkey(&c->key);
-    EVP_MD_CTX *md = pk ? EVP_MD_CTX_new() : NULL;
+    EVP_MD_CTX *md = c->pkey ? EVP_MD_CTX_new() : NULL;
     int ok = -1;
 
-    if (md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) == 1)
+    if (md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, c->pkey) == 1)
         ok = EVP_DigestVerify(md, c->sig.b, c->sig.b_len, c->header_hash, TK_DKIM_HASH_MAX);
     EVP_MD_CTX_free(md);
-    EVP_PKEY_free(pk);
     return ok;
 }
 
@@ -593,6 +595,8 @@ void tk_dkim_verify_free(struct tk_dkim_verify *v)
     for (i = 0; i < v->n; i++) {
         tk_dkim_body_free(&v->checks[i].body);
         tk_dkim_key_free(&v->checks[i].key);
+        EVP_PKEY_free(v->checks[i].pkey);
     }
+    free(v->checks);
     free(v);
 }

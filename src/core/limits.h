@@ -200,6 +200,11 @@
 /* RSA keys tiaki signs with: RFC 8301 3.2 says signers MUST use at least
  * 1024 bits and SHOULD use 2048; the framework asks for 2048. */
 #define TK_DKIM_SIGN_RSA_BITS_MIN 2048
+/* DKIM: parsed keys kept by the text of their record
+ * (auth/dkim_keycache.h). A key is used for every message its domain
+ * signs; 1,024 slots cover the domains a busy receiver hears from in
+ * a day, at about 1 KB each. */
+#define TK_DKIM_KEYCACHE_SLOTS 1024
 
 /* From extraction (src/auth/from.h). RFC 5322 lets comments nest
  * without end; real From fields nest at most once or twice, so deeper
