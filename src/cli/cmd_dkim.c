@@ -487,7 +487,6 @@ static int verify_report(const struct verify_args *a, const struct tk_msg *m,
 static int dkim_verify(int argc, char **argv)
 {
     struct verify_args a;
-    struct tk_resolver_options ro = {0};
     struct tk_resolver *r = NULL;
     struct tk_dkim_verify *v = NULL;
     struct tk_error err = {0};
@@ -497,13 +496,8 @@ static int dkim_verify(int argc, char **argv)
 
     if ((rc = verify_parse(argc, argv, &a)) >= 0)
         return rc;
-    ro.servers = a.e.servers;
-    ro.nservers = a.e.nservers;
-    ro.timeout_ms = a.e.timeout_ms;
-    if (tk_resolver_new_unbound(&ro, &r, &err) != TK_OK) {
-        fprintf(stderr, "tiaki dkim verify: %s\n", err.msg);
-        return err.code == TK_USAGE ? 2 : 3;
-    }
+    if ((rc = engine_mail_resolver(&a.e, "dkim verify", &r)) >= 0)
+        return rc;
     tk_msg_init(&m);
     rc = 3;
     if ((in = dkim_open_message("verify", a.message)) != NULL &&

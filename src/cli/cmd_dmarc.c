@@ -265,7 +265,6 @@ static int dmarc_read(const struct dmarc_cli *o, struct tk_msg *m)
 
 static int dmarc_run(const struct dmarc_cli *o, const char *from, struct tk_dmarc_result *res)
 {
-    struct tk_resolver_options ropts = {0};
     struct tk_dmarc_dkim dkim[DMARC_CLI_DKIM_MAX];
     struct tk_dmarc_input in = {from, o->spf_domain, o->spf_result, dkim, o->ndkim};
     struct tk_dmarc_options opt = {o->org_method, NULL, NULL};
@@ -273,18 +272,14 @@ static int dmarc_run(const struct dmarc_cli *o, const char *from, struct tk_dmar
     struct tk_error err = {0};
     enum tk_status st;
     size_t i;
+    int rc;
 
     if (!o->spf_given)
         in.spf_result = TK_AUTH_NONE;
     for (i = 0; i < o->ndkim; i++)
         dkim[i] = (struct tk_dmarc_dkim){o->dkim[i].domain, o->dkim[i].result};
-    ropts.servers = o->e.servers;
-    ropts.nservers = o->e.nservers;
-    ropts.timeout_ms = o->e.timeout_ms;
-    if (tk_resolver_new_unbound(&ropts, &r, &err) != TK_OK) {
-        fprintf(stderr, "tiaki %s: %s\n", PROG, err.msg);
-        return err.code == TK_USAGE ? EXIT_USAGE : EXIT_UNEVALUABLE;
-    }
+    if ((rc = engine_mail_resolver(&o->e, PROG, &r)) >= 0)
+        return rc == 2 ? EXIT_USAGE : EXIT_UNEVALUABLE;
     st = tk_dmarc_eval(r, &in, &opt, res, &err);
     tk_resolver_free(r);
     if (st != TK_OK) {

@@ -260,17 +260,7 @@ static int spf_options_parse(struct spf_options *o, int argc, char **argv)
 
 static int spf_resolver(const struct spf_options *o, struct tk_resolver **r)
 {
-    struct tk_resolver_options ropts = {0};
-    struct tk_error err = {0};
-
-    ropts.servers = o->e.servers;
-    ropts.nservers = o->e.nservers;
-    ropts.timeout_ms = o->e.timeout_ms;
-    ropts.trust_anchor_file = o->e.trust_anchor;
-    if (tk_resolver_new_unbound(&ropts, r, &err) == TK_OK)
-        return -1;
-    fprintf(stderr, "tiaki %s: %s\n", SPF_PROG, err.msg);
-    return err.code == TK_USAGE ? 2 : 3;
+    return engine_mail_resolver(&o->e, SPF_PROG, r);
 }
 
 /* ------------------------------------------------------------ one check */

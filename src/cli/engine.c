@@ -418,3 +418,19 @@ int engine_run(const struct engine_options *o, const char *prog, const struct en
         tk_resolver_free(r[i]);
     return rc;
 }
+
+int engine_mail_resolver(const struct engine_options *e, const char *prog, struct tk_resolver **out)
+{
+    struct tk_resolver_options ropts = {0};
+    struct tk_error err = {0};
+
+    ropts.servers = e->servers;
+    ropts.nservers = e->nservers;
+    ropts.timeout_ms = e->timeout_ms;
+    ropts.trust_anchor_file = e->trust_anchor;
+    ropts.cache_mb = TK_DNS_CACHE_MB_MAIL;
+    if (tk_resolver_new_unbound(&ropts, out, &err) == TK_OK)
+        return -1;
+    fprintf(stderr, "tiaki %s: %s\n", prog, err.msg);
+    return err.code == TK_USAGE ? 2 : 3;
+}

@@ -64,6 +64,14 @@ int engine_options_init(struct engine_options *o, const struct tk_config *cfg, c
  * the engine's. */
 int engine_option(struct engine_options *o, const char *prog, int c, const char *arg);
 
+/* engine_mail_resolver makes the resolver of the mail-checking commands
+ * (spf check, dkim verify, dmarc eval): e's --resolver servers, timeout
+ * and trust anchor, and an answer cache of TK_DNS_CACHE_MB_MAIL, since
+ * they ask the same names message after message. Returns -1, or the
+ * exit code after a message on stderr (2 for a usage error, else 3). */
+int engine_mail_resolver(const struct engine_options *e, const char *prog,
+                         struct tk_resolver **out);
+
 /* engine_options_check checks what only the whole set can tell;
  * returns -1 or 2 after printing why. */
 int engine_options_check(const struct engine_options *o, const char *prog);

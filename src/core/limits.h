@@ -102,6 +102,13 @@
 #define TK_DNS_INFLIGHT_DEFAULT 1000
 #define TK_DNS_INFLIGHT_MAX 20000
 
+/* DNS: libunbound's answer cache for mail checking (SPF, DKIM keys,
+ * DMARC policies), which asks the same names for message after message.
+ * 32 MB of messages (and 64 of rrsets) hold a few hundred thousand
+ * answers; more is allowed, up to the hard bound. */
+#define TK_DNS_CACHE_MB_MAIL 32
+#define TK_DNS_CACHE_MB_MAX 4096
+
 /* Scanning: domains observed at once. */
 #define TK_SCAN_DOMAINS_INFLIGHT_DEFAULT 256
 #define TK_SCAN_DOMAINS_INFLIGHT_MAX 4096

@@ -68,6 +68,22 @@ static enum tk_status unbound_set(struct ub_ctx *ctx, const char *opt, const cha
     return TK_OK;
 }
 
+/* unbound_cache sizes the answer caches: rrsets twice the messages, as
+ * unbound's documentation advises. */
+static enum tk_status unbound_cache(struct ub_ctx *ctx, unsigned mb, struct tk_error *err)
+{
+    char msg[32], rrset[32];
+    enum tk_status st;
+
+    if (mb > TK_DNS_CACHE_MB_MAX)
+        mb = TK_DNS_CACHE_MB_MAX;
+    snprintf(msg, sizeof(msg), "%um", mb);
+    snprintf(rrset, sizeof(rrset), "%um", 2 * mb);
+    if ((st = unbound_set(ctx, "msg-cache-size:", msg, err)) != TK_OK)
+        return st;
+    return unbound_set(ctx, "rrset-cache-size:", rrset, err);
+}
+
 static enum tk_status unbound_configure(struct ub_ctx *ctx, const struct tk_resolver_options *o,
                                         struct tk_error *err)
 {
@@ -79,6 +95,8 @@ static enum tk_status unbound_configure(struct ub_ctx *ctx, const struct tk_reso
         (st = unbound_set(ctx, "num-queries-per-thread:", UNBOUND_QUERIES_PER_THREAD, err)) !=
             TK_OK ||
         (st = unbound_set(ctx, "outgoing-range:", UNBOUND_OUTGOING_RANGE, err)) != TK_OK)
+        return st;
+    if (o->cache_mb > 0 && (st = unbound_cache(ctx, o->cache_mb, err)) != TK_OK)
         return st;
     /* Without a trust anchor the validator module only costs time. */
     if (o->trust_anchor_file == NULL &&
