@@ -10,8 +10,11 @@
  *	domain, the policy record and where it was found, the alignment of
  *	each identity, the result, the disposition, and the
  *	Authentication-Results field a filter would add (auth/authres.h).
- *	The SPF and DKIM inputs are given explicitly; a later version will
- *	also compute them from the message and the client address.
+ *	SPF's result is given (--spf-result, --spf-domain) or computed by
+ *	check_host() (auth/spf_eval.h) from --client-ip, --mail-from and
+ *	--helo; DKIM's results are given (--dkim) or, when none is, come
+ *	from verifying the message's own signatures (auth/dkim_verify.h)
+ *	as it is read. One resolver serves all three.
  * DIAGNOSTICS
  *	Exit 0 DMARC pass, 1 fail, 2 usage error, 3 temperror or not
  *	evaluable (no usable From, an invalid record: permerror, a DNS or
@@ -25,9 +28,11 @@
 #include <unistd.h>
 
 #include "auth/authres.h"
+#include "auth/dkim_verify.h"
 #include "auth/dmarc_eval.h"
 #include "auth/from.h"
 #include "auth/message.h"
+#include "auth/spf_eval.h"
 #include "cli/commands.h"
 #include "cli/engine.h"
 #include "core/domain.h"
@@ -44,6 +49,7 @@ enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_UNEVALUABLE = 3, EXIT_
 struct dmarc_cli_dkim {
     char domain[TK_DOMAIN_MAX + 1];
     char selector[TK_DOMAIN_MAX + 1]; /* "" when not given */
+    char b[9];                        /* header.b: b='s first characters, or "" */
     enum tk_auth_result result;
 };
 
@@ -54,6 +60,12 @@ struct dmarc_cli {
     enum tk_auth_result spf_result;
     const char *spf_domain;
     bool spf_helo;
+    /* check_host() inputs (--client-ip, --mail-from, --helo) */
+    const char *client_ip;
+    const char *mail_from;
+    const char *helo;
+    char spf_checked[TK_DOMAIN_MAX + 1];
+    bool dkim_given;
     size_t ndkim;
     struct dmarc_cli_dkim dkim[DMARC_CLI_DKIM_MAX];
     char authserv_id[TK_DOMAIN_MAX + 1];
@@ -67,9 +79,11 @@ static void dmarc_usage(FILE *out)
             "usage: tiaki dmarc eval [OPTIONS] [FILE]\n"
             "\n"
             "Evaluate DMARC (RFC 7489, RFC 9989) for the message in FILE (default:\n"
-            "standard input), given what SPF and DKIM concluded, and print the From\n"
-            "domain, the policy and where it was found, the alignment of each identity,\n"
-            "the result, the disposition and the Authentication-Results field.\n"
+            "standard input) and print the From domain, the policy and where it was\n"
+            "found, the alignment of each identity, the result, the disposition and the\n"
+            "Authentication-Results field. SPF is checked from --client-ip (or given\n"
+            "with --spf-result); the message's DKIM signatures are verified unless\n"
+            "--dkim gives their results.\n"
             "\n"
             "options:\n"
             "  -r, --resolver ADDR[@PORT]  send every DNS question to this server\n"
@@ -79,19 +93,24 @@ static void dmarc_usage(FILE *out)
             "      --org-domain psl|tree how to find organisational domains: the public\n"
             "                            suffix list (RFC 7489, default) or the DNS tree\n"
             "                            walk (RFC 9989)\n"
-            "      --spf-result RESULT   SPF's result: pass, fail, softfail, neutral, none,\n"
+            "      --client-ip IP        the SMTP client's address: check SPF (RFC 7208)\n"
+            "      --mail-from ADDRESS   the MAIL FROM reverse-path (empty or absent: the\n"
+            "                            HELO name is checked)\n"
+            "      --helo NAME           the HELO/EHLO name\n"
+            "      --spf-result RESULT   instead of checking: SPF's result: pass, fail,\n"
+            "                            softfail, neutral, none,\n"
             "                            temperror, permerror\n"
             "      --spf-domain DOMAIN   the domain SPF checked (MAIL FROM's, or HELO's)\n"
             "      --spf-scope mailfrom|helo  which identity --spf-domain is (default\n"
             "                            mailfrom)\n"
-            "      --dkim DOMAIN[:SELECTOR]=RESULT  one DKIM signature's d=, selector and\n"
-            "                            result (repeatable)\n"
+            "      --dkim DOMAIN[:SELECTOR]=RESULT  instead of verifying: one DKIM\n"
+            "                            signature's d=, selector and result (repeatable)\n"
             "      --authserv-id ID      the name in Authentication-Results (default: this\n"
             "                            host's name)\n"
             "  -f, --format text|json    output (default text)\n"
             "  -h, --help                this help\n"
             "\n"
-            "Without --spf-result and --spf-domain, SPF counts as none.\n"
+            "Without --client-ip or --spf-result, SPF counts as none.\n"
             "\n"
             "exit status: 0 pass, 1 fail, 2 usage error, 3 temperror or not evaluable\n"
             "(no usable From, an invalid record, a DNS failure), 4 none (no policy).\n",
@@ -105,6 +124,9 @@ enum {
     OPT_SPF_SCOPE,
     OPT_DKIM,
     OPT_AUTHSERV,
+    OPT_CLIENT_IP,
+    OPT_MAIL_FROM,
+    OPT_HELO,
 };
 
 static const struct option dmarc_options[] = {
@@ -116,6 +138,9 @@ static const struct option dmarc_options[] = {
     {"spf-scope", required_argument, NULL, OPT_SPF_SCOPE},
     {"dkim", required_argument, NULL, OPT_DKIM},
     {"authserv-id", required_argument, NULL, OPT_AUTHSERV},
+    {"client-ip", required_argument, NULL, OPT_CLIENT_IP},
+    {"mail-from", required_argument, NULL, OPT_MAIL_FROM},
+    {"helo", required_argument, NULL, OPT_HELO},
     {"format", required_argument, NULL, 'f'},
     {"help", no_argument, NULL, 'h'},
     {"config", required_argument, NULL, 'C'},
@@ -143,6 +168,7 @@ static int dmarc_dkim_option(struct dmarc_cli *o, const char *arg)
         tk_domain_normalise(colon + 1, (size_t)(eq - colon - 1), d->selector, NULL) != TK_OK)
         return engine_usage_error(PROG, "--dkim '%s': the selector is not a DNS label", arg);
     o->ndkim++;
+    o->dkim_given = true;
     return -1;
 }
 
@@ -184,6 +210,15 @@ static int dmarc_option(struct dmarc_cli *o, int c, const char *arg)
         return dmarc_spf_option(o, c, arg);
     case OPT_DKIM:
         return dmarc_dkim_option(o, arg);
+    case OPT_CLIENT_IP:
+        o->client_ip = arg;
+        return -1;
+    case OPT_MAIL_FROM:
+        o->mail_from = arg;
+        return -1;
+    case OPT_HELO:
+        o->helo = arg;
+        return -1;
     case OPT_AUTHSERV:
         if (!tk_strlcpy(o->authserv_id, arg, sizeof(o->authserv_id)) || arg[0] == '\0')
             return engine_usage_error(PROG, "--authserv-id: give a host name");
@@ -221,6 +256,10 @@ static int dmarc_parse(int argc, char **argv, struct dmarc_cli *o)
     o->file = argc > optind ? argv[optind] : NULL;
     if (o->spf_given != (o->spf_domain != NULL))
         return engine_usage_error(PROG, "--spf-result and --spf-domain go together");
+    if (o->client_ip && o->spf_given)
+        return engine_usage_error(PROG, "--client-ip checks SPF; --spf-result gives it: not both");
+    if ((o->mail_from || o->helo) && o->client_ip == NULL)
+        return engine_usage_error(PROG, "--mail-from and --helo need --client-ip");
     if (o->authserv_id[0] == '\0' &&
         (gethostname(o->authserv_id, sizeof(o->authserv_id)) != 0 || o->authserv_id[0] == '\0'))
         tk_strlcpy(o->authserv_id, "localhost", sizeof(o->authserv_id));
@@ -230,7 +269,7 @@ static int dmarc_parse(int argc, char **argv, struct dmarc_cli *o)
 
 /* ---- input ---- */
 
-static int dmarc_read(const struct dmarc_cli *o, struct tk_msg *m)
+static int dmarc_read(const struct dmarc_cli *o, struct tk_msg *m, struct tk_dkim_verify *v)
 {
     FILE *in = o->file && strcmp(o->file, "-") != 0 ? fopen(o->file, "rb") : stdin;
     char *buf = malloc(DMARC_READ_CHUNK);
@@ -247,9 +286,9 @@ static int dmarc_read(const struct dmarc_cli *o, struct tk_msg *m)
     }
     tk_msg_init(m);
     while (rc < 0 && (n = fread(buf, 1, DMARC_READ_CHUNK, in)) > 0)
-        if (tk_msg_feed(m, buf, n, NULL, NULL) != TK_OK)
+        if (tk_msg_feed(m, buf, n, v ? tk_dkim_verify_body : NULL, v) != TK_OK)
             rc = EXIT_UNEVALUABLE;
-    if (rc < 0 && (ferror(in) || tk_msg_finish(m, NULL, NULL) != TK_OK))
+    if (rc < 0 && (ferror(in) || tk_msg_finish(m, v ? tk_dkim_verify_body : NULL, v) != TK_OK))
         rc = EXIT_UNEVALUABLE;
     if (rc >= 0) {
         fprintf(stderr, "tiaki %s: cannot read the message\n", PROG);
@@ -263,25 +302,21 @@ static int dmarc_read(const struct dmarc_cli *o, struct tk_msg *m)
 
 /* ---- evaluation ---- */
 
-static int dmarc_run(const struct dmarc_cli *o, const char *from, struct tk_dmarc_result *res)
+static int dmarc_run(const struct dmarc_cli *o, struct tk_resolver *r, const char *from,
+                     struct tk_dmarc_result *res)
 {
     struct tk_dmarc_dkim dkim[DMARC_CLI_DKIM_MAX];
     struct tk_dmarc_input in = {from, o->spf_domain, o->spf_result, dkim, o->ndkim};
     struct tk_dmarc_options opt = {o->org_method, NULL, NULL};
-    struct tk_resolver *r;
     struct tk_error err = {0};
     enum tk_status st;
     size_t i;
-    int rc;
 
     if (!o->spf_given)
         in.spf_result = TK_AUTH_NONE;
     for (i = 0; i < o->ndkim; i++)
         dkim[i] = (struct tk_dmarc_dkim){o->dkim[i].domain, o->dkim[i].result};
-    if ((rc = engine_mail_resolver(&o->e, PROG, &r)) >= 0)
-        return rc == 2 ? EXIT_USAGE : EXIT_UNEVALUABLE;
     st = tk_dmarc_eval(r, &in, &opt, res, &err);
-    tk_resolver_free(r);
     if (st != TK_OK) {
         fprintf(stderr, "tiaki %s: %s\n", PROG, err.msg);
         return EXIT_UNEVALUABLE;
@@ -314,6 +349,8 @@ static enum tk_status dmarc_authres(const struct dmarc_cli *o, const struct tk_f
         if (o->dkim[i].selector[0])
             m[n].props[m[n].nprops++] =
                 (struct tk_authres_prop){"header", "s", o->dkim[i].selector};
+        if (o->dkim[i].b[0])
+            m[n].props[m[n].nprops++] = (struct tk_authres_prop){"header", "b", o->dkim[i].b};
     }
     if (from->reason == TK_FROM_OK) {
         tk_dmarc_authres_method(res, &m[n++], comment);
@@ -450,33 +487,115 @@ static int dmarc_exit(const struct tk_from *from, const struct tk_dmarc_result *
     }
 }
 
+/* dmarc_spf checks SPF with check_host() and keeps its result as if it
+ * had been given. */
+static int dmarc_spf(struct dmarc_cli *o, struct tk_resolver *r)
+{
+    struct tk_spf_request req = {0};
+    struct tk_spf_result res;
+    struct tk_error err = {0};
+
+    if (tk_spf_ip_parse(o->client_ip, &req.ip) != TK_OK)
+        return engine_usage_error(PROG, "--client-ip '%s': not an IPv4 or IPv6 address",
+                                  o->client_ip);
+    req.sender = o->mail_from;
+    req.helo = o->helo;
+    if (tk_spf_check_sync(r, &req, &res, &err) != TK_OK) {
+        fprintf(stderr, "tiaki %s: SPF: %s\n", PROG, err.msg);
+        return EXIT_UNEVALUABLE;
+    }
+    tk_strlcpy(o->spf_checked, res.checked, sizeof(o->spf_checked));
+    o->spf_given = true;
+    o->spf_result = res.result;
+    o->spf_domain = o->spf_checked;
+    o->spf_helo = res.identity == TK_SPF_ID_HELO;
+    return -1;
+}
+
+/* dmarc_dkim takes the verifier's results as if they had been given. */
+static int dmarc_dkim(struct dmarc_cli *o, struct tk_dkim_verify *v, struct tk_resolver *r)
+{
+    struct tk_error err = {0};
+    size_t i;
+
+    if (tk_dkim_verify_finish(v, r, &err) != TK_OK) {
+        fprintf(stderr, "tiaki %s: DKIM: %s\n", PROG, err.msg);
+        return EXIT_UNEVALUABLE;
+    }
+    for (i = 0; i < tk_dkim_verify_count(v) && o->ndkim < DMARC_CLI_DKIM_MAX; i++) {
+        const struct tk_dkim_result *d = tk_dkim_verify_result(v, i);
+        struct dmarc_cli_dkim *c = &o->dkim[o->ndkim];
+
+        if (d->d[0] == '\0') /* a signature too broken to name a domain */
+            continue;
+        tk_strlcpy(c->domain, d->d, sizeof(c->domain));
+        tk_strlcpy(c->selector, d->s, sizeof(c->selector));
+        tk_strlcpy(c->b, d->b, sizeof(c->b));
+        c->result = d->result;
+        o->ndkim++;
+    }
+    return -1;
+}
+
+static void dmarc_report(const struct dmarc_cli *o, const struct tk_from *from,
+                         const struct tk_dmarc_result *res)
+{
+    struct tk_buf authres = {0};
+
+    if (dmarc_authres(o, from, res, &authres) != TK_OK)
+        tk_buf_puts(&authres, "(cannot be written)");
+    if (o->json)
+        dmarc_json(from, res, tk_buf_cstr(&authres));
+    else
+        dmarc_text(from, res, tk_buf_cstr(&authres));
+    tk_buf_free(&authres);
+}
+
+/* dmarc_message reads the message (verifying its signatures unless
+ * --dkim gave results), checks SPF, and evaluates DMARC. */
+static int dmarc_message(struct dmarc_cli *o, struct tk_resolver *r, struct tk_msg *m,
+                         struct tk_dmarc_result *res)
+{
+    struct tk_dkim_verify *v = NULL;
+    struct tk_error err = {0};
+    struct tk_from from;
+    int rc;
+
+    if (!o->dkim_given && tk_dkim_verify_new(m, NULL, &v, &err) != TK_OK) {
+        fprintf(stderr, "tiaki %s: %s\n", PROG, err.msg);
+        return EXIT_UNEVALUABLE;
+    }
+    if ((rc = dmarc_read(o, m, v)) < 0 && o->client_ip)
+        rc = dmarc_spf(o, r);
+    if (rc < 0 && v)
+        rc = dmarc_dkim(o, v, r);
+    tk_dkim_verify_free(v);
+    if (rc >= 0)
+        return rc;
+    if (tk_from_domain(m, &from, &err) != TK_OK) {
+        tk_text_sanitise(err.msg);
+        fprintf(stderr, "tiaki %s: %s\n", PROG, err.msg);
+    } else if ((rc = dmarc_run(o, r, from.domain, res)) >= 0) {
+        return rc;
+    }
+    dmarc_report(o, &from, res);
+    return dmarc_exit(&from, res);
+}
+
 /* dmarc_eval_main runs once the options are read. */
 static int dmarc_eval_main(struct dmarc_cli *o, struct tk_dmarc_result *res)
 {
+    struct tk_resolver *r;
     struct tk_msg m;
-    struct tk_from from;
-    struct tk_error err = {0};
-    struct tk_buf authres = {0};
     int rc;
 
-    if ((rc = dmarc_read(o, &m)) >= 0)
-        return rc;
-    if (tk_from_domain(&m, &from, &err) != TK_OK) {
-        tk_text_sanitise(err.msg);
-        fprintf(stderr, "tiaki %s: %s\n", PROG, err.msg);
-    } else if ((rc = dmarc_run(o, from.domain, res)) >= 0) {
-        tk_msg_free(&m);
-        return rc;
-    }
+    if ((rc = engine_mail_resolver(&o->e, PROG, &r)) >= 0)
+        return rc == 2 ? EXIT_USAGE : EXIT_UNEVALUABLE;
+    tk_msg_init(&m);
+    rc = dmarc_message(o, r, &m, res);
     tk_msg_free(&m);
-    if (dmarc_authres(o, &from, res, &authres) != TK_OK)
-        tk_buf_puts(&authres, "(cannot be written)");
-    if (o->json)
-        dmarc_json(&from, res, tk_buf_cstr(&authres));
-    else
-        dmarc_text(&from, res, tk_buf_cstr(&authres));
-    tk_buf_free(&authres);
-    return dmarc_exit(&from, res);
+    tk_resolver_free(r);
+    return rc;
 }
 
 int cmd_dmarc_main(int argc, char **argv)
