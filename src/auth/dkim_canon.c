@@ -175,26 +175,46 @@ static void body_line_end(struct tk_dkim_body *b)
     b->wsp = false;
 }
 
-/* relaxed_run_end returns the end of the run of bytes from k that
- * relaxed leaves as they are: anything above SP, control bytes other
- * than HTAB, and one SP between two such bytes. The first test is the
- * whole loop for most text (one compare a byte). */
-static size_t relaxed_run_end(const char *q, size_t k, size_t len)
-{
-    const unsigned char *u = (const unsigned char *)q;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define CANON_SWAR 1
 
-    for (;;) {
-        while (k < len && u[k] > ' ')
-            k++;
-        if (k >= len)
-            return k;
-        if (u[k] == ' ' && k + 1 < len && u[k + 1] > ' ')
-            k += 2;
-        else if (u[k] != ' ' && u[k] != '\t')
-            k++;
-        else
-            return k;
+/* swar_eq sets the top bit of each byte of w that equals c, exactly
+ * (no borrow between bytes), and clears every other bit. */
+static uint64_t swar_eq(uint64_t w, unsigned char c)
+{
+    const uint64_t lows = 0x7f7f7f7f7f7f7f7fULL;
+    uint64_t t = w ^ (0x0101010101010101ULL * c);
+
+    return ~(((t & lows) + lows) | t | lows);
+}
+#endif
+
+/* relaxed_next_change returns the index of the first byte at or after k
+ * that relaxed changes: an HTAB, or an SP followed by white space or at
+ * the end of the bytes; len when there is none. Text has a space every
+ * few bytes, and a loop that stops at each one mispredicts a branch per
+ * word: eight bytes at a time it costs a fraction of a cycle a byte. */
+static size_t relaxed_next_change(const char *q, size_t k, size_t len)
+{
+#ifdef CANON_SWAR
+    while (len - k >= 9) { /* the byte after the word is looked at too */
+        uint64_t w, sp, tab, bad;
+
+        memcpy(&w, q + k, 8);
+        sp = swar_eq(w, ' ');
+        tab = swar_eq(w, '\t');
+        bad = tab | (sp & ((sp | tab) >> 8));
+        if ((sp >> 63) && canon_is_wsp(q[k + 8]))
+            bad |= 1ULL << 63;
+        if (bad)
+            return k + (size_t)(__builtin_ctzll(bad) >> 3);
+        k += 8;
     }
+#endif
+    for (; k < len; k++)
+        if (q[k] == '\t' || (q[k] == ' ' && (k + 1 == len || canon_is_wsp(q[k + 1]))))
+            return k;
+    return len;
 }
 
 /* body_relaxed_bytes writes line bytes under relaxed rules: a run of
@@ -212,7 +232,7 @@ static void body_relaxed_bytes(struct tk_dkim_body *b, const char *q, size_t len
             continue;
         }
         start = k;
-        k = relaxed_run_end(q, k, len);
+        k = relaxed_next_change(q, k, len);
         body_content(b, q + start, k - start);
     }
 }
