@@ -5,7 +5,7 @@
 #   make demo   deps + build + start the test world + tiaki check on it
 #   make fuzz   libFuzzer builds of every parser harness (clang)
 #   make bench  the benchmarks in bench/ (figures, not tests): DNS check,
-#               TLS probes, the store
+#               TLS probes, the store, report ingest, SPF and DKIM
 
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -90,6 +90,7 @@ bench: build
 	bench/probe-throughput
 	bench/scan-store
 	bench/report-ingest
+	bench/auth-throughput
 
 clean:
 	rm -rf $(BUILD) build-fuzz
