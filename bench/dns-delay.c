@@ -133,8 +133,7 @@ static int release(int lfd)
 
         if (h->due_us > now)
             return (int)((h->due_us - now + 999) / 1000);
-        sendto(lfd, h->pkt, h->len, MSG_DONTWAIT, (struct sockaddr *)&h->client,
-               sizeof(h->client));
+        sendto(lfd, h->pkt, h->len, MSG_DONTWAIT, (struct sockaddr *)&h->client, sizeof(h->client));
         fifo_head = (fifo_head + 1) % HELD_MAX;
         fifo_count--;
     }

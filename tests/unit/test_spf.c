@@ -937,26 +937,6 @@ struct zone_txt {
     size_t len[ZONE_RECORDS_MAX];
 };
 
-static const char *node_str(yaml_node_t *n)
-{
-    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-    yaml_node_pair_t *pair;
-
-    if (map == NULL || map->type != YAML_MAPPING_NODE)
-        return NULL;
-    for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
-        const char *k = node_str(yaml_document_get_node(doc, pair->key));
-
-        if (k && strcasecmp(k, key) == 0)
-            return yaml_document_get_node(doc, pair->value);
-    }
-    return NULL;
-}
-
 /* zone_text joins a TXT value: one string, or a list of strings. */
 static char *zone_text(yaml_document_t *doc, yaml_node_t *v, size_t *len)
 {
@@ -990,11 +970,11 @@ static void zone_add(struct suite *s, yaml_node_t *entries, const char *type, st
     for (item = entries->data.sequence.items.start; item < entries->data.sequence.items.top;
          item++) {
         yaml_node_t *e = yaml_document_get_node(s->doc, *item);
-        yaml_node_t *v = map_get(s->doc, e, type);
+        yaml_node_t *v = testutil_yaml_get(s->doc, e, type);
 
-        if (node_str(e) && strcmp(node_str(e), "TIMEOUT") == 0)
+        if (testutil_yaml_str(e) && strcmp(testutil_yaml_str(e), "TIMEOUT") == 0)
             z->timeout = true;
-        if (v == NULL || (node_str(v) && strcmp(node_str(v), "NONE") == 0))
+        if (v == NULL || (testutil_yaml_str(v) && strcmp(testutil_yaml_str(v), "NONE") == 0))
             continue;
         assert_true(z->n < ZONE_RECORDS_MAX);
         z->text[z->n] = zone_text(s->doc, v, &z->len[z->n]);
@@ -1007,7 +987,7 @@ static bool zone_has_type(struct suite *s, yaml_node_t *entries, const char *typ
     yaml_node_item_t *item;
 
     for (item = entries->data.sequence.items.start; item < entries->data.sequence.items.top; item++)
-        if (map_get(s->doc, yaml_document_get_node(s->doc, *item), type))
+        if (testutil_yaml_get(s->doc, yaml_document_get_node(s->doc, *item), type))
             return true;
     return false;
 }
@@ -1015,7 +995,7 @@ static bool zone_has_type(struct suite *s, yaml_node_t *entries, const char *typ
 /* zone_lookup fills z with the TXT records served at name. */
 static void zone_lookup(struct suite *s, const char *name, struct zone_txt *z)
 {
-    yaml_node_t *entries = map_get(s->doc, s->zone, name);
+    yaml_node_t *entries = testutil_yaml_get(s->doc, s->zone, name);
 
     memset(z, 0, sizeof(*z));
     if (entries == NULL || entries->type != YAML_SEQUENCE_NODE)
@@ -1044,7 +1024,7 @@ static unsigned result_mask(struct suite *s, yaml_node_t *r)
         return mask;
     }
     for (i = 0; names[i]; i++)
-        if (node_str(r) && strcmp(node_str(r), names[i]) == 0)
+        if (testutil_yaml_str(r) && strcmp(testutil_yaml_str(r), names[i]) == 0)
             mask |= 1u << i;
     return mask;
 }
@@ -1198,7 +1178,7 @@ static bool suite_explain_target(const struct zone_txt *z, const struct tk_spf_m
 static void suite_explanation(struct suite *s, yaml_node_t *test, const char *domain,
                               const struct zone_txt *z)
 {
-    const char *want = node_str(map_get(s->doc, test, "explanation"));
+    const char *want = testutil_yaml_str(testutil_yaml_get(s->doc, test, "explanation"));
     char sender[512];
     struct tk_spf_macro_ctx ctx;
     struct tk_buf name = {NULL, 0, 0}, text = {NULL, 0, 0};
@@ -1207,8 +1187,10 @@ static void suite_explanation(struct suite *s, yaml_node_t *test, const char *do
 
     if (want == NULL || strcmp(want, "DEFAULT") == 0)
         return;
-    suite_ctx(node_str(map_get(s->doc, test, "mailfrom")), node_str(map_get(s->doc, test, "helo")),
-              node_str(map_get(s->doc, test, "host")), sender, sizeof(sender), &ctx);
+    suite_ctx(testutil_yaml_str(testutil_yaml_get(s->doc, test, "mailfrom")),
+              testutil_yaml_str(testutil_yaml_get(s->doc, test, "helo")),
+              testutil_yaml_str(testutil_yaml_get(s->doc, test, "host")), sender, sizeof(sender),
+              &ctx);
     if (!suite_explain_target(z, &ctx, &name)) {
         tk_buf_free(&name);
         return;
@@ -1228,12 +1210,13 @@ static void suite_explanation(struct suite *s, yaml_node_t *test, const char *do
 
 static void suite_test(struct suite *s, yaml_node_t *test)
 {
-    const char *mailfrom = node_str(map_get(s->doc, test, "mailfrom"));
-    const char *helo = node_str(map_get(s->doc, test, "helo"));
+    const char *mailfrom = testutil_yaml_str(testutil_yaml_get(s->doc, test, "mailfrom"));
+    const char *helo = testutil_yaml_str(testutil_yaml_get(s->doc, test, "helo"));
     const char *at = mailfrom ? strrchr(mailfrom, '@') : NULL;
     const char *domain = mailfrom && mailfrom[0] && at ? at + 1 : helo;
-    enum suite_kind kind = suite_classify(result_mask(s, map_get(s->doc, test, "result")),
-                                          node_str(map_get(s->doc, test, "spec")));
+    enum suite_kind kind =
+        suite_classify(result_mask(s, testutil_yaml_get(s->doc, test, "result")),
+                       testutil_yaml_str(testutil_yaml_get(s->doc, test, "spec")));
     struct zone_txt z;
 
     assert_non_null(domain);
@@ -1257,7 +1240,7 @@ static void suite_parse_zone(struct suite *s)
     for (pair = s->zone->data.mapping.pairs.start; pair < s->zone->data.mapping.pairs.top; pair++) {
         struct zone_txt z;
 
-        zone_lookup(s, node_str(yaml_document_get_node(s->doc, pair->key)), &z);
+        zone_lookup(s, testutil_yaml_str(yaml_document_get_node(s->doc, pair->key)), &z);
         for (i = 0; i < z.n; i++) {
             struct tk_buf out = {NULL, 0, 0};
             struct tk_error err;
@@ -1279,44 +1262,32 @@ static void suite_parse_zone(struct suite *s)
 
 static void suite_scenario(struct suite *s, yaml_node_t *root)
 {
-    yaml_node_t *tests = map_get(s->doc, root, "tests");
+    yaml_node_t *tests = testutil_yaml_get(s->doc, root, "tests");
     yaml_node_pair_t *pair;
 
-    s->zone = map_get(s->doc, root, "zonedata");
+    s->zone = testutil_yaml_get(s->doc, root, "zonedata");
     assert_non_null(tests);
     assert_non_null(s->zone);
     suite_parse_zone(s);
     for (pair = tests->data.mapping.pairs.start; pair < tests->data.mapping.pairs.top; pair++) {
-        s->test = node_str(yaml_document_get_node(s->doc, pair->key));
+        s->test = testutil_yaml_str(yaml_document_get_node(s->doc, pair->key));
         suite_test(s, yaml_document_get_node(s->doc, pair->value));
     }
 }
 
-/* suite_load walks every scenario (YAML document) of the suite. */
+/* suite_load gives each scenario (YAML document) of the suite to
+ * suite_scenario. */
+static void suite_document(void *arg, yaml_document_t *doc, yaml_node_t *root)
+{
+    struct suite *s = arg;
+
+    s->doc = doc;
+    suite_scenario(s, root);
+}
+
 static void suite_load(const char *path, struct suite *s)
 {
-    FILE *f = fopen(path, "rb");
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    yaml_node_t *root;
-
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    assert_true(yaml_parser_initialize(&parser));
-    yaml_parser_set_input_file(&parser, f);
-    for (;;) {
-        if (!yaml_parser_load(&parser, &doc))
-            fail_msg("%s: YAML error at line %zu: %s", path, parser.problem_mark.line + 1,
-                     parser.problem ? parser.problem : "?");
-        if ((root = yaml_document_get_root_node(&doc)) == NULL)
-            break;
-        s->doc = &doc;
-        suite_scenario(s, root);
-        yaml_document_delete(&doc);
-    }
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    fclose(f);
+    testutil_yaml_each(path, suite_document, s);
 }
 
 static void test_rfc7208_suite(void **state)

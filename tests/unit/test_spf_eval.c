@@ -44,26 +44,6 @@ static const struct {
 
 /* ------------------------------------------------------------ YAML */
 
-static const char *node_str(yaml_node_t *n)
-{
-    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-    yaml_node_pair_t *pair;
-
-    if (map == NULL || map->type != YAML_MAPPING_NODE)
-        return NULL;
-    for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
-        const char *k = node_str(yaml_document_get_node(doc, pair->key));
-
-        if (k && strcasecmp(k, key) == 0)
-            return yaml_document_get_node(doc, pair->value);
-    }
-    return NULL;
-}
-
 /* seq_item returns the i-th item of a sequence, or NULL. */
 static yaml_node_t *seq_item(yaml_document_t *doc, yaml_node_t *seq, size_t i)
 {
@@ -116,7 +96,7 @@ static bool entries_have(yaml_document_t *doc, yaml_node_t *entries, const char 
     size_t i;
 
     for (i = 0; (e = seq_item(doc, entries, i)) != NULL; i++)
-        if (map_get(doc, e, type))
+        if (testutil_yaml_get(doc, e, type))
             return true;
     return false;
 }
@@ -125,9 +105,9 @@ static void zone_add_entry(struct tk_static_zone *z, yaml_document_t *doc, const
                            yaml_node_t *e, bool has_txt)
 {
     yaml_node_pair_t *pair = e->data.mapping.pairs.start;
-    const char *type = node_str(yaml_document_get_node(doc, pair->key));
+    const char *type = testutil_yaml_str(yaml_document_get_node(doc, pair->key));
     yaml_node_t *v = yaml_document_get_node(doc, pair->value);
-    const char *text = node_str(v);
+    const char *text = testutil_yaml_str(v);
 
     if (strcmp(type, "A") == 0)
         assert_int_equal(tk_static_zone_add_a(z, name, text), TK_OK);
@@ -138,10 +118,10 @@ static void zone_add_entry(struct tk_static_zone *z, yaml_document_t *doc, const
     else if (strcmp(type, "CNAME") == 0)
         assert_int_equal(tk_static_zone_add_cname(z, name, text), TK_OK);
     else if (strcmp(type, "MX") == 0)
-        assert_int_equal(tk_static_zone_add_mx(z, name,
-                                               (uint16_t)atoi(node_str(seq_item(doc, v, 0))),
-                                               node_str(seq_item(doc, v, 1))),
-                         TK_OK);
+        assert_int_equal(
+            tk_static_zone_add_mx(z, name, (uint16_t)atoi(testutil_yaml_str(seq_item(doc, v, 0))),
+                                  testutil_yaml_str(seq_item(doc, v, 1))),
+            TK_OK);
     else if ((strcmp(type, "TXT") == 0 || (strcmp(type, "SPF") == 0 && !has_txt)) &&
              !(text && strcmp(text, "NONE") == 0))
         zone_add_txt(z, doc, name, v);
@@ -157,13 +137,13 @@ static struct tk_static_zone *zone_build(yaml_document_t *doc, yaml_node_t *zone
     tk_static_zone_allow_raw_names(z);
     for (pair = zonedata->data.mapping.pairs.start; pair < zonedata->data.mapping.pairs.top;
          pair++) {
-        const char *name = node_str(yaml_document_get_node(doc, pair->key));
+        const char *name = testutil_yaml_str(yaml_document_get_node(doc, pair->key));
         yaml_node_t *entries = yaml_document_get_node(doc, pair->value), *e;
         bool has_txt = entries_have(doc, entries, "TXT");
         size_t i;
 
         for (i = 0; (e = seq_item(doc, entries, i)) != NULL; i++) {
-            if (node_str(e) && strcmp(node_str(e), "TIMEOUT") == 0)
+            if (testutil_yaml_str(e) && strcmp(testutil_yaml_str(e), "TIMEOUT") == 0)
                 assert_int_equal(tk_static_zone_add_timeout(z, name), TK_OK);
             else if (e->type == YAML_MAPPING_NODE)
                 zone_add_entry(z, doc, name, e, has_txt);
@@ -187,8 +167,10 @@ static unsigned result_mask(yaml_document_t *doc, yaml_node_t *r)
     unsigned mask = 0;
     size_t i;
 
-    if (node_str(r))
-        return tk_auth_result_parse(node_str(r), strlen(node_str(r)), &res) ? R_BIT(res) : 0;
+    if (testutil_yaml_str(r))
+        return tk_auth_result_parse(testutil_yaml_str(r), strlen(testutil_yaml_str(r)), &res)
+                   ? R_BIT(res)
+                   : 0;
     for (i = 0; (item = seq_item(doc, r, i)) != NULL; i++)
         mask |= result_mask(doc, item);
     return mask;
@@ -206,8 +188,8 @@ static bool suite_skipped(const char *name)
 
 static void suite_case(struct suite *s, const char *name, yaml_node_t *test)
 {
-    const char *want_exp = node_str(map_get(s->doc, test, "explanation"));
-    unsigned mask = result_mask(s->doc, map_get(s->doc, test, "result"));
+    const char *want_exp = testutil_yaml_str(testutil_yaml_get(s->doc, test, "explanation"));
+    unsigned mask = result_mask(s->doc, testutil_yaml_get(s->doc, test, "result"));
     struct tk_spf_request req = {{false, {0}}, NULL, NULL, NULL, 0, 0};
     struct tk_spf_result res;
     struct tk_error err = {TK_OK, ""};
@@ -218,9 +200,11 @@ static void suite_case(struct suite *s, const char *name, yaml_node_t *test)
         s->skipped++;
         return;
     }
-    assert_int_equal(tk_spf_ip_parse(node_str(map_get(s->doc, test, "host")), &req.ip), TK_OK);
-    req.sender = node_str(map_get(s->doc, test, "mailfrom"));
-    req.helo = node_str(map_get(s->doc, test, "helo"));
+    assert_int_equal(
+        tk_spf_ip_parse(testutil_yaml_str(testutil_yaml_get(s->doc, test, "host")), &req.ip),
+        TK_OK);
+    req.sender = testutil_yaml_str(testutil_yaml_get(s->doc, test, "mailfrom"));
+    req.helo = testutil_yaml_str(testutil_yaml_get(s->doc, test, "helo"));
     assert_int_equal(tk_spf_check_sync(s->r, &req, &res, &err), TK_OK);
     ok = (mask & R_BIT(res.result)) != 0;
     /* Explanations compare ignoring case: v-macro-ip6 wants the nibbles
@@ -239,16 +223,16 @@ static void suite_case(struct suite *s, const char *name, yaml_node_t *test)
                   "; want %s%s%s\n",
                   name, tk_auth_result_name(res.result), res.mechanism, res.domain, res.explanation,
                   res.reason,
-                  node_str(map_get(s->doc, test, "result"))
-                      ? node_str(map_get(s->doc, test, "result"))
+                  testutil_yaml_str(testutil_yaml_get(s->doc, test, "result"))
+                      ? testutil_yaml_str(testutil_yaml_get(s->doc, test, "result"))
                       : "(a list)",
                   want_exp ? " explanation " : "", want_exp ? want_exp : "");
 }
 
 static void suite_scenario(struct suite *s, yaml_node_t *root)
 {
-    yaml_node_t *tests = map_get(s->doc, root, "tests");
-    yaml_node_t *zonedata = map_get(s->doc, root, "zonedata");
+    yaml_node_t *tests = testutil_yaml_get(s->doc, root, "tests");
+    yaml_node_t *zonedata = testutil_yaml_get(s->doc, root, "zonedata");
     struct tk_static_zone *z;
     yaml_node_pair_t *pair;
 
@@ -257,36 +241,25 @@ static void suite_scenario(struct suite *s, yaml_node_t *root)
     z = zone_build(s->doc, zonedata);
     assert_int_equal(tk_resolver_new_static(z, &s->r), TK_OK);
     for (pair = tests->data.mapping.pairs.start; pair < tests->data.mapping.pairs.top; pair++)
-        suite_case(s, node_str(yaml_document_get_node(s->doc, pair->key)),
+        suite_case(s, testutil_yaml_str(yaml_document_get_node(s->doc, pair->key)),
                    yaml_document_get_node(s->doc, pair->value));
     tk_resolver_free(s->r);
     tk_static_zone_free(z);
 }
 
+/* suite_run gives each scenario (YAML document) of the suite to
+ * suite_scenario. */
+static void suite_document(void *arg, yaml_document_t *doc, yaml_node_t *root)
+{
+    struct suite *s = arg;
+
+    s->doc = doc;
+    suite_scenario(s, root);
+}
+
 static void suite_run(const char *path, struct suite *s)
 {
-    FILE *f = fopen(path, "rb");
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    yaml_node_t *root;
-
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    assert_true(yaml_parser_initialize(&parser));
-    yaml_parser_set_input_file(&parser, f);
-    for (;;) {
-        if (!yaml_parser_load(&parser, &doc))
-            fail_msg("%s: YAML error at line %zu: %s", path, parser.problem_mark.line + 1,
-                     parser.problem ? parser.problem : "?");
-        if ((root = yaml_document_get_root_node(&doc)) == NULL)
-            break;
-        s->doc = &doc;
-        suite_scenario(s, root);
-        yaml_document_delete(&doc);
-    }
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    fclose(f);
+    testutil_yaml_each(path, suite_document, s);
 }
 
 static void test_rfc7208_suite(void **state)

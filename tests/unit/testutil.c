@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/x509.h>
 
@@ -218,4 +219,52 @@ struct tk_observation *testutil_observe(const struct tk_static_zone *z,
     tk_resolver_free(r);
     assert_non_null(obs);
     return obs;
+}
+
+/* ---- YAML ---- */
+
+const char *testutil_yaml_str(yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+yaml_node_t *testutil_yaml_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
+{
+    yaml_node_pair_t *pair;
+
+    if (map == NULL || map->type != YAML_MAPPING_NODE)
+        return NULL;
+    for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+        const char *k = testutil_yaml_str(yaml_document_get_node(doc, pair->key));
+
+        if (k && strcasecmp(k, key) == 0)
+            return yaml_document_get_node(doc, pair->value);
+    }
+    return NULL;
+}
+
+void testutil_yaml_each(const char *path,
+                        void (*fn)(void *arg, yaml_document_t *doc, yaml_node_t *root), void *arg)
+{
+    FILE *f = fopen(path, "rb");
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    yaml_node_t *root;
+
+    if (f == NULL)
+        fail_msg("cannot open %s", path);
+    assert_true(yaml_parser_initialize(&parser));
+    yaml_parser_set_input_file(&parser, f);
+    for (;;) {
+        if (!yaml_parser_load(&parser, &doc))
+            fail_msg("%s: YAML error at line %zu: %s", path, parser.problem_mark.line + 1,
+                     parser.problem ? parser.problem : "?");
+        if ((root = yaml_document_get_root_node(&doc)) == NULL)
+            break;
+        fn(arg, &doc, root);
+        yaml_document_delete(&doc);
+    }
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    fclose(f);
 }

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include <openssl/evp.h>
+#include <yaml.h>
 
 #include "dns/resolver.h"
 #include "observe/observe.h"
@@ -33,6 +34,21 @@ const char *testutil_shared_path(const char *rel);
 /* testutil_read_file reads a whole file (at most 64 MiB) into a malloc'd,
  * NUL-terminated buffer; *len gets its size. NULL on failure. */
 char *testutil_read_file(const char *path, size_t *len);
+
+/* ---- YAML (the RFC 7208 test suite) ---- */
+
+/* testutil_yaml_str is a scalar node's text, or NULL for another node. */
+const char *testutil_yaml_str(yaml_node_t *n);
+
+/* testutil_yaml_get is the value of key (any case) in a mapping node,
+ * or NULL. */
+yaml_node_t *testutil_yaml_get(yaml_document_t *doc, yaml_node_t *map, const char *key);
+
+/* testutil_yaml_each loads each document of the YAML file at path in
+ * turn and calls fn with it and its root node; a YAML error fails the
+ * test with its line. */
+void testutil_yaml_each(const char *path,
+                        void (*fn)(void *arg, yaml_document_t *doc, yaml_node_t *root), void *arg);
 
 /* ---- text ---- */
 
