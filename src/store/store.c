@@ -22,6 +22,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -444,6 +445,19 @@ static bool utf8_valid(const char *s, size_t len)
         unsigned c = *p;
         size_t n;
         unsigned min, cp;
+        uint64_t w;
+
+        /* Observations are mostly ASCII JSON of a few KB, checked for
+         * every snapshot: eight bytes at a time, the check was 6% of
+         * storing one (bench/scan-store), now a fraction of that. */
+        if ((size_t)(end - p) >= 8) {
+            memcpy(&w, p, 8);
+            if ((w & 0x8080808080808080ULL) == 0 &&
+                ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL) == 0) {
+                p += 8;
+                continue;
+            }
+        }
 
         if (c == 0)
             return false;

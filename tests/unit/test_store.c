@@ -1029,6 +1029,21 @@ static void test_snapshot_refused(void **state)
     b.snap.observation_len = 11;
     assert_int_equal(tk_store_snapshot_put(f->s, info.id, &b.snap, NULL, 0, &err), TK_INVALID);
     assert_non_null(strstr(err.msg, "NUL"));
+    /* A bad byte or a NUL at every offset of a longer ASCII observation
+     * (the check reads eight bytes at a time): refused wherever it is. */
+    for (size_t k = 0; k < 40; k++) {
+        static const char bad[] = {'\0', '\xff', '\xc3'};
+        char obs[48];
+
+        for (size_t m = 0; m < sizeof(bad); m++) {
+            memset(obs, 'a', sizeof(obs));
+            obs[k] = bad[m];
+            b.snap.observation_json = obs;
+            b.snap.observation_len = sizeof(obs);
+            assert_int_equal(tk_store_snapshot_put(f->s, info.id, &b.snap, NULL, 0, &err),
+                             TK_INVALID);
+        }
+    }
     /* States that are not definite, twice the same rule, no judgement. */
     sb_init(&b, &out[0], 1000);
     sb_state(&b, "SPF-HARDFAIL", TK_VERDICT_UNKNOWN, "", info.id);
