@@ -50,140 +50,19 @@
 
 /* ---- fixtures ---- */
 
-struct fx {
-    bool pg;
-    char dir[256];
-    char url[TK_STORE_URL_MAX];
-    struct tk_store *s;
-};
-
-static char pg_url[TK_STORE_URL_MAX]; /* TIAKI_TEST_PG with our schema */
-
-static void quiet(void *arg, const char *msg)
-{
-}
-
-/* fx_sql runs sql on a connection of the test's own (not the store's). */
-static void fx_sql(struct fx *f, const char *sql)
-{
-    if (f->pg) {
-        PGconn *c = PQconnectdb(f->url);
-        PGresult *r;
-
-        assert_int_equal(PQstatus(c), CONNECTION_OK);
-        PQsetNoticeProcessor(c, quiet, NULL);
-        r = PQexec(c, sql);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-            fail_msg("%s: %s", sql, PQerrorMessage(c));
-        PQclear(r);
-        PQfinish(c);
-    } else {
-        sqlite3 *db;
-        char *msg = NULL;
-
-        assert_int_equal(sqlite3_open(f->url + strlen("sqlite:"), &db), SQLITE_OK);
-        sqlite3_busy_timeout(db, 5000);
-        if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-            fail_msg("%s: %s", sql, msg);
-        sqlite3_close(db);
-    }
-}
-
-/* fx_count is the single integer sql answers. */
-static long long fx_count(struct fx *f, const char *sql)
-{
-    long long n = -1;
-
-    if (f->pg) {
-        PGconn *c = PQconnectdb(f->url);
-        PGresult *r;
-
-        assert_int_equal(PQstatus(c), CONNECTION_OK);
-        r = PQexec(c, sql);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK)
-            fail_msg("%s: %s", sql, PQerrorMessage(c));
-        n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-        PQclear(r);
-        PQfinish(c);
-    } else {
-        sqlite3 *db;
-        sqlite3_stmt *st;
-
-        assert_int_equal(sqlite3_open(f->url + strlen("sqlite:"), &db), SQLITE_OK);
-        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-    }
-    return n;
-}
-
-static int fx_open(struct fx *f)
-{
-    struct tk_error err = {0};
-
-    if (tk_store_open(f->url, &f->s, &err) != TK_OK) {
-        fprintf(stderr, "cannot open the store: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
-}
-
 static int setup_sqlite(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-
-    snprintf(f->dir, sizeof(f->dir), "/tmp/tiaki-test-store.XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
-    snprintf(f->url, sizeof(f->url), "sqlite:%s/tiaki.db", f->dir);
-    *state = f;
-    return fx_open(f);
+    return testutil_store_setup(state, false, PG_SCHEMA);
 }
 
 static int setup_pg(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-    PGconn *c;
-    PGresult *r;
-
-    f->pg = true;
-    snprintf(f->url, sizeof(f->url), "%s", pg_url);
-    *state = f;
-    /* A schema of our own, empty: the database may serve other tests. */
-    c = PQconnectdb(getenv("TIAKI_TEST_PG"));
-    if (PQstatus(c) != CONNECTION_OK) {
-        fprintf(stderr, "TIAKI_TEST_PG: %s", PQerrorMessage(c));
-        PQfinish(c);
-        return -1;
-    }
-    r = PQexec(c, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS " PG_SCHEMA
-                  " CASCADE; CREATE SCHEMA " PG_SCHEMA);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        fprintf(stderr, "making schema " PG_SCHEMA ": %s", PQerrorMessage(c));
-        PQclear(r);
-        PQfinish(c);
-        return -1;
-    }
-    PQclear(r);
-    PQfinish(c);
-    return fx_open(f);
+    return testutil_store_setup(state, true, PG_SCHEMA);
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-    char cmd[512];
-
-    tk_store_close(f->s);
-    if (!f->pg && f->dir[0] != '\0') {
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-        if (system(cmd) != 0)
-            return -1;
-    }
-    free(f);
-    return 0;
+    return testutil_store_teardown(state);
 }
 
 /* ---- building snapshots ---- */
@@ -209,7 +88,7 @@ static struct tk_store_domain mkdom(const char *name, const char *agency)
     return d;
 }
 
-static void add(struct fx *f, const char *name, const char *agency)
+static void add(struct testutil_store *f, const char *name, const char *agency)
 {
     struct tk_store_domain d = mkdom(name, agency);
     bool created;
@@ -234,7 +113,7 @@ static bool find_each(void *arg, const struct tk_store_domain *d)
     return false;
 }
 
-static struct tk_store_domain dom(struct fx *f, const char *name)
+static struct tk_store_domain dom(struct testutil_store *f, const char *name)
 {
     struct found fd = {.name = name};
 
@@ -310,7 +189,8 @@ static void sb_event(struct snapbuf *b, enum tk_event_kind k, const char *rule,
 
 /* put_simple keeps a plain snapshot of d in scan (two findings, their
  * states, no events). */
-static void put_simple(struct fx *f, int64_t scan, const struct tk_store_domain *d, int64_t at)
+static void put_simple(struct testutil_store *f, int64_t scan, const struct tk_store_domain *d,
+                       int64_t at)
 {
     struct snapbuf b;
 
@@ -322,7 +202,7 @@ static void put_simple(struct fx *f, int64_t scan, const struct tk_store_domain 
     OK(tk_store_snapshot_put(f->s, scan, &b.snap, NULL, 0, &err));
 }
 
-static struct tk_scan_info begin(struct fx *f, bool resume)
+static struct tk_scan_info begin(struct testutil_store *f, bool resume)
 {
     struct tk_scan_info info;
 
@@ -379,7 +259,7 @@ static void alert_each(void *arg, const struct tk_alert_row *a)
 
 static void test_open_migrations(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_store *again;
 
     assert_int_equal(tk_store_schema_version(f->s), SCHEMA_VERSION);
@@ -388,9 +268,10 @@ static void test_open_migrations(void **state)
     OK(tk_store_open(f->url, &again, &err));
     assert_int_equal(tk_store_schema_version(again), SCHEMA_VERSION);
     tk_store_close(again);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM schema_migrations"), SCHEMA_VERSION);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM schema_migrations"),
+                     SCHEMA_VERSION);
     /* A schema from a newer tiaki is refused, and says so. */
-    fx_sql(f, "INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)");
+    testutil_store_exec(f, "INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)");
     assert_int_equal(tk_store_open(f->url, &again, &err), TK_INVALID);
     assert_non_null(strstr(err.msg, "schema version 99"));
     assert_non_null(strstr(err.msg, "newer tiaki"));
@@ -418,18 +299,19 @@ static void *open_thread(void *arg)
 
 static void test_open_concurrent(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     char url[TK_STORE_URL_MAX];
     struct opener o[4];
     pthread_t t[4];
 
     /* A database nobody has migrated yet, opened by four at once. */
     if (f->pg) {
-        fx_sql(f, "DROP VIEW IF EXISTS dmarc_results; DROP TABLE IF EXISTS dmarc_selectors;"
-                  " DROP TABLE IF EXISTS tlsrpt_failures, tlsrpt_policies, tlsrpt_reports,"
-                  " dmarc_auth, dmarc_records, dmarc_reports, reports, alerts, events,"
-                  " rule_states, findings, snapshots, scan_queue, scans, domains, agencies,"
-                  " schema_migrations CASCADE");
+        testutil_store_exec(
+            f, "DROP VIEW IF EXISTS dmarc_results; DROP TABLE IF EXISTS dmarc_selectors;"
+               " DROP TABLE IF EXISTS tlsrpt_failures, tlsrpt_policies, tlsrpt_reports,"
+               " dmarc_auth, dmarc_records, dmarc_reports, reports, alerts, events,"
+               " rule_states, findings, snapshots, scan_queue, scans, domains, agencies,"
+               " schema_migrations CASCADE");
         snprintf(url, sizeof(url), "%s", f->url);
     } else {
         snprintf(url, sizeof(url), "sqlite:%s/fresh.db", f->dir);
@@ -459,7 +341,7 @@ static bool first_only(void *arg, const struct tk_store_domain *d)
 
 static void test_domain_put(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_store_domain d = mkdom("a.govt.nz", "Te Tari Taiwhenua"), got;
     bool created = false;
     int n = 0;
@@ -469,8 +351,8 @@ static void test_domain_put(void **state)
     /* The same again: nothing new, nothing changed. */
     OK(tk_store_domain_put(f->s, &d, &created, &err));
     assert_false(created);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM domains"), 1);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM agencies"), 1);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM domains"), 1);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM agencies"), 1);
     got = dom(f, "a.govt.nz");
     assert_true(got.id > 0);
     assert_string_equal(got.agency, "Te Tari Taiwhenua");
@@ -490,7 +372,7 @@ static void test_domain_put(void **state)
     assert_string_equal(d.selectors, "s1 s2");
     assert_int_equal(d.profile, TK_PROFILE_PARKED);
     assert_true(d.bulk);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM agencies"), 2);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM agencies"), 2);
     /* No agency, and no profile (inferred later). */
     d = mkdom("b.govt.nz", "");
     d.profile = TK_PROFILE_UNSET;
@@ -514,7 +396,7 @@ static void test_domain_put(void **state)
 
 static void test_domain_remove_readd(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_store_domain d;
     struct tk_scan_info info;
     bool created;
@@ -533,7 +415,7 @@ static void test_domain_remove_readd(void **state)
     OK(tk_store_domains(f->s, NULL, count_each, &n, &err));
     assert_int_equal(n, 1);
     /* Its history stays; a new scan does not queue it. */
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM snapshots"), 1);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 1);
     info = begin(f, false);
     assert_int_equal(info.total, 1);
     OK(tk_store_scan_finish(f->s, info.id, true, &info, &err));
@@ -541,15 +423,16 @@ static void test_domain_remove_readd(void **state)
     d = mkdom("gone.govt.nz", "A");
     OK(tk_store_domain_put(f->s, &d, &created, &err));
     assert_true(created);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM domains"), 2);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM domains WHERE removed_at IS NOT NULL"), 0);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM domains"), 2);
+    assert_int_equal(
+        testutil_store_count(f, "SELECT count(*) FROM domains WHERE removed_at IS NOT NULL"), 0);
     info = begin(f, false);
     assert_int_equal(info.total, 2);
 }
 
 static void test_scan_empty_inventory(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_scan_info info = begin(f, true), fin;
     struct tk_store_domain out[4];
     size_t n = 99;
@@ -570,7 +453,7 @@ static void test_scan_empty_inventory(void **state)
 
 static void test_scan_resume_partial(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_scan_info a, b, c, old;
     struct tk_store_domain out[4];
     size_t n;
@@ -604,12 +487,13 @@ static void test_scan_resume_partial(void **state)
     /* The partial scan's queue is gone: nothing to claim there. */
     OK(tk_store_queue_claim(f->s, a.id, "w1", 0, out, 4, &n, &err));
     assert_int_equal(n, 0);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM scans WHERE state = 'running'"), 1);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM scans WHERE state = 'running'"),
+                     1);
 }
 
 static void test_scan_finish(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_scan_info info, fin;
     struct tk_store_domain out[4];
     size_t n;
@@ -629,7 +513,7 @@ static void test_scan_finish(void **state)
     assert_int_equal(fin.state, TK_SCAN_COMPLETE);
     assert_int_equal(fin.done, 2);
     assert_int_equal(fin.total, 2);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM scan_queue"), 0);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM scan_queue"), 0);
     /* Finishing again changes nothing; an unknown scan is absent. */
     OK(tk_store_scan_finish(f->s, info.id, true, &fin, &err));
     assert_int_equal(fin.state, TK_SCAN_COMPLETE);
@@ -643,7 +527,7 @@ static void test_scan_finish(void **state)
 
 static void test_queue_claims(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_store_domain a[8], b[8];
     struct tk_store *other;
     struct tk_scan_info info;
@@ -677,7 +561,8 @@ static void test_queue_claims(void **state)
             break;
     }
     assert_int_equal(total, 7);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM scan_queue WHERE worker = 'w2'"), 3);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM scan_queue WHERE worker = 'w2'"),
+                     3);
     /* Bad worker names. */
     assert_int_equal(tk_store_queue_claim(f->s, info.id, "", 60, a, 2, &na, &err), TK_USAGE);
     tk_store_close(other);
@@ -728,7 +613,7 @@ fail:
 
 static void test_workers_concurrent(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct worker w[4];
     pthread_t t[4];
     struct tk_scan_info info, fin;
@@ -755,8 +640,9 @@ static void test_workers_concurrent(void **state)
     }
     /* Every domain claimed once, kept once; the scan is complete. */
     assert_int_equal(total, 120);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM snapshots"), 120);
-    assert_int_equal(fx_count(f, "SELECT count(DISTINCT domain_id) FROM snapshots"), 120);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 120);
+    assert_int_equal(testutil_store_count(f, "SELECT count(DISTINCT domain_id) FROM snapshots"),
+                     120);
     OK(tk_store_scan_finish(f->s, info.id, false, &fin, &err));
     assert_int_equal(fin.state, TK_SCAN_COMPLETE);
     assert_int_equal(fin.done, 120);
@@ -764,7 +650,7 @@ static void test_workers_concurrent(void **state)
 
 static void test_queue_lease_release(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_store_domain out[8];
     struct tk_scan_info info;
     size_t n;
@@ -781,11 +667,13 @@ static void test_queue_lease_release(void **state)
     OK(tk_store_queue_claim(f->s, info.id, "lives", 600, out, 8, &n, &err));
     assert_int_equal(n, 0);
     /* The dead worker's lease runs out: its claims are taken again. */
-    fx_sql(f, "UPDATE scan_queue SET claimed_at = claimed_at - 601 WHERE worker = 'dies'");
+    testutil_store_exec(
+        f, "UPDATE scan_queue SET claimed_at = claimed_at - 601 WHERE worker = 'dies'");
     OK(tk_store_queue_claim(f->s, info.id, "lives", 600, out, 8, &n, &err));
     assert_int_equal(n, 2);
     /* A claim still within its lease is not. */
-    fx_sql(f, "UPDATE scan_queue SET claimed_at = claimed_at - 500 WHERE worker = 'lives'");
+    testutil_store_exec(
+        f, "UPDATE scan_queue SET claimed_at = claimed_at - 500 WHERE worker = 'lives'");
     OK(tk_store_queue_claim(f->s, info.id, "third", 600, out, 8, &n, &err));
     assert_int_equal(n, 0);
     /* Released: another takes them at once. */
@@ -793,14 +681,14 @@ static void test_queue_lease_release(void **state)
     OK(tk_store_queue_claim(f->s, info.id, "third", 600, out, 8, &n, &err));
     assert_int_equal(n, 2);
     /* A finished one is never claimed again, even after its lease. */
-    fx_sql(f, "UPDATE scan_queue SET claimed_at = 0");
+    testutil_store_exec(f, "UPDATE scan_queue SET claimed_at = 0");
     OK(tk_store_queue_claim(f->s, info.id, "fourth", 600, out, 8, &n, &err));
     assert_int_equal(n, 2);
 }
 
 static void test_remove_during_scan(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_store_domain out[8];
     struct tk_scan_info info, fin;
     size_t n;
@@ -820,7 +708,7 @@ static void test_remove_during_scan(void **state)
 
 static void test_snapshot_put(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_rule_state rs[TK_RULE_STATES_MAX];
     struct tk_store_domain out[4];
     struct tk_scan_info info, fin;
@@ -843,17 +731,21 @@ static void test_snapshot_put(void **state)
     sb_state(&b, "SPF-PRESENT", TK_VERDICT_PASS, "\"v=spf1 ~all\"", info.id);
     sb_event(&b, TK_EVENT_NEW_DOMAIN, "", TK_VERDICT_UNKNOWN, TK_VERDICT_FAIL, "", "");
     OK(tk_store_snapshot_put(f->s, info.id, &b.snap, NULL, 0, &err));
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM snapshots"), 1);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM findings"), 3);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM findings WHERE status = 'unknown'"), 1);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM events WHERE rule IS NULL"), 1);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM alerts"), 0);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM scan_queue WHERE done_at IS NOT NULL"), 1);
-    assert_int_equal(fx_count(f, "SELECT scanned_at FROM snapshots"), 1234);
-    assert_int_equal(fx_count(f, f->pg ? "SELECT count(*) FROM snapshots WHERE NOT compliant"
-                                       : "SELECT count(*) FROM snapshots WHERE compliant = 0"),
-                     1);
-    assert_int_equal(fx_count(f, "SELECT length(observation) FROM snapshots"), strlen(b.json));
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 1);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM findings"), 3);
+    assert_int_equal(
+        testutil_store_count(f, "SELECT count(*) FROM findings WHERE status = 'unknown'"), 1);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM events WHERE rule IS NULL"), 1);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM alerts"), 0);
+    assert_int_equal(
+        testutil_store_count(f, "SELECT count(*) FROM scan_queue WHERE done_at IS NOT NULL"), 1);
+    assert_int_equal(testutil_store_count(f, "SELECT scanned_at FROM snapshots"), 1234);
+    assert_int_equal(
+        testutil_store_count(f, f->pg ? "SELECT count(*) FROM snapshots WHERE NOT compliant"
+                                      : "SELECT count(*) FROM snapshots WHERE compliant = 0"),
+        1);
+    assert_int_equal(testutil_store_count(f, "SELECT length(observation) FROM snapshots"),
+                     strlen(b.json));
     OK(tk_store_scan_finish(f->s, info.id, false, &fin, &err));
     assert_int_equal(fin.done, 1);
     assert_int_equal(fin.state, TK_SCAN_COMPLETE);
@@ -871,7 +763,7 @@ static void test_snapshot_put(void **state)
 
 static void test_snapshot_put_twice(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_rule_state rs[TK_RULE_STATES_MAX];
     struct tk_alert_target t = {.channel = TK_ALERT_SYSLOG};
     struct tk_store_domain out[4];
@@ -892,10 +784,10 @@ static void test_snapshot_put_twice(void **state)
     sb_event(&b, TK_EVENT_REGRESSION, "SPF-HARDFAIL", TK_VERDICT_PASS, TK_VERDICT_FAIL,
              "\"v=spf1 -all\"", "\"v=spf1 ~all\"");
     OK(tk_store_snapshot_put(f->s, info.id, &b.snap, &t, 1, &err));
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM snapshots"), 1);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM findings"), 2);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM events"), 0);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM alerts"), 0);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 1);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM findings"), 2);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM events"), 0);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM alerts"), 0);
     OK(tk_store_rule_states(f->s, out[0].id, rs, &n, &seen, &err));
     assert_int_equal(n, 2);
     assert_int_equal(rs[0].status, TK_VERDICT_PASS);
@@ -906,21 +798,21 @@ static void test_snapshot_put_twice(void **state)
 
 /* fail_events makes every insert into events fail: a failure in the
  * middle of a snapshot's transaction. */
-static void fail_events(struct fx *f)
+static void fail_events(struct testutil_store *f)
 {
     if (f->pg)
-        fx_sql(f, "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS"
-                  " $$ BEGIN RAISE EXCEPTION 'boom'; END $$;"
-                  " CREATE TRIGGER boom BEFORE INSERT ON events FOR EACH ROW"
-                  " EXECUTE FUNCTION boom()");
+        testutil_store_exec(f, "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS"
+                               " $$ BEGIN RAISE EXCEPTION 'boom'; END $$;"
+                               " CREATE TRIGGER boom BEFORE INSERT ON events FOR EACH ROW"
+                               " EXECUTE FUNCTION boom()");
     else
-        fx_sql(f, "CREATE TRIGGER boom BEFORE INSERT ON events"
-                  " BEGIN SELECT RAISE(ABORT, 'boom'); END");
+        testutil_store_exec(f, "CREATE TRIGGER boom BEFORE INSERT ON events"
+                               " BEGIN SELECT RAISE(ABORT, 'boom'); END");
 }
 
 static void test_snapshot_atomic(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_rule_state rs[TK_RULE_STATES_MAX];
     struct tk_store_domain out[4];
     struct tk_scan_info info, fin;
@@ -948,24 +840,25 @@ static void test_snapshot_atomic(void **state)
     assert_non_null(strstr(err.msg, "boom"));
     /* A batch whose last one fails: none of the batch. */
     assert_int_not_equal(tk_store_snapshot_put_batch(f->s, info.id, puts, 3, &err), TK_OK);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM snapshots"), 0);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM findings"), 0);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM rule_states"), 0);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM scan_queue WHERE done_at IS NOT NULL"), 0);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 0);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM findings"), 0);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM rule_states"), 0);
+    assert_int_equal(
+        testutil_store_count(f, "SELECT count(*) FROM scan_queue WHERE done_at IS NOT NULL"), 0);
     OK(tk_store_scan_finish(f->s, info.id, false, &fin, &err));
     assert_int_equal(fin.done, 0);
     OK(tk_store_rule_states(f->s, out[0].id, rs, &n, &seen, &err));
     assert_int_equal(n, 0);
     /* The store works on after the failure. */
     OK(tk_store_snapshot_put_batch(f->s, info.id, puts, 2, &err));
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM snapshots"), 2);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 2);
     OK(tk_store_scan_finish(f->s, info.id, false, &fin, &err));
     assert_int_equal(fin.done, 2);
 }
 
 static void test_snapshot_batch(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     static struct snapbuf b[TK_STORE_BATCH_MAX + 1];
     static struct tk_snapshot_put puts[TK_STORE_BATCH_MAX + 1];
     struct tk_store_domain out[TK_STORE_BATCH_MAX];
@@ -989,12 +882,12 @@ static void test_snapshot_batch(void **state)
     }
     OK(tk_store_snapshot_put_batch(f->s, info.id, puts, n, &err));
     /* Again, with the first ten kept already: the rest are new. */
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM snapshots"), 100);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 100);
     OK(tk_store_snapshot_put_batch(f->s, info.id, puts, 10, &err));
     OK(tk_store_scan_finish(f->s, info.id, false, &fin, &err));
     assert_int_equal(fin.state, TK_SCAN_COMPLETE);
     assert_int_equal(fin.done, 100);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM findings"), 100);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM findings"), 100);
     assert_int_equal(tk_store_snapshot_put_batch(f->s, info.id, puts, TK_STORE_BATCH_MAX + 1, &err),
                      TK_USAGE);
     puts[1] = puts[0];
@@ -1005,7 +898,7 @@ static void test_snapshot_batch(void **state)
 
 static void test_snapshot_refused(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_store_domain out[4];
     struct tk_scan_info info;
     struct snapbuf b;
@@ -1055,12 +948,12 @@ static void test_snapshot_refused(void **state)
     sb_init(&b, &out[0], 1000);
     b.snap.judgement = NULL;
     assert_int_equal(tk_store_snapshot_put(f->s, info.id, &b.snap, NULL, 0, &err), TK_USAGE);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM snapshots"), 0);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 0);
 }
 
 static void test_rule_states_seen(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_rule_state rs[TK_RULE_STATES_MAX];
     struct tk_store_domain d;
     struct tk_scan_info s1, s2;
@@ -1085,8 +978,8 @@ static void test_rule_states_seen(void **state)
     sb_init(&b, &d, 3000);
     sb_finding(&b, "DMARC-REJECT", TK_VERDICT_WARN, "\"v=DMARC1; p=quarantine\"");
     sb_state(&b, "DMARC-REJECT", TK_VERDICT_WARN, "\"v=DMARC1; p=quarantine\"", 77);
-    fx_sql(f,
-           "INSERT INTO scans (id, state, started, total, done) VALUES (77, 'complete', 0, 0, 0)");
+    testutil_store_exec(
+        f, "INSERT INTO scans (id, state, started, total, done) VALUES (77, 'complete', 0, 0, 0)");
     OK(tk_store_snapshot_put(f->s, 77, &b.snap, NULL, 0, &err));
     OK(tk_store_rule_states(f->s, d.id, rs, &n, &seen, &err));
     assert_true(seen);
@@ -1114,7 +1007,7 @@ static void test_rule_states_seen(void **state)
 
 static void test_events_alerts(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_alert_target t[3] = {
         {.channel = TK_ALERT_SMTP, .destination = "postmaster@one.govt.nz"},
         {.channel = TK_ALERT_WEBHOOK, .destination = "https://hooks.example/x"},
@@ -1199,7 +1092,7 @@ static void test_events_alerts(void **state)
 
 static void test_events_filters(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_store_domain a, c;
     struct tk_scan_info info;
     struct rows ev = {0};
@@ -1244,7 +1137,7 @@ static void test_events_filters(void **state)
 
 static void test_latest_findings(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_store_domain x, y, z;
     struct tk_scan_info s1, s2;
     struct rows rw = {0};
@@ -1304,7 +1197,7 @@ static void test_latest_findings(void **state)
 
 static void test_reports(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     char *summary = NULL;
     int64_t at = 0;
 
@@ -1335,7 +1228,7 @@ static const char *const hostile[] = {
 
 static void test_hostile_text(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_alert_target t = {.channel = TK_ALERT_WEBHOOK};
     struct tk_rule_state rs[TK_RULE_STATES_MAX];
     struct tk_store_domain d;
@@ -1365,7 +1258,8 @@ static void test_hostile_text(void **state)
                  hostile[(i + 1) % nh], hostile[i]);
     }
     OK(tk_store_snapshot_put(f->s, info.id, &b.snap, &t, 1, &err));
-    assert_int_equal(fx_count(f, "SELECT length(observation) FROM snapshots"), strlen(b.json));
+    assert_int_equal(testutil_store_count(f, "SELECT length(observation) FROM snapshots"),
+                     strlen(b.json));
     OK(tk_store_latest_findings(f->s, NULL, finding_each, &rw, &err));
     assert_int_equal(rw.n, nh);
     OK(tk_store_rule_states(f->s, d.id, rs, &n, &seen, &err));
@@ -1391,7 +1285,7 @@ static void test_hostile_text(void **state)
     OK(tk_store_alerts(f->s, alert_each, &ar, &err));
     assert_int_equal(ar.n, nh);
     assert_string_equal(ar.a[0].target.destination, hostile[4]);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM findings"), nh);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM findings"), nh);
 }
 
 /* ======================================================== no back end */
@@ -1551,14 +1445,11 @@ int main(void)
     const struct CMUnitTest sqlite_tests[] = {BACKEND_TESTS(setup_sqlite)};
     const struct CMUnitTest pg_tests[] = {BACKEND_TESTS(setup_pg)};
     const struct CMUnitTest pg_skipped[] = {cmocka_unit_test(test_pg_skipped)};
-    const char *pg = getenv("TIAKI_TEST_PG");
     int failed = 0;
 
     failed += cmocka_run_group_tests_name("store", common, NULL, NULL);
     failed += cmocka_run_group_tests_name("sqlite", sqlite_tests, NULL, NULL);
-    if (pg == NULL || pg[0] == '\0')
+    if (!testutil_store_pg_init(PG_SCHEMA))
         return failed + cmocka_run_group_tests_name("postgresql", pg_skipped, NULL, NULL);
-    snprintf(pg_url, sizeof(pg_url), "%s%soptions=-csearch_path%%3D" PG_SCHEMA, pg,
-             strchr(pg, '?') != NULL ? "&" : "?");
     return failed + cmocka_run_group_tests_name("postgresql", pg_tests, NULL, NULL);
 }

@@ -49,14 +49,6 @@
 
 /* ---- fixtures ---- */
 
-struct fx {
-    bool pg;
-    char dir[256];
-    char url[TK_STORE_URL_MAX];
-    struct tk_store *s;
-};
-
-static char pg_url[TK_STORE_URL_MAX]; /* TIAKI_TEST_PG with our schema */
 static struct tk_error err;
 
 #define OK(call)                                                                                   \
@@ -66,139 +58,19 @@ static struct tk_error err;
             fail_msg("%s: %s (%s)", #call, tk_status_name(st_), err.msg);                          \
     } while (0)
 
-static void quiet(void *arg, const char *msg)
-{
-}
-
-/* fx_text writes the first column of the first row sql answers to out
- * ("" when there is no row). */
-static void fx_text(struct fx *f, const char *sql, char *out, size_t outlen)
-{
-    out[0] = '\0';
-    if (f->pg) {
-        PGconn *c = PQconnectdb(f->url);
-        PGresult *r;
-
-        assert_int_equal(PQstatus(c), CONNECTION_OK);
-        PQsetNoticeProcessor(c, quiet, NULL);
-        r = PQexec(c, sql);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK)
-            fail_msg("%s: %s", sql, PQerrorMessage(c));
-        if (PQntuples(r) > 0)
-            tk_strlcpy(out, PQgetvalue(r, 0, 0), outlen);
-        PQclear(r);
-        PQfinish(c);
-    } else {
-        sqlite3 *db;
-        sqlite3_stmt *st;
-
-        assert_int_equal(sqlite3_open(f->url + strlen("sqlite:"), &db), SQLITE_OK);
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-            fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
-            tk_strlcpy(out, (const char *)sqlite3_column_text(st, 0), outlen);
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-    }
-}
-
-/* fx_exec runs sql on a connection of the test's own. */
-static void fx_exec(struct fx *f, const char *sql)
-{
-    if (f->pg) {
-        PGconn *c = PQconnectdb(f->url);
-        PGresult *r;
-
-        assert_int_equal(PQstatus(c), CONNECTION_OK);
-        PQsetNoticeProcessor(c, quiet, NULL);
-        r = PQexec(c, sql);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK)
-            fail_msg("%s: %s", sql, PQerrorMessage(c));
-        PQclear(r);
-        PQfinish(c);
-    } else {
-        sqlite3 *db;
-        char *msg = NULL;
-
-        assert_int_equal(sqlite3_open(f->url + strlen("sqlite:"), &db), SQLITE_OK);
-        if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-            fail_msg("%s: %s", sql, msg);
-        sqlite3_close(db);
-    }
-}
-
-static long long fx_count(struct fx *f, const char *sql)
-{
-    char v[64];
-
-    fx_text(f, sql, v, sizeof(v));
-    return strtoll(v, NULL, 10);
-}
-
-static int fx_open(struct fx *f)
-{
-    struct tk_error e = {0};
-
-    if (tk_store_open(f->url, &f->s, &e) != TK_OK) {
-        fprintf(stderr, "cannot open the store: %s\n", e.msg);
-        return -1;
-    }
-    return 0;
-}
-
 static int setup_sqlite(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-
-    snprintf(f->dir, sizeof(f->dir), "/tmp/tiaki-test-store-reports.XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
-    snprintf(f->url, sizeof(f->url), "sqlite:%s/tiaki.db", f->dir);
-    *state = f;
-    return fx_open(f);
+    return testutil_store_setup(state, false, PG_SCHEMA);
 }
 
 static int setup_pg(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-    PGconn *c;
-    PGresult *r;
-
-    f->pg = true;
-    snprintf(f->url, sizeof(f->url), "%s", pg_url);
-    *state = f;
-    c = PQconnectdb(getenv("TIAKI_TEST_PG"));
-    if (PQstatus(c) != CONNECTION_OK) {
-        fprintf(stderr, "TIAKI_TEST_PG: %s", PQerrorMessage(c));
-        PQfinish(c);
-        return -1;
-    }
-    r = PQexec(c, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS " PG_SCHEMA
-                  " CASCADE; CREATE SCHEMA " PG_SCHEMA);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        fprintf(stderr, "making schema " PG_SCHEMA ": %s", PQerrorMessage(c));
-        PQclear(r);
-        PQfinish(c);
-        return -1;
-    }
-    PQclear(r);
-    PQfinish(c);
-    return fx_open(f);
+    return testutil_store_setup(state, true, PG_SCHEMA);
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-    char cmd[512];
-
-    tk_store_close(f->s);
-    if (!f->pg && f->dir[0] != '\0') {
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-        if (system(cmd) != 0)
-            return -1;
-    }
-    free(f);
-    return 0;
+    return testutil_store_teardown(state);
 }
 
 /* ---- building DMARC reports ---- */
@@ -263,7 +135,7 @@ static void add_spf(struct tk_dmarc_xml_record *r, const char *domain,
 }
 
 /* keep keeps a report of n records (dup must come out as expected). */
-static void keep(struct fx *f, const struct tk_dmarc_xml_meta *m,
+static void keep(struct testutil_store *f, const struct tk_dmarc_xml_meta *m,
                  const struct tk_dmarc_xml_record *r, size_t n, bool want_dup)
 {
     uint64_t messages = 0;
@@ -280,7 +152,7 @@ static void keep(struct fx *f, const struct tk_dmarc_xml_meta *m,
     OK(tk_store_dmarc_commit(f->s, n, messages, &err));
 }
 
-static struct tk_report_counts counts(struct fx *f)
+static struct tk_report_counts counts(struct testutil_store *f)
 {
     struct tk_report_counts c;
 
@@ -292,7 +164,7 @@ static struct tk_report_counts counts(struct fx *f)
  * tests. Reports A and B are of example.govt.nz on 28 November (A's
  * policy domain written in mixed case), C of example.govt.nz on the
  * 29th, D of other.govt.nz on the 28th. */
-static void data_set(struct fx *f)
+static void data_set(struct testutil_store *f)
 {
     static struct tk_dmarc_xml_record a[3], b[2], c[1], d[1];
     struct tk_dmarc_xml_meta m;
@@ -395,7 +267,7 @@ static void rows_equal(const struct rows *rw, const char *const *want, size_t n)
 
 static void test_dmarc_kept(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_report_counts c;
     char v[512];
 
@@ -408,44 +280,48 @@ static void test_dmarc_kept(void **state)
     assert_int_equal(c.dmarc_records, 3 + 2 + 1 + 1);
     assert_int_equal(c.dmarc_messages, 10 + 5 + 3 + 7 + 2 + 4 + 100);
     assert_int_equal(c.tlsrpt_reports, 0);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM dmarc_records"), 7);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM dmarc_records"), 7);
     /* The first DKIM and SPF result of each record are in its row; the
      * second of each of A's third record apart; all of them in the view. */
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM dmarc_auth"), 2);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM dmarc_results"), 2 + 2 + 4 + 2 + 0 + 2 + 2);
-    fx_text(f,
-            "SELECT kind || ' ' || n || ' ' || domain || ' ' || selector || ' ' || scope || ' ' ||"
-            " result FROM dmarc_results WHERE record = 3 AND n = 4",
-            v, sizeof(v));
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM dmarc_auth"), 2);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM dmarc_results"),
+                     2 + 2 + 4 + 2 + 0 + 2 + 2);
+    testutil_store_text(
+        f,
+        "SELECT kind || ' ' || n || ' ' || domain || ' ' || selector || ' ' || scope || ' ' ||"
+        " result FROM dmarc_results WHERE record = 3 AND n = 4",
+        v, sizeof(v));
     assert_string_equal(v, "spf 4 example.govt.nz  helo pass");
-    fx_text(f,
-            "SELECT kind || ' ' || n || ' ' || domain || ' ' || selector || ' ' || result"
-            " FROM dmarc_results WHERE record = 3 AND n = 2",
-            v, sizeof(v));
+    testutil_store_text(
+        f,
+        "SELECT kind || ' ' || n || ' ' || domain || ' ' || selector || ' ' || result"
+        " FROM dmarc_results WHERE record = 3 AND n = 2",
+        v, sizeof(v));
     assert_string_equal(v, "dkim 2 other.org s pass");
     /* The report row: its own sums, the policy domain in lower case. */
-    fx_text(f,
-            "SELECT domain || ' ' || org_name || ' ' || records || ' ' || messages || ' ' ||"
-            " dmarc_pass || ' ' || spf_aligned_pass || ' ' || dkim_aligned_pass || ' ' || p ||"
-            " ' ' || adkim || aspf || ' ' || pct || ' ' || format || ' ' || origin"
-            " FROM dmarc_reports WHERE report_id = 'A1'",
-            v, sizeof(v));
+    testutil_store_text(
+        f,
+        "SELECT domain || ' ' || org_name || ' ' || records || ' ' || messages || ' ' ||"
+        " dmarc_pass || ' ' || spf_aligned_pass || ' ' || dkim_aligned_pass || ' ' || p ||"
+        " ' ' || adkim || aspf || ' ' || pct || ' ' || format || ' ' || origin"
+        " FROM dmarc_reports WHERE report_id = 'A1'",
+        v, sizeof(v));
     assert_string_equal(v, "example.govt.nz google.com 3 18 15 15 10 none rs 100 rfc7489 test");
     /* One spelling per address; the envelope as sent. */
-    fx_text(f, "SELECT source_ip FROM dmarc_records WHERE count = 2", v, sizeof(v));
+    testutil_store_text(f, "SELECT source_ip FROM dmarc_records WHERE count = 2", v, sizeof(v));
     assert_string_equal(v, "2001:db8::1");
-    fx_text(f, "SELECT envelope_from FROM dmarc_records WHERE count = 5", v, sizeof(v));
+    testutil_store_text(f, "SELECT envelope_from FROM dmarc_records WHERE count = 5", v, sizeof(v));
     assert_string_equal(v, "Bounce.Example.govt.nz");
-    fx_text(f,
-            "SELECT dkim_results || ' ' || spf_results || ' [' || dkim_domain || ']'"
-            " FROM dmarc_records WHERE count = 2",
-            v, sizeof(v));
+    testutil_store_text(f,
+                        "SELECT dkim_results || ' ' || spf_results || ' [' || dkim_domain || ']'"
+                        " FROM dmarc_records WHERE count = 2",
+                        v, sizeof(v));
     assert_string_equal(v, "0 0 []");
 }
 
 static void test_dmarc_duplicate(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_report_counts before, after;
     struct tk_dmarc_xml_record r;
     struct tk_dmarc_xml_meta m;
@@ -465,7 +341,8 @@ static void test_dmarc_duplicate(void **state)
     assert_int_equal(tk_store_dmarc_commit(f->s, 1, 1000, &err), TK_USAGE);
     after = counts(f);
     assert_memory_equal(&before, &after, sizeof(before));
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM dmarc_records WHERE count = 1000"), 0);
+    assert_int_equal(
+        testutil_store_count(f, "SELECT count(*) FROM dmarc_records WHERE count = 1000"), 0);
     /* Another range of the same report id is another report. */
     m.end++;
     keep(f, &m, &r, 1, false);
@@ -476,7 +353,7 @@ static void test_dmarc_duplicate(void **state)
 
 static void test_dmarc_rollback(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     static struct tk_dmarc_xml_record r[1500];
     struct tk_dmarc_xml_meta m = mkmeta("yahoo.com", "R1", DAY28, "example.govt.nz");
     struct tk_report_counts c;
@@ -499,8 +376,8 @@ static void test_dmarc_rollback(void **state)
     tk_store_dmarc_rollback(f->s); /* nothing open: nothing happens */
     c = counts(f);
     assert_int_equal(c.dmarc_reports, 0);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM dmarc_records"), 0);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM dmarc_auth"), 0);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM dmarc_records"), 0);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM dmarc_auth"), 0);
     /* Totals that do not match what was added: refused, nothing kept. */
     OK(tk_store_dmarc_begin(f->s, &m, "test", &dup, &err));
     OK(tk_store_dmarc_record(f->s, &r[0], &err));
@@ -521,13 +398,13 @@ static void test_dmarc_rollback(void **state)
     assert_int_equal(c.dmarc_reports, 1);
     assert_int_equal(c.dmarc_records, 1500);
     assert_int_equal(c.dmarc_messages, 1500);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM dmarc_auth"), 1500);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM dmarc_auth"), 1500);
     /* A report left open when the store closes is not kept. */
     m = mkmeta("yahoo.com", "R2", DAY28, "example.govt.nz");
     OK(tk_store_dmarc_begin(f->s, &m, "test", &dup, &err));
     OK(tk_store_dmarc_record(f->s, &r[0], &err));
     tk_store_close(f->s);
-    assert_int_equal(fx_open(f), 0);
+    assert_int_equal(testutil_store_open(f), 0);
     assert_int_equal(counts(f).dmarc_reports, 1);
 }
 
@@ -550,7 +427,7 @@ static void source_sum(void *arg, const struct tk_dmarc_source *s)
 
 static void test_dmarc_large(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct source_sums sum = {0};
     static struct tk_dmarc_xml_record r;
     struct tk_dmarc_xml_meta m = mkmeta("google.com", "L1", DAY28, "example.govt.nz");
@@ -576,12 +453,14 @@ static void test_dmarc_large(void **state)
     OK(tk_store_dmarc_commit(f->s, n, messages, &err));
     assert_int_equal(counts(f).dmarc_records, n);
     assert_int_equal(counts(f).dmarc_messages, n * (n + 1) / 2);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM dmarc_records"), n);
-    assert_int_equal(fx_count(f, "SELECT max(n) FROM dmarc_records"), n);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM dmarc_records"), n);
+    assert_int_equal(testutil_store_count(f, "SELECT max(n) FROM dmarc_records"), n);
     /* 715 records of 16 + 16 results, 30 of them apart. */
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM dmarc_auth"), 715 * 30);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM dmarc_results"), (n - 715) * 2 + 715 * 32);
-    assert_int_equal(fx_count(f, "SELECT sum(count) FROM dmarc_records"), n * (n + 1) / 2);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM dmarc_auth"), 715 * 30);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM dmarc_results"),
+                     (n - 715) * 2 + 715 * 32);
+    assert_int_equal(testutil_store_count(f, "SELECT sum(count) FROM dmarc_records"),
+                     n * (n + 1) / 2);
     /* 5,000 sources, each its own: summed in one pass (a join of the
      * lists to the sums once scanned every list for every source). */
     OK(tk_store_dmarc_sources(f->s, NULL, 0, source_sum, &sum, &err));
@@ -593,7 +472,7 @@ static void test_dmarc_large(void **state)
 
 static void test_dmarc_days(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct rows rw = {0};
     /* example.govt.nz on the 28th: A and B, 10+5+3+7+2 messages; DMARC
      * pass 10 (A1, both) + 5 (A2, SPF) + 7 (B1, DKIM); aligned SPF
@@ -624,7 +503,7 @@ static void test_dmarc_days(void **state)
 
 static void test_dmarc_sources(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct rows rw = {0};
     /* 192.0.2.1 sent A1 10, A2 5, B1 7, C1 4: DMARC pass all 26 (A1 and
      * C1 both, A2 by SPF, B1 by DKIM); aligned SPF 10+5+4, aligned DKIM
@@ -656,7 +535,7 @@ static void test_dmarc_sources(void **state)
 
 static void test_dmarc_source_lists_bounded(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     static struct tk_dmarc_xml_record r[12];
     struct tk_dmarc_xml_meta m = mkmeta("google.com", "B1", DAY28, "example.govt.nz");
     struct rows rw = {0};
@@ -683,7 +562,7 @@ static void test_dmarc_source_lists_bounded(void **state)
 
 static void test_dkim_selectors(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct rows rw = {0};
     /* d= the policy domain (any case): sel1 (A1, B1), Sel2 (A3's first,
      * which failed: seen all the same), sel3 (C1). Not mcsv.net's k1,
@@ -715,7 +594,7 @@ static void test_dkim_selectors(void **state)
 
 static void test_dkim_selectors_many(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     static struct tk_dmarc_xml_record r[24];
     struct tk_dmarc_xml_meta m = mkmeta("google.com", "M1", DAY28, "many.govt.nz");
     struct rows rw = {0};
@@ -748,12 +627,12 @@ static void test_dkim_selectors_many(void **state)
         snprintf(want, sizeof(want), "many.govt.nz s%02zu", i);
         assert_string_equal(rw.line[i], want);
     }
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM dmarc_selectors"), 24);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM dmarc_selectors"), 24);
 }
 
 static void test_dkim_selectors_migrated(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct rows rw = {0};
 
     /* A store of schema version 2 that holds reports: migration 3 fills
@@ -761,8 +640,9 @@ static void test_dkim_selectors_migrated(void **state)
     data_set(f);
     tk_store_close(f->s);
     f->s = NULL;
-    fx_exec(f, "DROP TABLE dmarc_selectors; DELETE FROM schema_migrations WHERE version = 3");
-    assert_int_equal(fx_open(f), 0);
+    testutil_store_exec(
+        f, "DROP TABLE dmarc_selectors; DELETE FROM schema_migrations WHERE version = 3");
+    assert_int_equal(testutil_store_open(f), 0);
     OK(tk_store_dkim_selectors_seen(f->s, selector_each, &rw, &err));
     assert_int_equal(rw.n, 3);
     assert_string_equal(rw.line[0], "example.govt.nz sel1");
@@ -782,7 +662,7 @@ static const char *const hostile[] = {
 
 static void test_dmarc_hostile_text(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     static struct tk_dmarc_xml_record r[NELEM(hostile)];
     struct tk_dmarc_xml_meta m = mkmeta(hostile[2], hostile[0], DAY28, "example.govt.nz");
     char v[1024], sql[256];
@@ -800,31 +680,31 @@ static void test_dmarc_hostile_text(void **state)
         tk_strlcpy(r[i].reasons[0].comment, hostile[i], sizeof(r[i].reasons[0].comment));
     }
     keep(f, &m, r, NELEM(hostile), false);
-    fx_text(f, "SELECT org_name FROM dmarc_reports", v, sizeof(v));
+    testutil_store_text(f, "SELECT org_name FROM dmarc_reports", v, sizeof(v));
     assert_string_equal(v, hostile[2]);
-    fx_text(f, "SELECT report_id FROM dmarc_reports", v, sizeof(v));
+    testutil_store_text(f, "SELECT report_id FROM dmarc_reports", v, sizeof(v));
     assert_string_equal(v, hostile[0]);
-    fx_text(f, "SELECT email FROM dmarc_reports", v, sizeof(v));
+    testutil_store_text(f, "SELECT email FROM dmarc_reports", v, sizeof(v));
     assert_string_equal(v, hostile[1]);
     for (size_t i = 0; i < NELEM(hostile); i++) {
         snprintf(sql, sizeof(sql), "SELECT envelope_from FROM dmarc_records WHERE n = %zu", i + 1);
-        fx_text(f, sql, v, sizeof(v));
+        testutil_store_text(f, sql, v, sizeof(v));
         assert_string_equal(v, hostile[i]);
         snprintf(sql, sizeof(sql), "SELECT header_from FROM dmarc_records WHERE n = %zu", i + 1);
-        fx_text(f, sql, v, sizeof(v));
+        testutil_store_text(f, sql, v, sizeof(v));
         assert_string_equal(v, hostile[(i + 1) % NELEM(hostile)]);
         snprintf(sql, sizeof(sql), "SELECT envelope_to FROM dmarc_records WHERE n = %zu", i + 1);
-        fx_text(f, sql, v, sizeof(v));
+        testutil_store_text(f, sql, v, sizeof(v));
         assert_string_equal(v, hostile[(i + 2) % NELEM(hostile)]);
         snprintf(sql, sizeof(sql), "SELECT domain FROM dmarc_auth WHERE record = %zu", i + 1);
-        fx_text(f, sql, v, sizeof(v));
+        testutil_store_text(f, sql, v, sizeof(v));
         assert_string_equal(v, hostile[(i + 4) % NELEM(hostile)]);
         snprintf(sql, sizeof(sql), "SELECT selector FROM dmarc_auth WHERE record = %zu", i + 1);
-        fx_text(f, sql, v, sizeof(v));
+        testutil_store_text(f, sql, v, sizeof(v));
         assert_string_equal(v, hostile[i]);
     }
     /* Reasons as JSON: quotes, backslashes and control bytes escaped. */
-    fx_text(f, "SELECT reasons FROM dmarc_records WHERE n = 2", v, sizeof(v));
+    testutil_store_text(f, "SELECT reasons FROM dmarc_records WHERE n = 2", v, sizeof(v));
     assert_string_equal(v, "[{\"type\":\"local_policy\",\"comment\":"
                            "\"a\\\\b\\\\\\\\c\\\\\\\"\\u0009\\u000d\\u000a\"}]");
     /* Text that is not UTF-8 is refused before anything is written. */
@@ -839,13 +719,13 @@ static void test_dmarc_hostile_text(void **state)
     /* An origin is made printable, never refused for its bytes. */
     OK(tk_store_dmarc_begin(f->s, &m, "/mail/\x01\xff.eml", &dup, &err));
     OK(tk_store_dmarc_commit(f->s, 0, 0, &err));
-    fx_text(f, "SELECT origin FROM dmarc_reports WHERE report_id = 'X'", v, sizeof(v));
+    testutil_store_text(f, "SELECT origin FROM dmarc_reports WHERE report_id = 'X'", v, sizeof(v));
     assert_string_equal(v, "/mail/??.eml");
 }
 
 static void test_dmarc_misuse(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     struct tk_dmarc_xml_meta m = mkmeta("google.com", "M1", DAY28, "example.govt.nz");
     static struct tk_dmarc_xml_record r;
     struct tk_tlsrpt_report t;
@@ -973,7 +853,7 @@ static void tls_set(struct tls_fixture *x)
 
 static void test_tlsrpt_kept(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     static struct tls_fixture x;
     bool dup = true;
     char v[512];
@@ -982,18 +862,20 @@ static void test_tlsrpt_kept(void **state)
     OK(tk_store_tlsrpt_put(f->s, &x.t1, "/mail/1.eml", &dup, &err));
     assert_false(dup);
     assert_int_equal(counts(f).tlsrpt_reports, 1);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM tlsrpt_policies"), 2);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM tlsrpt_failures"), 3);
-    fx_text(f,
-            "SELECT policy_domain || '|' || policy_type || '|' || mx_host || '|' || policy_string"
-            " || '|' || successful || '|' || failed FROM tlsrpt_policies WHERE n = 1",
-            v, sizeof(v));
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM tlsrpt_policies"), 2);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM tlsrpt_failures"), 3);
+    testutil_store_text(
+        f,
+        "SELECT policy_domain || '|' || policy_type || '|' || mx_host || '|' || policy_string"
+        " || '|' || successful || '|' || failed FROM tlsrpt_policies WHERE n = 1",
+        v, sizeof(v));
     assert_string_equal(v, "example.govt.nz|sts|mx1.example.govt.nz mx2.example.govt.nz|"
                            "version: STSv1\nmode: enforce|100|7");
-    fx_text(f,
-            "SELECT org_name || '|' || report_id || '|' || policies || '|' || failures || '|' ||"
-            " origin FROM tlsrpt_reports",
-            v, sizeof(v));
+    testutil_store_text(
+        f,
+        "SELECT org_name || '|' || report_id || '|' || policies || '|' || failures || '|' ||"
+        " origin FROM tlsrpt_reports",
+        v, sizeof(v));
     assert_string_equal(v, "Google Inc.|2026-11-28T00:00:00Z_example.govt.nz|2|3|/mail/1.eml");
     /* The same organisation and report id again: a duplicate, even
      * with other content; nothing changes. */
@@ -1002,7 +884,7 @@ static void test_tlsrpt_kept(void **state)
     OK(tk_store_tlsrpt_put(f->s, &x.t1, "/mail/2.eml", &dup, &err));
     assert_true(dup);
     assert_int_equal(counts(f).tlsrpt_reports, 1);
-    assert_int_equal(fx_count(f, "SELECT count(*) FROM tlsrpt_failures"), 3);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM tlsrpt_failures"), 3);
     /* The same report id from another organisation is another report. */
     x.t1.organization_name = "Other Org";
     OK(tk_store_tlsrpt_put(f->s, &x.t1, "/mail/3.eml", &dup, &err));
@@ -1019,7 +901,7 @@ static void test_tlsrpt_kept(void **state)
 
 static void test_tlsrpt_failures(void **state)
 {
-    struct fx *f = *state;
+    struct testutil_store *f = *state;
     static struct tls_fixture x;
     struct rows rw = {0};
     bool dup;
@@ -1082,13 +964,10 @@ int main(void)
     const struct CMUnitTest sqlite_tests[] = {BACKEND_TESTS(setup_sqlite)};
     const struct CMUnitTest pg_tests[] = {BACKEND_TESTS(setup_pg)};
     const struct CMUnitTest pg_skipped[] = {cmocka_unit_test(test_pg_skipped)};
-    const char *pg = getenv("TIAKI_TEST_PG");
     int failed = 0;
 
     failed += cmocka_run_group_tests_name("sqlite", sqlite_tests, NULL, NULL);
-    if (pg == NULL || pg[0] == '\0')
+    if (!testutil_store_pg_init(PG_SCHEMA))
         return failed + cmocka_run_group_tests_name("postgresql", pg_skipped, NULL, NULL);
-    snprintf(pg_url, sizeof(pg_url), "%s%soptions=-csearch_path%%3D" PG_SCHEMA, pg,
-             strchr(pg, '?') != NULL ? "&" : "?");
     return failed + cmocka_run_group_tests_name("postgresql", pg_tests, NULL, NULL);
 }

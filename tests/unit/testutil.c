@@ -7,7 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <libpq-fe.h>
 #include <openssl/x509.h>
+#include <sqlite3.h>
 
 #include "testutil.h"
 
@@ -267,4 +269,161 @@ void testutil_yaml_each(const char *path,
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     fclose(f);
+}
+
+/* ---- stores ---- */
+
+static char store_pg_url[TK_STORE_URL_MAX];
+
+bool testutil_store_pg_init(const char *schema)
+{
+    const char *pg = getenv("TIAKI_TEST_PG");
+
+    if (pg == NULL || pg[0] == '\0')
+        return false;
+    snprintf(store_pg_url, sizeof(store_pg_url), "%s%soptions=-csearch_path%%3D%s", pg,
+             strchr(pg, '?') != NULL ? "&" : "?", schema);
+    return true;
+}
+
+int testutil_store_open(struct testutil_store *f)
+{
+    struct tk_error e = {0};
+
+    if (tk_store_open(f->url, &f->s, &e) != TK_OK) {
+        fprintf(stderr, "cannot open the store: %s\n", e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void store_quiet(void *arg, const char *msg)
+{
+}
+
+/* store_pg_schema drops and makes the schema: the database may serve
+ * other tests. */
+static int store_pg_schema(const char *schema)
+{
+    PGconn *c = PQconnectdb(getenv("TIAKI_TEST_PG"));
+    char sql[512];
+    PGresult *r;
+    int rc = 0;
+
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "TIAKI_TEST_PG: %s", PQerrorMessage(c));
+        PQfinish(c);
+        return -1;
+    }
+    PQsetNoticeProcessor(c, store_quiet, NULL);
+    snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema,
+             schema);
+    r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        fprintf(stderr, "making schema %s: %s", schema, PQerrorMessage(c));
+        rc = -1;
+    }
+    PQclear(r);
+    PQfinish(c);
+    return rc;
+}
+
+int testutil_store_setup(void **state, bool pg, const char *schema)
+{
+    struct testutil_store *f = calloc(1, sizeof(*f));
+
+    if (f == NULL)
+        return -1;
+    *state = f;
+    f->pg = pg;
+    if (pg) {
+        snprintf(f->url, sizeof(f->url), "%s", store_pg_url);
+        if (store_pg_schema(schema) != 0)
+            return -1;
+    } else {
+        snprintf(f->dir, sizeof(f->dir), "/tmp/%s.XXXXXX", schema);
+        if (mkdtemp(f->dir) == NULL)
+            return -1;
+        snprintf(f->url, sizeof(f->url), "sqlite:%s/tiaki.db", f->dir);
+    }
+    return testutil_store_open(f);
+}
+
+int testutil_store_teardown(void **state)
+{
+    struct testutil_store *f = *state;
+    char cmd[512];
+
+    tk_store_close(f->s);
+    if (!f->pg && f->dir[0] != '\0') {
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+        if (system(cmd) != 0)
+            return -1;
+    }
+    free(f);
+    return 0;
+}
+
+void testutil_store_exec(struct testutil_store *f, const char *sql)
+{
+    if (f->pg) {
+        PGconn *c = PQconnectdb(f->url);
+        PGresult *r;
+
+        assert_int_equal(PQstatus(c), CONNECTION_OK);
+        PQsetNoticeProcessor(c, store_quiet, NULL);
+        r = PQexec(c, sql);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+            fail_msg("%s: %s", sql, PQerrorMessage(c));
+        PQclear(r);
+        PQfinish(c);
+    } else {
+        sqlite3 *db;
+        char *msg = NULL;
+
+        assert_int_equal(sqlite3_open(f->url + strlen("sqlite:"), &db), SQLITE_OK);
+        sqlite3_busy_timeout(db, 5000);
+        if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+            fail_msg("%s: %s", sql, msg);
+        sqlite3_close(db);
+    }
+}
+
+void testutil_store_text(struct testutil_store *f, const char *sql, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    if (f->pg) {
+        PGconn *c = PQconnectdb(f->url);
+        PGresult *r;
+
+        assert_int_equal(PQstatus(c), CONNECTION_OK);
+        PQsetNoticeProcessor(c, store_quiet, NULL);
+        r = PQexec(c, sql);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK)
+            fail_msg("%s: %s", sql, PQerrorMessage(c));
+        if (PQntuples(r) > 0)
+            snprintf(out, outlen, "%s", PQgetvalue(r, 0, 0));
+        PQclear(r);
+        PQfinish(c);
+    } else {
+        sqlite3 *db;
+        sqlite3_stmt *st;
+
+        assert_int_equal(sqlite3_open(f->url + strlen("sqlite:"), &db), SQLITE_OK);
+        sqlite3_busy_timeout(db, 5000);
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+            fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+            snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
+}
+
+long long testutil_store_count(struct testutil_store *f, const char *sql)
+{
+    char v[64];
+
+    testutil_store_text(f, sql, v, sizeof(v));
+    return strtoll(v, NULL, 10); /* no row, or NULL: 0 */
 }

@@ -22,6 +22,7 @@
 #include <yaml.h>
 
 #include "dns/resolver.h"
+#include "store/store.h"
 #include "observe/observe.h"
 #include "record/notes.h"
 
@@ -34,6 +35,40 @@ const char *testutil_shared_path(const char *rel);
 /* testutil_read_file reads a whole file (at most 64 MiB) into a malloc'd,
  * NUL-terminated buffer; *len gets its size. NULL on failure. */
 char *testutil_read_file(const char *path, size_t *len);
+
+/* ---- stores (test_store, test_store_reports) ---- */
+
+/* A store under test: SQLite in a directory of its own, or the
+ * PostgreSQL database of TIAKI_TEST_PG in a schema of its own. */
+struct testutil_store {
+    bool pg;
+    char dir[256];
+    char url[TK_STORE_URL_MAX];
+    struct tk_store *s;
+};
+
+/* testutil_store_pg_init makes the PostgreSQL URL of the stores that
+ * testutil_store_setup makes: TIAKI_TEST_PG with schema as its search
+ * path. False when TIAKI_TEST_PG is not set (PostgreSQL tests skip). */
+bool testutil_store_pg_init(const char *schema);
+
+/* testutil_store_setup is a cmocka setup: a new, empty store (pg: the
+ * schema dropped and made again), opened, in *state. */
+int testutil_store_setup(void **state, bool pg, const char *schema);
+
+/* testutil_store_open opens f's store again into f->s (-1 on failure). */
+int testutil_store_open(struct testutil_store *f);
+
+/* testutil_store_teardown closes the store and removes its files. */
+int testutil_store_teardown(void **state);
+
+/* testutil_store_exec runs sql on a connection of the test's own (not
+ * the store's); testutil_store_text gives the first column of the first
+ * row ("" when there is none, or NULL), testutil_store_count that as a
+ * number (0 for ""). */
+void testutil_store_exec(struct testutil_store *f, const char *sql);
+void testutil_store_text(struct testutil_store *f, const char *sql, char *out, size_t outlen);
+long long testutil_store_count(struct testutil_store *f, const char *sql);
 
 /* ---- YAML (the RFC 7208 test suite) ---- */
 
