@@ -48,6 +48,7 @@
 #include <time.h>
 
 #include "auth/spf_eval_impl.h"
+#include "dns/reverse.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/domain.h"
@@ -325,7 +326,7 @@ static bool validation_start(struct tk_spf_check *c, enum spf_resume resume)
 
     c->vstate = V_RUNNING;
     c->vresume = resume;
-    spf_reverse_name(&c->ip, rev);
+    tk_dns_reverse_name(c->ip.addr, c->ip.v6, rev);
     return check_ask_one(c, ST_PTR, rev, TK_DNS_PTR);
 }
 

@@ -21,8 +21,6 @@ bool spf_ip_in_prefix(const struct tk_spf_ip *ip, const uint8_t *net, bool net_v
  * family covers the client within prefix. Any other length is false. */
 bool spf_rdata_in_prefix(const struct tk_spf_ip *ip, const struct tk_dns_rdata *rd, int prefix);
 
-/* spf_reverse_name writes the in-addr.arpa or ip6.arpa name of ip. */
-void spf_reverse_name(const struct tk_spf_ip *ip, char out[TK_DOMAIN_MAX + 1]);
 
 /* spf_name_check checks a target name made by macro expansion or read
  * from DNS (len bytes at in): labels of 1 to 63 bytes of printable ASCII

@@ -4,12 +4,12 @@
  * DESCRIPTION
  *	The pure parts of check_host(): reading the client address (an
  *	IPv4-mapped IPv6 address counts as IPv4), prefix matching for ip4,
- *	ip6, a and mx, the reverse name of ptr and %{p}, and the checks of
- *	names that macros made or DNS sent.
+ *	ip6, a and mx, and the checks of names that macros made or DNS
+ *	sent. The reverse name of ptr and %{p} is dns/reverse.h's.
  * STANDARDS
- *	RFC 7208 5 (IPv4-mapped clients), 5.3-5.6 (CIDR matching), 5.5
- *	(reverse names); RFC 4291 2.5.5.2 (IPv4-mapped addresses); RFC 1035
- *	2.3.4 (label and name lengths); RFC 3596 2.5 (ip6.arpa).
+ *	RFC 7208 5 (IPv4-mapped clients), 5.3-5.6 (CIDR matching); RFC 4291
+ *	2.5.5.2 (IPv4-mapped addresses); RFC 1035 2.3.4 (label and name
+ *	lengths).
  * SECURITY
  *	Wire names are read with a bounded cursor; every label and the whole
  *	name are length-checked before they are copied.
@@ -64,27 +64,6 @@ bool spf_rdata_in_prefix(const struct tk_spf_ip *ip, const struct tk_dns_rdata *
     if (rd->len != (ip->v6 ? 16u : 4u))
         return false;
     return spf_ip_in_prefix(ip, rd->data, ip->v6, prefix);
-}
-
-void spf_reverse_name(const struct tk_spf_ip *ip, char out[TK_DOMAIN_MAX + 1])
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t n = 0;
-    int i;
-
-    if (!ip->v6) {
-        snprintf(out, TK_DOMAIN_MAX + 1, "%u.%u.%u.%u.in-addr.arpa", ip->addr[3], ip->addr[2],
-                 ip->addr[1], ip->addr[0]);
-        return;
-    }
-    /* 32 nibbles and their dots (64 bytes) and "ip6.arpa" fit in 253 */
-    for (i = 15; i >= 0; i--) {
-        out[n++] = hex[ip->addr[i] & 15];
-        out[n++] = '.';
-        out[n++] = hex[ip->addr[i] >> 4];
-        out[n++] = '.';
-    }
-    memcpy(out + n, "ip6.arpa", sizeof("ip6.arpa"));
 }
 
 static bool spf_name_byte_ok(int ch)

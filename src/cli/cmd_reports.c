@@ -19,7 +19,6 @@
  *	every domain listed is ready for both moves, 1 when one is not. 2
  *	usage error, 3 store or resolver failure.
  */
-#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +29,7 @@
 #include "cli/reports.h"
 #include "cli/store_open.h"
 #include "dns/rdata.h"
+#include "dns/reverse.h"
 #include "dns/resolver.h"
 #include "record/orgdomain.h"
 #include "show/reports_show.h"
@@ -310,25 +310,6 @@ static void sources_collect(void *arg, const struct tk_dmarc_source *src)
              src->envelope_domains ? src->envelope_domains : "");
 }
 
-/* ptr_name writes the reverse name of ip (RFC 1035 3.5, RFC 3596 2.5). */
-static bool ptr_name(const char *ip, char *out, size_t len)
-{
-    unsigned char a[16];
-    size_t used = 0;
-    int i;
-
-    if (inet_pton(AF_INET, ip, a) == 1) {
-        snprintf(out, len, "%u.%u.%u.%u.in-addr.arpa", a[3], a[2], a[1], a[0]);
-        return true;
-    }
-    if (inet_pton(AF_INET6, ip, a) != 1 || len < 74)
-        return false;
-    for (i = 15; i >= 0; i--)
-        used += (size_t)snprintf(out + used, len - used, "%x.%x.", a[i] & 15, a[i] >> 4);
-    snprintf(out + used, len - used, "ip6.arpa");
-    return true;
-}
-
 static void ptr_answer(void *arg, const struct tk_dns_answer *a)
 {
     struct source_item *it = arg;
@@ -346,7 +327,7 @@ static int sources_resolve(struct reports_cmd *c, struct source_list *l)
     struct tk_resolver_options ro = {0};
     struct tk_resolver *r = NULL;
     struct tk_error err = {0};
-    char name[80];
+    char name[TK_DOMAIN_MAX + 1];
     const char *doms[64];
     size_t i, nd;
     char *save, *tok;
@@ -359,7 +340,7 @@ static int sources_resolve(struct reports_cmd *c, struct source_list *l)
         return err.code == TK_USAGE ? 2 : 3;
     }
     for (i = 0; i < l->n; i++) {
-        if (ptr_name(l->items[i].t.ip, name, sizeof(name)))
+        if (tk_dns_reverse_name_text(l->items[i].t.ip, name))
             tk_resolver_query(r, name, TK_DNS_PTR, ptr_answer, &l->items[i]);
         while (tk_resolver_pending(r) > 256)
             tk_resolver_wait(r, 100, &err);

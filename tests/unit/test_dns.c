@@ -24,6 +24,7 @@
 
 #include "dns/rdata.h"
 #include "dns/resolver.h"
+#include "dns/reverse.h"
 
 #define RD(s)                                                                                      \
     {                                                                                              \
@@ -695,6 +696,30 @@ static void test_unbound_bad_server(void **state)
     }
 }
 
+/* Reverse names of RFC 1035 3.5 and RFC 3596 2.5 (its example address). */
+static void test_reverse_names(void **state)
+{
+    static const struct {
+        const char *ip, *name;
+    } cases[] = {
+        {"192.0.2.1", "1.2.0.192.in-addr.arpa"},
+        {"10.0.0.255", "255.0.0.10.in-addr.arpa"},
+        {"4321:0:1:2:3:4:567:89ab",
+         "b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.0.0.1.2.3.4.ip6.arpa"},
+        {"::", "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa"},
+    };
+    char out[TK_DOMAIN_MAX + 1];
+    size_t i;
+
+    for (i = 0; i < NELEM(cases); i++) {
+        assert_true(tk_dns_reverse_name_text(cases[i].ip, out));
+        assert_string_equal(out, cases[i].name);
+    }
+    assert_false(tk_dns_reverse_name_text("192.0.2", out));
+    assert_false(tk_dns_reverse_name_text("example.com", out));
+    assert_false(tk_dns_reverse_name_text("", out));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -714,6 +739,7 @@ int main(void)
         cmocka_unit_test(test_rrset_max),
         cmocka_unit_test(test_zone_refuses),
         cmocka_unit_test(test_unbound_bad_server),
+        cmocka_unit_test(test_reverse_names),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
