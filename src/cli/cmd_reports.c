@@ -28,8 +28,7 @@
 #include "cli/engine.h"
 #include "cli/reports.h"
 #include "cli/store_open.h"
-#include "dns/rdata.h"
-#include "dns/reverse.h"
+#include "observe/ptr.h"
 #include "dns/resolver.h"
 #include "record/orgdomain.h"
 #include "show/reports_show.h"
@@ -310,16 +309,6 @@ static void sources_collect(void *arg, const struct tk_dmarc_source *src)
              src->envelope_domains ? src->envelope_domains : "");
 }
 
-static void ptr_answer(void *arg, const struct tk_dns_answer *a)
-{
-    struct source_item *it = arg;
-    size_t end;
-
-    if (a->status == TK_OK && a->count > 0 &&
-        tk_rdata_name(&a->rdata[0], 0, &end, it->t.ptr) != TK_OK)
-        it->t.ptr[0] = '\0';
-}
-
 /* sources_resolve looks up every source's reverse DNS name, then its
  * organisation. */
 static int sources_resolve(struct reports_cmd *c, struct source_list *l)
@@ -327,7 +316,7 @@ static int sources_resolve(struct reports_cmd *c, struct source_list *l)
     struct tk_resolver_options ro = {0};
     struct tk_resolver *r = NULL;
     struct tk_error err = {0};
-    char name[TK_DOMAIN_MAX + 1];
+    struct tk_source_tally **tallies;
     const char *doms[64];
     size_t i, nd;
     char *save, *tok;
@@ -339,13 +328,16 @@ static int sources_resolve(struct reports_cmd *c, struct source_list *l)
         fprintf(stderr, "tiaki reports: %s\n", err.msg);
         return err.code == TK_USAGE ? 2 : 3;
     }
-    for (i = 0; i < l->n; i++) {
-        if (tk_dns_reverse_name_text(l->items[i].t.ip, name))
-            tk_resolver_query(r, name, TK_DNS_PTR, ptr_answer, &l->items[i]);
-        while (tk_resolver_pending(r) > 256)
-            tk_resolver_wait(r, 100, &err);
+    if ((tallies = calloc(l->n ? l->n : 1, sizeof(*tallies))) == NULL) {
+        tk_resolver_free(r);
+        fprintf(stderr, "tiaki reports: out of memory\n");
+        return 3;
     }
-    tk_resolver_drain(r, &err);
+    for (i = 0; i < l->n; i++)
+        tallies[i] = &l->items[i].t;
+    if (tk_observe_ptr_names(r, tallies, l->n, &err) != TK_OK)
+        fprintf(stderr, "tiaki reports: reverse names: %s\n", err.msg);
+    free(tallies);
     tk_resolver_free(r);
     for (i = 0; i < l->n; i++) {
         struct source_item *it = &l->items[i];

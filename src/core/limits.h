@@ -109,6 +109,9 @@
 #define TK_DNS_CACHE_MB_MAIL 32
 #define TK_DNS_CACHE_MB_MAX 4096
 
+/* Reverse names of report sources asked at once (observe/ptr.h). */
+#define TK_PTR_INFLIGHT 256
+
 /* Scanning: domains observed at once. */
 #define TK_SCAN_DOMAINS_INFLIGHT_DEFAULT 256
 #define TK_SCAN_DOMAINS_INFLIGHT_MAX 4096
