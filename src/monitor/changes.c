@@ -19,7 +19,10 @@
  *	name no longer exists gets one gone event and its states are kept
  *	as they were, so a name that comes back is compared with what it
  *	was before it went (and the NXDOMAIN judgement, where every record
- *	is "missing", never becomes a regression of every rule).
+ *	is "missing", never becomes a regression of every rule). A state
+ *	of its own, CHANGES_GONE_STATE, remembers that the name went, so
+ *	the scans that find it still gone add no event, and one that finds
+ *	it gone again after it came back does.
  *
  *	Events carry the evidence before and after and the new finding's
  *	remediation. Domain-level events come first, then rule events in
@@ -128,6 +131,34 @@ static void changes_new_domain(const struct tk_judgement *j, struct tk_event *ev
              count[TK_VERDICT_FAIL], count[TK_VERDICT_WARN], count[TK_VERDICT_UNKNOWN]);
 }
 
+/* The state that remembers a name went: fail while it is gone, pass
+ * once it is back. Its id is no rule's (rule ids are capitals, digits
+ * and dashes), so no rule is ever compared with it. */
+#define CHANGES_GONE_STATE "@gone"
+
+/* changes_gone_mark records whether the name is gone; a domain that has
+ * never gone gets no such state. True when it was marked gone before. */
+static bool changes_gone_mark(struct tk_rule_state *states, size_t *nstates, bool gone,
+                              int64_t scan_id)
+{
+    long at = changes_find(states, *nstates, CHANGES_GONE_STATE);
+    enum tk_verdict status = gone ? TK_VERDICT_FAIL : TK_VERDICT_PASS;
+    bool was_gone = at >= 0 && states[at].status == TK_VERDICT_FAIL;
+    struct tk_rule_state *s;
+
+    if (at < 0 && (!gone || *nstates >= TK_RULE_STATES_MAX))
+        return false;
+    if (at >= 0 && states[at].status == status)
+        return was_gone;
+    s = at >= 0 ? &states[at] : &states[(*nstates)++];
+    tk_strlcpy(s->rule, CHANGES_GONE_STATE, sizeof(s->rule));
+    s->status = status;
+    tk_strlcpy(s->evidence, gone ? "the name does not exist" : "the name exists",
+               sizeof(s->evidence));
+    s->scan_id = scan_id;
+    return was_gone;
+}
+
 static void changes_gone(struct tk_event *events, size_t *nevents)
 {
     struct tk_event *e = changes_event_add(events, nevents, TK_EVENT_GONE);
@@ -188,10 +219,11 @@ void tk_changes_compute(const struct tk_rule_state *prev, size_t nprev, bool see
     *nevents = 0;
     if (gone) {
         /* The states stay: the NXDOMAIN judgement is not compared. */
-        if (seen)
+        if (seen && !changes_gone_mark(states, nstates, true, scan_id))
             changes_gone(events, nevents);
         return;
     }
+    changes_gone_mark(states, nstates, false, scan_id);
     if (j == NULL)
         return;
     if (!seen && changes_any_definite(j))

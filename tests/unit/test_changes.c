@@ -8,7 +8,8 @@
  *	and fix, and what state is left. Then the domain-level cases: a
  *	rule decided for the first time, a brand-new domain (one new-domain
  *	event, no rule events; nothing at all when everything is unknown),
- *	a domain gone (one event, states untouched) and never seen and
+ *	a domain gone (one event, the rules' states untouched, none again
+ *	while it stays gone, one again when it goes after coming back) and never seen and
  *	gone (nothing), the limits of the state table, states computed in
  *	place, and that states round-trip (fed back with the same judgement
  *	they give no event and the same states).
@@ -278,7 +279,7 @@ static void test_new_domain_all_unknown(void **state)
  * all fail: it must not become a regression of every rule). */
 static void test_gone(void **state)
 {
-    struct tk_rule_state prev[3];
+    struct tk_rule_state prev[3], gone_states[4];
     struct tk_judgement j = {.all_unknown = true};
     struct result r;
 
@@ -295,8 +296,18 @@ static void test_gone(void **state)
     assert_string_equal(r.events[0].rule, "");
     assert_non_null(strstr(r.events[0].after, "NXDOMAIN"));
     assert_true(r.events[0].remediation[0] != '\0');
-    states_equal(r.states, r.nstates, prev, 3, true);
+    /* the rules' states as they were, and one that remembers it went */
+    assert_int_equal(r.nstates, 4);
     assert_memory_equal(r.states, prev, sizeof(prev));
+    assert_string_equal(r.states[3].rule, "@gone");
+    assert_int_equal(r.states[3].status, F);
+
+    /* Still gone at the next scans: no event again. */
+    memcpy(gone_states, r.states, sizeof(gone_states));
+    compute(gone_states, 4, true, &j, true, 6, &r);
+    assert_int_equal(r.nevents, 0);
+    assert_int_equal(r.nstates, 4);
+    assert_memory_equal(r.states, gone_states, sizeof(gone_states));
 
     /* Never seen and gone: nothing at all. */
     compute(NULL, 0, false, &j, true, 5, &r);
@@ -307,10 +318,21 @@ static void test_gone(void **state)
     j.n = 0;
     judgement_add(&j, "SPF-PRESENT", P, "one record", "");
     judgement_add(&j, "SPF-HARDFAIL", F, "\"v=spf1 ~all\"", "Publish -all.");
-    compute(prev, 3, true, &j, false, 6, &r);
+    compute(gone_states, 4, true, &j, false, 7, &r);
     assert_int_equal(r.nevents, 1);
     assert_int_equal(r.events[0].kind, TK_EVENT_REGRESSION);
     assert_string_equal(r.events[0].rule, "SPF-HARDFAIL");
+    assert_string_equal(r.states[3].rule, "@gone");
+    assert_int_equal(r.states[3].status, P);
+
+    /* And goes again: a gone event again. */
+    memcpy(gone_states, r.states, sizeof(gone_states));
+    j.n = 0;
+    judgement_add(&j, "SPF-PRESENT", F, "no SPF record (NXDOMAIN)", "Publish one.");
+    compute(gone_states, 4, true, &j, true, 8, &r);
+    assert_int_equal(r.nevents, 1);
+    assert_int_equal(r.events[0].kind, TK_EVENT_GONE);
+    assert_int_equal(r.states[3].status, F);
 }
 
 /* Events come in judgement order, one per changed rule. */
@@ -573,7 +595,12 @@ static void test_issue_gone(void **state)
     compute(s1.states, s1.nstates, true, &j2, gone, 2, &s2);
     assert_int_equal(s2.nevents, 1);
     assert_int_equal(s2.events[0].kind, TK_EVENT_GONE);
-    states_equal(s2.states, s2.nstates, s1.states, s1.nstates, true);
+    /* the rules' states untouched, and one more that remembers it went */
+    assert_int_equal(s2.nstates, s1.nstates + 1);
+    states_equal(s2.states, s1.nstates, s1.states, s1.nstates, true);
+    /* the next scan finds it still gone: no event */
+    compute(s2.states, s2.nstates, true, &j2, gone, 3, &s1);
+    assert_int_equal(s1.nevents, 0);
 }
 
 /* tk_observation_gone needs all three look-ups asked, absent, NXDOMAIN. */
