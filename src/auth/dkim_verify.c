@@ -294,7 +294,9 @@ static void check_parse(struct tk_dkim_verify *v, struct dkim_check *c)
 
     if (tk_dkim_sig_parse(value.p, value.len, &c->sig, &err) != TK_OK) {
         check_result_names(c, false);
-        check_decide(c, TK_AUTH_PERMERROR, "broken signature: %s", err.msg);
+        /* RFC 8601 2.7.1: a signature with syntax errors is neutral;
+         * permerror is for what the signer published (the key). */
+        check_decide(c, TK_AUTH_NEUTRAL, "broken signature: %s", err.msg);
         return;
     }
     check_result_names(c, true);

@@ -28,9 +28,10 @@
  *	Each signature ends in one result (RFC 8601 names): pass; fail (the
  *	signature or body hash does not verify, rsa-sha1, an RSA key under
  *	1024 bits, an expired signature, a From field the signature does not
- *	cover); permerror (a broken signature or key, no key, a revoked key,
- *	a key that refuses the signature's hash, type, service or i=, a
- *	header section over tiaki's limits); temperror (the key look-up
+ *	cover); neutral (a signature with syntax errors, RFC 8601 2.7.1);
+ *	permerror (a broken key, no key, a revoked key, a key that refuses
+ *	the signature's hash, type, service or i=, a header section over
+ *	tiaki's limits); temperror (the key look-up
  *	timed out or failed: try again). The result carries d=, s=, i=, a=,
  *	the key's size, its testing flag (t=y), the first 8 characters of
  *	b= (RFC 6008 header.b) and a reason. DMARC reads the (d=, result)
