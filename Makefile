@@ -18,7 +18,8 @@ DEB_PACKAGES = build-essential cmake pkg-config clang \
 	libpq-dev libmilter-dev libmicrohttpd-dev libinih-dev libcmocka-dev libyaml-dev \
 	nsd unbound dnsperf ldnsutils dnsutils iproute2 python3 time openssl coreutils gawk \
 	nginx-light postfix postgresql sqlite3 dovecot-imapd \
-	opendkim opendkim-tools python3-dkim python3-nacl python3-dnspython
+	opendkim opendkim-tools python3-dkim python3-nacl python3-dnspython \
+	libopendkim-dev spfquery python3-spf libresolv-wrapper
 
 .PHONY: all build deps test demo fuzz bench clean world-start world-stop
 
