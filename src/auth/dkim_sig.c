@@ -15,11 +15,11 @@
  *	Every read is through tk_taglist, tk_cursor and tk_span; decoded
  *	bytes go into fixed arrays whose size bounds the decoder.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "auth/dkim_sig.h"
+#include "core/base64.h"
 #include "core/domain.h"
 #include "record/recerr.h"
 #include "record/taglist.h"
@@ -42,66 +42,6 @@ const char *tk_dkim_alg_name(enum tk_dkim_alg alg)
     default:
         return "rsa-sha256";
     }
-}
-
-/* Base64 digits, folding white space and padding by byte value: b= is
- * decoded for every signature of every message, and a table keeps it a
- * load and a compare per character. */
-enum { B64_BAD = -1, B64_FWS = -2, B64_PAD = -3 };
-
-static signed char b64_table[256];
-static pthread_once_t b64_table_once = PTHREAD_ONCE_INIT;
-
-static void b64_table_fill(void)
-{
-    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    int i;
-
-    memset(b64_table, B64_BAD, sizeof(b64_table));
-    for (i = 0; i < 64; i++)
-        b64_table[(unsigned char)digits[i]] = (signed char)i;
-    b64_table[' '] = b64_table['\t'] = b64_table['\r'] = b64_table['\n'] = B64_FWS;
-    b64_table['='] = B64_PAD;
-}
-
-enum tk_status tk_dkim_base64_decode(struct tk_span in, unsigned char *out, size_t cap,
-                                     size_t *outlen)
-{
-    unsigned acc = 0, nacc = 0, npad = 0;
-    size_t n = 0, i;
-
-    pthread_once(&b64_table_once, b64_table_fill);
-    for (i = 0; i < in.len; i++) {
-        int v = b64_table[(unsigned char)in.p[i]];
-
-        if (v == B64_FWS)
-            continue;
-        if (v == B64_PAD) {
-            npad++;
-            continue;
-        }
-        if (v < 0 || npad > 0)
-            return TK_INVALID;
-        acc = (acc << 6) | (unsigned)v;
-        if (++nacc < 4)
-            continue;
-        if (cap - n < 3)
-            return TK_LIMIT;
-        out[n++] = (unsigned char)(acc >> 16);
-        out[n++] = (unsigned char)(acc >> 8);
-        out[n++] = (unsigned char)acc;
-        acc = nacc = 0;
-    }
-    if (nacc == 1 || npad > 2 || (npad > 0 && npad != 4 - nacc))
-        return TK_INVALID;
-    if (nacc >= 2 && cap - n < nacc - 1)
-        return TK_LIMIT;
-    if (nacc >= 2)
-        out[n++] = (unsigned char)(acc >> (nacc == 2 ? 4 : 10));
-    if (nacc == 3)
-        out[n++] = (unsigned char)(acc >> 2);
-    *outlen = n;
-    return TK_OK;
 }
 
 /* sig_number reads a decimal of at most SIG_NUMBER_DIGITS_MAX digits. */
@@ -289,7 +229,7 @@ static enum tk_status sig_number_tag(const char *name, struct tk_span v, bool *h
 
 static enum tk_status sig_tag_bh(struct tk_dkim_sig *sig, struct tk_span v, struct tk_error *err)
 {
-    enum tk_status st = tk_dkim_base64_decode(v, sig->bh, sizeof(sig->bh), &sig->bh_len);
+    enum tk_status st = tk_base64_decode(v, sig->bh, sizeof(sig->bh), &sig->bh_len, NULL);
 
     if (st != TK_OK || sig->bh_len == 0)
         return tk_record_error(err, TK_INVALID, "bh= is not the base64 of a hash");
@@ -298,7 +238,7 @@ static enum tk_status sig_tag_bh(struct tk_dkim_sig *sig, struct tk_span v, stru
 
 static enum tk_status sig_tag_b(struct tk_dkim_sig *sig, struct tk_span v, struct tk_error *err)
 {
-    enum tk_status st = tk_dkim_base64_decode(v, sig->b, sizeof(sig->b), &sig->b_len);
+    enum tk_status st = tk_base64_decode(v, sig->b, sizeof(sig->b), &sig->b_len, NULL);
     struct tk_cursor c;
     size_t k = 0;
     int ch;

@@ -83,13 +83,6 @@ enum tk_status tk_dkim_sig_parse(const char *value, size_t len, struct tk_dkim_s
  * "rsa-sha1". */
 const char *tk_dkim_alg_name(enum tk_dkim_alg alg);
 
-/* tk_dkim_base64_decode decodes base64 with folding white space (SP,
- * HTAB, CR, LF) anywhere into out (at most cap bytes); *outlen gets the
- * size. Returns TK_OK, TK_INVALID (not base64, bad padding) or TK_LIMIT
- * (more than cap bytes). */
-enum tk_status tk_dkim_base64_decode(struct tk_span in, unsigned char *out, size_t cap,
-                                     size_t *outlen);
-
 /* tk_dkim_sig_b_value finds the value of the b= tag in a raw
  * DKIM-Signature field (name, colon and value, folding kept): *start
  * and *end delimit what a verifier blanks (everything after "b=" up to

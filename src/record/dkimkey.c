@@ -11,7 +11,7 @@
  *	values that RFC 6376 writes as ABNF literals (k, h, s, t) are
  *	compared without regard to case.
  *
- *	p= is decoded here (base64 with folding white space; missing '='
+ *	p= is decoded with core/base64.h (folding white space; missing '='
  *	padding is tolerated with a note) and loaded with OpenSSL:
  *	an RSA key as SubjectPublicKeyInfo (as every signer publishes),
  *	or as a bare PKCS#1 RSAPublicKey (RFC 6376's letter; some verifiers
@@ -43,6 +43,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
+#include "core/base64.h"
 #include "core/buf.h"
 #include "core/cursor.h"
 #include "record/dkimkey.h"
@@ -220,114 +221,51 @@ static void dkim_apply_tag(struct tk_dkim_key *key, const struct tk_tag *t,
         tk_notes_add(&key->notes, "unknown tag '%.*s=' ignored", SHOW(t->name));
 }
 
-static int dkim_b64_value(int ch)
+/* dkim_decode_error says what is wrong with p='s base64. */
+static enum tk_status dkim_decode_error(const struct tk_base64_info *info, struct tk_error *err)
 {
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == '+')
-        return 62;
-    if (ch == '/')
-        return 63;
-    return -1;
-}
-
-struct dkim_b64 {
-    struct tk_buf out;
-    uint32_t acc;
-    unsigned nacc; /* sextets in acc */
-    unsigned npad; /* '=' seen */
-    size_t nchars; /* base64 characters seen, white space not counted */
-};
-
-/* dkim_b64_char feeds one non-white-space character. */
-static enum tk_status dkim_b64_char(struct dkim_b64 *d, int ch, struct tk_error *err)
-{
-    int v = dkim_b64_value(ch);
-
-    if (++d->nchars > TK_DKIM_KEY_B64_MAX)
-        return tk_record_error(err, TK_LIMIT, "p= holds more than %d base64 characters",
-                               TK_DKIM_KEY_B64_MAX);
-    if (ch == '=') {
-        d->npad++;
-        return TK_OK;
-    }
-    if (v < 0)
+    if (info->bad >= 0)
         return tk_record_error(err, TK_INVALID,
                                "p= is not base64: byte 0x%02x at character %zu; publish the key "
                                "as plain base64",
-                               (unsigned)ch, d->nchars);
-    if (d->npad > 0)
+                               (unsigned)info->bad, info->chars);
+    if (info->after_pad)
         return tk_record_error(err, TK_INVALID, "p= has base64 after '=' padding");
-    d->acc = (d->acc << 6) | (uint32_t)v;
-    if (++d->nacc < 4)
-        return TK_OK;
-    d->nacc = 0;
-    if (tk_buf_putc(&d->out, (char)(d->acc >> 16)) != TK_OK ||
-        tk_buf_putc(&d->out, (char)(d->acc >> 8)) != TK_OK ||
-        tk_buf_putc(&d->out, (char)d->acc) != TK_OK)
-        return tk_record_error(err, TK_NOMEM, "out of memory decoding p=");
-    d->acc = 0;
-    return TK_OK;
-}
-
-/* dkim_b64_end flushes a last group of 2 or 3 characters. */
-static enum tk_status dkim_b64_end(struct dkim_b64 *d, struct tk_dkim_key *key,
-                                   struct tk_error *err)
-{
-    unsigned want_pad = d->nacc == 0 ? 0 : 4 - d->nacc;
-    enum tk_status st = TK_OK;
-
-    if (d->nacc == 1 || d->npad > 2 || (d->npad > 0 && d->npad != want_pad))
-        return tk_record_error(err, TK_INVALID,
-                               "p= base64 is cut short or badly padded (%zu characters): "
-                               "publish the whole key",
-                               d->nchars);
-    if (d->nacc == 2)
-        st = tk_buf_putc(&d->out, (char)(d->acc >> 4));
-    else if (d->nacc == 3) {
-        st = tk_buf_putc(&d->out, (char)(d->acc >> 10));
-        if (st == TK_OK)
-            st = tk_buf_putc(&d->out, (char)(d->acc >> 2));
-    }
-    if (st != TK_OK)
-        return tk_record_error(err, TK_NOMEM, "out of memory decoding p=");
-    if (d->nacc > 0 && d->npad == 0)
-        tk_notes_add(&key->notes, "p= base64 lacks its '=' padding: some verifiers refuse it");
-    return TK_OK;
+    return tk_record_error(err, TK_INVALID,
+                           "p= base64 is cut short or badly padded (%zu characters): "
+                           "publish the whole key",
+                           info->chars);
 }
 
 /* dkim_decode_p fills key->der from p= or marks the key revoked. */
 static enum tk_status dkim_decode_p(struct tk_span p, struct tk_dkim_key *key, struct tk_error *err)
 {
-    struct dkim_b64 d;
-    struct tk_cursor c;
-    enum tk_status st = TK_OK;
-    int ch;
+    struct tk_base64_info info;
+    size_t cap = p.len / 4 * 3 + 3, len = 0;
+    unsigned char *der = malloc(cap);
+    enum tk_status st;
 
-    memset(&d, 0, sizeof(d));
-    tk_cursor_init(&c, p.p, p.len);
-    while (st == TK_OK && (ch = tk_cursor_next(&c)) != -1)
-        if (!tk_char_is_fws(ch))
-            st = dkim_b64_char(&d, ch, err);
-    if (st == TK_OK && d.nchars == 0) {
+    if (der == NULL)
+        return tk_record_error(err, TK_NOMEM, "out of memory decoding p=");
+    st = tk_base64_decode(p, der, cap, &len, &info);
+    if (info.chars > TK_DKIM_KEY_B64_MAX)
+        st = tk_record_error(err, TK_LIMIT, "p= holds more than %d base64 characters",
+                             TK_DKIM_KEY_B64_MAX);
+    else if (st == TK_OK && info.chars == 0)
         key->revoked = true;
-        return TK_OK;
-    }
-    if (st == TK_OK)
-        st = dkim_b64_end(&d, key, err);
-    if (st == TK_OK && d.out.len == 0)
+    else if (st != TK_OK)
+        st = dkim_decode_error(&info, err);
+    else if (len == 0)
         st = tk_record_error(err, TK_INVALID, "p= decodes to nothing");
-    if (st != TK_OK) {
-        tk_buf_free(&d.out);
+    if (st != TK_OK || key->revoked) {
+        free(der);
         return st;
     }
-    key->der_len = d.out.len;
-    key->der = (unsigned char *)tk_buf_steal(&d.out);
-    return key->der ? TK_OK : tk_record_error(err, TK_NOMEM, "out of memory decoding p=");
+    if (info.unpadded)
+        tk_notes_add(&key->notes, "p= base64 lacks its '=' padding: some verifiers refuse it");
+    key->der = der;
+    key->der_len = len;
+    return TK_OK;
 }
 
 /* dkim_spki_rsa_fast reads an RSA SubjectPublicKeyInfo by walking its
