@@ -313,21 +313,20 @@ static void sources_collect(void *arg, const struct tk_dmarc_source *src)
  * organisation. */
 static int sources_resolve(struct reports_cmd *c, struct source_list *l)
 {
-    struct tk_resolver_options ro = {0};
+    struct engine_options e = c->e;
     struct tk_resolver *r = NULL;
     struct tk_error err = {0};
     struct tk_source_tally **tallies;
     const char *doms[64];
     size_t i, nd;
     char *save, *tok;
+    int rc;
 
-    ro.servers = c->e.servers;
-    ro.nservers = c->e.nservers;
-    ro.timeout_ms = c->e.timeout_ms ? c->e.timeout_ms : 3000;
-    if (tk_resolver_new_unbound(&ro, &r, &err) != TK_OK) {
-        fprintf(stderr, "tiaki reports: %s\n", err.msg);
-        return err.code == TK_USAGE ? 2 : 3;
-    }
+    /* A source with no reverse name costs its timeout: 3 s by default. */
+    if (e.timeout_ms == 0)
+        e.timeout_ms = 3000;
+    if ((rc = engine_mail_resolver(&e, "reports", &r)) != -1)
+        return rc;
     if ((tallies = calloc(l->n ? l->n : 1, sizeof(*tallies))) == NULL) {
         tk_resolver_free(r);
         fprintf(stderr, "tiaki reports: out of memory\n");

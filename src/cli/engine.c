@@ -332,23 +332,36 @@ static void engine_bad(void *arg, const struct tk_error *err)
         run->h->bad(run->h->arg, err);
 }
 
-/* engine_resolvers makes one resolver per thread; returns -1 or an exit. */
-static int engine_resolvers(const struct engine_options *o, const char *prog,
-                            struct tk_resolver **r, unsigned n)
+/* engine_resolver_new makes one resolver of o's servers, timeout and
+ * anchor, with a cache of cache_mb (0: libunbound's default); returns
+ * -1 or an exit after a message. */
+static int engine_resolver_new(const struct engine_options *o, const char *prog, unsigned cache_mb,
+                               struct tk_resolver **r)
 {
     struct tk_resolver_options ropts = {0};
     struct tk_error err = {0};
-    unsigned i;
 
     ropts.servers = o->servers;
     ropts.nservers = o->nservers;
     ropts.timeout_ms = o->timeout_ms;
     ropts.trust_anchor_file = o->trust_anchor;
+    ropts.cache_mb = cache_mb;
+    if (tk_resolver_new_unbound(&ropts, r, &err) == TK_OK)
+        return -1;
+    fprintf(stderr, "tiaki %s: %s\n", prog, err.msg);
+    return err.code == TK_USAGE ? 2 : 3;
+}
+
+/* engine_resolvers makes one resolver per thread; returns -1 or an exit. */
+static int engine_resolvers(const struct engine_options *o, const char *prog,
+                            struct tk_resolver **r, unsigned n)
+{
+    unsigned i;
+    int rc;
+
     for (i = 0; i < n; i++)
-        if (tk_resolver_new_unbound(&ropts, &r[i], &err) != TK_OK) {
-            fprintf(stderr, "tiaki %s: %s\n", prog, err.msg);
-            return err.code == TK_USAGE ? 2 : 3;
-        }
+        if ((rc = engine_resolver_new(o, prog, 0, &r[i])) != -1)
+            return rc;
     return -1;
 }
 
@@ -421,16 +434,5 @@ int engine_run(const struct engine_options *o, const char *prog, const struct en
 
 int engine_mail_resolver(const struct engine_options *e, const char *prog, struct tk_resolver **out)
 {
-    struct tk_resolver_options ropts = {0};
-    struct tk_error err = {0};
-
-    ropts.servers = e->servers;
-    ropts.nservers = e->nservers;
-    ropts.timeout_ms = e->timeout_ms;
-    ropts.trust_anchor_file = e->trust_anchor;
-    ropts.cache_mb = TK_DNS_CACHE_MB_MAIL;
-    if (tk_resolver_new_unbound(&ropts, out, &err) == TK_OK)
-        return -1;
-    fprintf(stderr, "tiaki %s: %s\n", prog, err.msg);
-    return err.code == TK_USAGE ? 2 : 3;
+    return engine_resolver_new(e, prog, TK_DNS_CACHE_MB_MAIL, out);
 }

@@ -65,10 +65,11 @@ int engine_options_init(struct engine_options *o, const struct tk_config *cfg, c
 int engine_option(struct engine_options *o, const char *prog, int c, const char *arg);
 
 /* engine_mail_resolver makes the resolver of the mail-checking commands
- * (spf check, dkim verify, dmarc eval): e's --resolver servers, timeout
- * and trust anchor, and an answer cache of TK_DNS_CACHE_MB_MAIL, since
- * they ask the same names message after message. Returns -1, or the
- * exit code after a message on stderr (2 for a usage error, else 3). */
+ * (spf check, dkim verify, dmarc eval) and of the reverse names of
+ * tiaki reports: e's --resolver servers, timeout and trust anchor, and
+ * an answer cache of TK_DNS_CACHE_MB_MAIL, since they ask the same
+ * names again and again. Returns -1, or the exit code after a message
+ * on stderr (2 for a usage error, else 3). */
 int engine_mail_resolver(const struct engine_options *e, const char *prog,
                          struct tk_resolver **out);
 
