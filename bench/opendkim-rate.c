@@ -20,22 +20,7 @@
 
 #include <opendkim/dkim.h>
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
-        return NULL;
-    buf = malloc((size_t)n + 1);
-    if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n)
-        return NULL;
-    fclose(f);
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
-}
+#include "read_file.h"
 
 /* verify_once feeds the message (CRLF line ends) to one verifier. */
 static bool verify_once(DKIM_LIB *lib, char *msg, size_t len)
