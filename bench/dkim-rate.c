@@ -32,8 +32,7 @@ static bool verify_once(struct tk_resolver *r, const char *msg, size_t len)
 
     tk_msg_init(&m);
     if (tk_dkim_verify_new(&m, NULL, &v, &err) == TK_OK &&
-        tk_msg_feed(&m, msg, len, tk_dkim_verify_body, v) == TK_OK &&
-        tk_msg_finish(&m, tk_dkim_verify_body, v) == TK_OK &&
+        tk_msg_feed(&m, msg, len, tk_dkim_verify_body, v) == TK_OK && tk_msg_finish(&m) == TK_OK &&
         tk_dkim_verify_finish(v, r, &err) == TK_OK && tk_dkim_verify_count(v) > 0)
         pass = tk_dkim_verify_result(v, 0)->result == TK_AUTH_PASS;
     if (!pass && v && tk_dkim_verify_count(v) > 0)

@@ -9,7 +9,7 @@
  *
  *	    tk_dkim_sign_new(key, &opts, &s, &err);
  *	    tk_msg_feed(&msg, p, n, tk_dkim_sign_body, s);   (repeated)
- *	    tk_msg_finish(&msg, tk_dkim_sign_body, s);
+ *	    tk_msg_finish(&msg);
  *	    tk_dkim_sign_finish(s, &msg, &field, &err);
  *	    tk_dkim_sign_free(s);
  *

@@ -9,7 +9,7 @@
  *
  *	    tk_dkim_verify_new(&msg, NULL, &v, &err);
  *	    tk_msg_feed(&msg, p, n, tk_dkim_verify_body, v);   (repeated)
- *	    tk_msg_finish(&msg, tk_dkim_verify_body, v);
+ *	    tk_msg_finish(&msg);
  *	    tk_dkim_verify_finish(v, resolver, &err);
  *	    for (i = 0; i < tk_dkim_verify_count(v); i++)
  *	        use tk_dkim_verify_result(v, i);

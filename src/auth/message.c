@@ -262,12 +262,10 @@ enum tk_status tk_msg_feed(struct tk_msg *m, const char *p, size_t n, tk_msg_bod
     return TK_OK;
 }
 
-enum tk_status tk_msg_finish(struct tk_msg *m, tk_msg_body_fn body, void *arg)
+enum tk_status tk_msg_finish(struct tk_msg *m)
 {
     enum tk_status st;
 
-    (void)body;
-    (void)arg;
     if (m->headers_done)
         return TK_OK;
     if (m->line.len > 0 || m->line_dropping) {

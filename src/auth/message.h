@@ -87,7 +87,7 @@ enum tk_status tk_msg_feed(struct tk_msg *m, const char *p, size_t n, tk_msg_bod
 /* tk_msg_finish ends a raw stream: a header section with no empty line
  * after it ends here (a message with no body). Returns TK_OK or
  * TK_NOMEM. */
-enum tk_status tk_msg_finish(struct tk_msg *m, tk_msg_body_fn body, void *arg);
+enum tk_status tk_msg_finish(struct tk_msg *m);
 
 /* tk_msg_add_field adds one whole field ("Name: value", any line breaks
  * in it as LF or CRLF, no final line end), as a mail filter gets them.

@@ -81,7 +81,7 @@ static int dkim_feed(const char *sub, FILE *f, struct tk_msg *m, tk_msg_body_fn 
         fprintf(stderr, "tiaki dkim %s: error reading the message: %m\n", sub);
         return 3;
     }
-    if (tk_msg_finish(m, body, arg) != TK_OK) {
+    if (tk_msg_finish(m) != TK_OK) {
         fprintf(stderr, "tiaki dkim %s: out of memory reading the message\n", sub);
         return 3;
     }

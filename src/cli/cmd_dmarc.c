@@ -288,7 +288,7 @@ static int dmarc_read(const struct dmarc_cli *o, struct tk_msg *m, struct tk_dki
     while (rc < 0 && (n = fread(buf, 1, DMARC_READ_CHUNK, in)) > 0)
         if (tk_msg_feed(m, buf, n, v ? tk_dkim_verify_body : NULL, v) != TK_OK)
             rc = EXIT_UNEVALUABLE;
-    if (rc < 0 && (ferror(in) || tk_msg_finish(m, v ? tk_dkim_verify_body : NULL, v) != TK_OK))
+    if (rc < 0 && (ferror(in) || tk_msg_finish(m) != TK_OK))
         rc = EXIT_UNEVALUABLE;
     if (rc >= 0) {
         fprintf(stderr, "tiaki %s: cannot read the message\n", PROG);

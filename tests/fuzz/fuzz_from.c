@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     tk_msg_init(&m);
     check(tk_msg_feed(&m, (const char *)data, size, NULL, NULL) == TK_OK);
-    check(tk_msg_finish(&m, NULL, NULL) == TK_OK);
+    check(tk_msg_finish(&m) == TK_OK);
     st = tk_from_domain(&m, &f, &err);
     from_check(st, &f, &err);
     if (st == TK_OK)

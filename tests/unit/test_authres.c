@@ -423,7 +423,7 @@ static void test_find_ours(void **state)
 
     tk_msg_init(&m);
     assert_int_equal(tk_msg_feed(&m, msg, sizeof(msg) - 1, NULL, NULL), TK_OK);
-    assert_int_equal(tk_msg_finish(&m, NULL, NULL), TK_OK);
+    assert_int_equal(tk_msg_finish(&m), TK_OK);
     assert_int_equal(tk_authres_find_ours(&m, "mx.example.org", out, 8, &n), TK_OK);
     assert_int_equal(n, 3);
     assert_int_equal(out[0].field, 2);

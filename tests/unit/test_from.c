@@ -199,7 +199,7 @@ static void msg_of(struct tk_msg *m, const char *text)
 {
     tk_msg_init(m);
     assert_int_equal(tk_msg_feed(m, text, strlen(text), NULL, NULL), TK_OK);
-    assert_int_equal(tk_msg_finish(m, NULL, NULL), TK_OK);
+    assert_int_equal(tk_msg_finish(m), TK_OK);
 }
 
 struct msg_case {
