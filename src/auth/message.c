@@ -370,25 +370,3 @@ size_t tk_msg_count(const struct tk_msg *m, const char *name)
             n++;
     return n;
 }
-
-enum tk_status tk_msg_unfold(struct tk_span s, struct tk_buf *out)
-{
-    size_t i, start = 0;
-    enum tk_status st;
-
-    for (i = 0; i < s.len; i++) {
-        size_t brk;
-
-        if (s.p[i] != '\n')
-            continue;
-        brk = (i > 0 && s.p[i - 1] == '\r') ? i - 1 : i;
-        if (i + 1 >= s.len || (s.p[i + 1] != ' ' && s.p[i + 1] != '\t'))
-            continue;
-        if (brk > start && (st = tk_buf_append(out, s.p + start, brk - start)) != TK_OK)
-            return st;
-        start = i + 1;
-    }
-    if (s.len > start)
-        return tk_buf_append(out, s.p + start, s.len - start);
-    return TK_OK;
-}

@@ -124,9 +124,4 @@ size_t tk_msg_count(const struct tk_msg *m, const char *name);
  * after index from, or (size_t)-1 when there is none. */
 size_t tk_msg_next(const struct tk_msg *m, const char *name, size_t from);
 
-/* tk_msg_unfold appends s to out with folding removed (each CRLF or LF
- * that is followed by white space is dropped, RFC 5322 2.2.3). Returns
- * TK_OK, TK_NOMEM or TK_LIMIT. */
-enum tk_status tk_msg_unfold(struct tk_span s, struct tk_buf *out);
-
 #endif
