@@ -6,20 +6,24 @@
  * DESCRIPTION
  *	Puts SNAPSHOTS synthetic domains in the inventory of the store at
  *	URL, then runs SCANS scans over them as `tiaki scan` does: claim
- *	domains from the queue (256 at a time), keep one snapshot per domain
- *	(tk_store_snapshot_put when BATCH is 1, else
+ *	domains from the queue (256 at a time), read each one's rule states
+ *	(what its new findings are compared with), keep one snapshot per
+ *	domain (tk_store_snapshot_put when BATCH is 1, else
  *	tk_store_snapshot_put_batch with BATCH at a time), finish the scan.
  *	A snapshot is what a scan makes of one domain: an observation of
- *	about 3 KB of JSON, 14 findings (the email profile's rules), 14 rule
- *	states, and one regression event (with one alert) in a hundred
- *	domains. The first scan inserts every rule state; later ones
- *	update them, as a monitor's scans every few hours do.
+ *	about 3 KB of JSON, 14 findings (the email profile's rules), the
+ *	rule states it set and its events. The first scan finds every domain new (one
+ *	new-domain event each); later ones find what the first found, but
+ *	for one domain in a hundred whose SPF record has weakened (a
+ *	regression, with one alert).
  *
  *	Only the store is timed: building the snapshots is not. Prints one
- *	line per scan: "scan K snapshots N seconds S claims C", where C is
- *	the seconds spent claiming (within S).
+ *	line per scan: "scan K snapshots N seconds S claims C states R",
+ *	where C and R are the seconds spent claiming and reading rule
+ *	states (within S).
  *	Built and run by bench/scan-store; not part of tiaki.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,15 +64,16 @@ static void die(const char *what, const struct tk_error *err)
     exit(1);
 }
 
-/* observation writes ~3 KB of JSON shaped like tiaki's, for domain d. */
-static size_t observation(char *out, size_t outlen, const char *d, unsigned long i, int scan)
+/* observation writes ~3 KB of JSON shaped like tiaki's, for domain d;
+ * weak: its SPF record ends ~all. */
+static size_t observation(char *out, size_t outlen, const char *d, unsigned long i, bool weak)
 {
     return (size_t)snprintf(
         out, outlen,
-        "{\"domain\":\"%s\",\"profile\":\"email\",\"scan\":%d,\"records\":{"
+        "{\"domain\":\"%s\",\"profile\":\"email\",\"records\":{"
         "\"mx\":{\"name\":\"%s\",\"status\":\"ok\",\"records\":[\"10 mx1.%s\",\"20 mx2.%s\"]},"
         "\"txt\":{\"name\":\"%s\",\"status\":\"ok\",\"records\":[\"v=spf1 include:spf.protection"
-        ".outlook.com include:_spf.%s ip4:192.0.2.%lu ip4:198.51.100.0/24 -all\",\"google-site-"
+        ".outlook.com include:_spf.%s ip4:192.0.2.%lu ip4:198.51.100.0/24 %s\",\"google-site-"
         "verification=8bWq3hV0dXNjc2VyZXRlc3Q%06lu\",\"MS=ms%08lu\"]},"
         "\"dmarc\":{\"name\":\"_dmarc.%s\",\"status\":\"ok\",\"records\":[\"v=DMARC1; p=reject; "
         "sp=reject; adkim=s; aspf=s; pct=100; rua=mailto:dmarc-rua@dmarc.govt.nz,mailto:"
@@ -94,43 +99,61 @@ static size_t observation(char *out, size_t outlen, const char *d, unsigned long
         "{\"host\":\"mx2.%s\",\"addresses\":[{\"address\":\"198.51.100.%lu\",\"starttls\":true,"
         "\"tls\":\"TLSv1.3\",\"verified\":true}]}],\"mta_sts_policy\":{\"status\":\"ok\","
         "\"mode\":\"enforce\",\"max_age\":604800,\"mx\":[\"mx1.%s\",\"mx2.%s\"]}}}",
-        d, scan, d, d, d, d, d, i % 250, i, i, d, d, d, d, d, i, d, d, i % 250, d, d, d, d, i % 250,
-        d, d);
+        d, d, d, d, d, d, i % 250, weak ? "~all" : "-all", i, i, d, d, d, d, d, i, d, d, i % 250, d,
+        d, d, d, i % 250, d, d);
 }
 
+/* snap_build makes domain d's snapshot in scan number scan: every rule
+ * passes, except that from the second scan on one domain in a hundred
+ * has weakened its SPF record (a regression, alerted). The rest find
+ * what they found before, as a monitor's scans every few hours mostly
+ * do; the first scan finds every domain new. */
 static void snap_build(struct snap *b, const struct tk_store_domain *d, unsigned long i, int scan,
                        int64_t scan_id)
 {
+    bool weak = scan > 1 && i % 100 == 7;
+
     memset(&b->j, 0, sizeof(b->j));
     b->d = *d;
     b->s = (struct tk_snapshot){
         .domain = &b->d,
         .scanned_at = (int64_t)time(NULL),
         .profile = TK_PROFILE_EMAIL,
-        .compliant = true,
+        .compliant = !weak,
         .observation_json = b->json,
         .judgement = &b->j,
         .states = b->states,
-        .nstates = NRULES,
         .events = &b->ev,
     };
-    b->s.observation_len = observation(b->json, sizeof(b->json), d->domain, i, scan);
+    b->s.observation_len = observation(b->json, sizeof(b->json), d->domain, i, weak);
+    /* The states the snapshot set, as a scan hands them over
+     * (tk_changes_set_by): every one the first time, then only those
+     * that changed. */
+    b->s.nstates = 0;
     for (size_t r = 0; r < NRULES; r++) {
         struct tk_finding *f = &b->j.findings[b->j.n++];
-        struct tk_rule_state *st = &b->states[r];
+        bool hit = weak && strcmp(rule_ids[r], "SPF-HARDFAIL") == 0;
+        struct tk_rule_state *st = &b->states[b->s.nstates];
 
         f->rule = tk_rule_find(rule_ids[r]);
-        f->status = TK_VERDICT_PASS;
-        snprintf(f->evidence, sizeof(f->evidence), "\"v=spf1 include:_spf.%s -all\" (%s)",
-                 d->domain, rule_ids[r]);
-        f->remediation[0] = '\0';
+        f->status = hit ? TK_VERDICT_FAIL : TK_VERDICT_PASS;
+        snprintf(f->evidence, sizeof(f->evidence), "\"v=spf1 include:_spf.%s %s\" (%s)", d->domain,
+                 hit ? "~all" : "-all", rule_ids[r]);
+        snprintf(f->remediation, sizeof(f->remediation), "%s",
+                 hit ? "End the SPF record with -all." : "");
+        if (scan > 1 && !hit)
+            continue;
         snprintf(st->rule, sizeof(st->rule), "%s", rule_ids[r]);
         st->status = f->status;
-        snprintf(st->evidence, sizeof(st->evidence), "%s", f->evidence);
+        memcpy(st->evidence, f->evidence, sizeof(st->evidence));
         st->scan_id = scan_id;
+        b->s.nstates++;
     }
-    /* One domain in a hundred regresses. */
-    if (i % 100 == 7) {
+    if (scan == 1) {
+        b->s.nevents = 1;
+        b->ev = (struct tk_event){.kind = TK_EVENT_NEW_DOMAIN, .to = TK_VERDICT_PASS};
+        snprintf(b->ev.after, sizeof(b->ev.after), "first snapshot: compliant");
+    } else if (weak) {
         b->s.nevents = 1;
         b->ev = (struct tk_event){
             .kind = TK_EVENT_REGRESSION, .from = TK_VERDICT_PASS, .to = TK_VERDICT_FAIL};
@@ -162,11 +185,12 @@ static void scan(struct tk_store *s, int k, unsigned batch)
     static struct tk_store_domain claimed[CLAIM];
     static struct snap snaps[CLAIM];
     static struct tk_snapshot_put puts[CLAIM];
+    static struct tk_rule_states prev[CLAIM];
     struct tk_alert_target target = {.channel = TK_ALERT_SMTP,
                                      .destination = "monitoring@dia.govt.nz"};
     struct tk_scan_info info;
     struct tk_error err;
-    double t, total = 0, claims = 0;
+    double t, total = 0, claims = 0, states = 0;
     unsigned long kept = 0;
     size_t n;
 
@@ -185,6 +209,20 @@ static void scan(struct tk_store *s, int k, unsigned batch)
             puts[i] =
                 (struct tk_snapshot_put){.snap = &snaps[i].s, .targets = &target, .ntargets = 1};
         }
+        /* What a scan reads to compare each batch of domains with (the
+         * events are made here from the answer, so only the reading is
+         * timed). */
+        for (size_t i = 0; i < n; i++)
+            prev[i].domain_id = claimed[i].id;
+        t = now_s();
+        for (size_t i = 0; i < n; i += batch) {
+            size_t m = n - i < batch ? n - i : batch;
+
+            if (tk_store_rule_states_many(s, &prev[i], m, &err) != TK_OK)
+                die("rule states", &err);
+        }
+        states += now_s() - t;
+        total += now_s() - t;
         t = now_s();
         for (size_t i = 0; i < n; i += batch) {
             size_t m = n - i < batch ? n - i : batch;
@@ -202,7 +240,8 @@ static void scan(struct tk_store *s, int k, unsigned batch)
     if (tk_store_scan_finish(s, info.id, true, &info, &err) != TK_OK)
         die("scan finish", &err);
     total += now_s() - t;
-    printf("scan %d snapshots %lu seconds %.3f claims %.3f\n", k, kept, total, claims);
+    printf("scan %d snapshots %lu seconds %.3f claims %.3f states %.3f\n", k, kept, total, claims,
+           states);
     fflush(stdout);
 }
 

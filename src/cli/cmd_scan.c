@@ -279,27 +279,39 @@ static void pending_free(struct scan_pending *p)
     free(p);
 }
 
-/* scan_compare reads the domain's rule states and works out its events;
- * the lock is held. */
-static bool scan_compare(struct scan_run *run, struct scan_pending *p)
+/* scan_compare works out a domain's events from its rule states. */
+static void scan_compare(struct scan_run *run, struct scan_pending *p,
+                         const struct tk_rule_states *prev)
 {
-    struct tk_rule_state prev[TK_RULE_STATES_MAX];
-    struct tk_error err = {0};
-    size_t nprev = 0;
-    bool seen = false;
-
-    if (tk_store_rule_states(run->store, p->d->id, prev, &nprev, &seen, &err) != TK_OK) {
-        run->failed++;
-        run->store_err = err;
-        return false;
-    }
-    tk_changes_compute(prev, nprev, seen, &p->j, p->gone, run->info.id, p->states, &p->snap.nstates,
-                       p->events, &p->snap.nevents);
+    tk_changes_compute(prev->states, prev->n, prev->seen, &p->j, p->gone, run->info.id, p->states,
+                       &p->snap.nstates, p->events, &p->snap.nevents);
+    p->snap.nstates = tk_changes_set_by(p->states, p->snap.nstates, run->info.id);
     p->snap.states = p->states;
     p->snap.events = p->events;
     p->snap.judgement = &p->j;
     p->ntargets = tk_alert_targets(&tk_cli_config.alerts, p->d->contact, p->targets);
-    return true;
+}
+
+/* scan_states reads the rule states of every pending domain in one
+ * query (NULL when that fails: the batch is not kept, store_err says
+ * why). The lock is held. */
+static struct tk_rule_states *scan_states(struct scan_run *run)
+{
+    struct tk_rule_states *prev = calloc(run->npending, sizeof(*prev));
+    struct tk_error err = {0};
+
+    if (prev == NULL) {
+        tk_error_set(&err, TK_NOMEM, "no memory to compare %zu domains", run->npending);
+    } else {
+        for (size_t i = 0; i < run->npending; i++)
+            prev[i].domain_id = run->pending[i]->d->id;
+        if (tk_store_rule_states_many(run->store, prev, run->npending, &err) == TK_OK)
+            return prev;
+        free(prev);
+    }
+    run->failed += run->npending;
+    run->store_err = err;
+    return NULL;
 }
 
 static void scan_count(struct scan_run *run, const struct scan_pending *p)
@@ -320,17 +332,19 @@ static void scan_flush(struct scan_run *run)
 {
     struct tk_snapshot_put puts[SCAN_PENDING_MAX];
     struct scan_pending *ok[SCAN_PENDING_MAX];
+    struct tk_rule_states *prev = scan_states(run);
     struct tk_error err = {0};
     size_t i, n = 0;
 
-    for (i = 0; i < run->npending; i++)
-        if (scan_compare(run, run->pending[i])) {
-            ok[n] = run->pending[i];
-            puts[n].snap = &ok[n]->snap;
-            puts[n].targets = ok[n]->targets;
-            puts[n].ntargets = ok[n]->ntargets;
-            n++;
-        }
+    for (i = 0; prev != NULL && i < run->npending; i++) {
+        scan_compare(run, run->pending[i], &prev[i]);
+        ok[n] = run->pending[i];
+        puts[n].snap = &ok[n]->snap;
+        puts[n].targets = ok[n]->targets;
+        puts[n].ntargets = ok[n]->ntargets;
+        n++;
+    }
+    free(prev);
     if (n > 0 && tk_store_snapshot_put_batch(run->store, run->info.id, puts, n, &err) == TK_OK) {
         for (i = 0; i < n; i++)
             scan_count(run, ok[i]);

@@ -3,6 +3,7 @@
  *	changes.c - change events from a judgement and the previous rule states
  * SUMMARY
  *	tk_changes_compute: prev states + judgement -> new states + events.
+ *	tk_changes_set_by: the states one scan set (what is to be written).
  *	tk_observation_gone: MX, TXT and _dmarc all NXDOMAIN.
  * DESCRIPTION
  *	For each finding of the judgement, by rule id:
@@ -199,6 +200,10 @@ static void changes_apply(const struct tk_finding *f, bool compare, int64_t scan
             changes_state_set(&states[(*nstates)++], f, scan_id);
         return;
     }
+    /* The same verdict and evidence again: the state stays as it is,
+     * saying since when (its scan), and need not be written. */
+    if (states[at].status == f->status && strcmp(states[at].evidence, f->evidence) == 0)
+        return;
     if (compare && changes_classify(&states[at], f, &kind))
         changes_rule_event(events, nevents, kind, &states[at], f);
     changes_state_set(&states[at], f, scan_id);
@@ -235,6 +240,19 @@ void tk_changes_compute(const struct tk_rule_state *prev, size_t nprev, bool see
             continue;
         changes_apply(f, seen, scan_id, states, nstates, events, nevents);
     }
+}
+
+size_t tk_changes_set_by(struct tk_rule_state *states, size_t n, int64_t scan_id)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < n; i++)
+        if (states[i].scan_id == scan_id) {
+            if (k != i)
+                states[k] = states[i];
+            k++;
+        }
+    return k;
 }
 
 static bool changes_nxdomain(const struct tk_lookup *l)

@@ -31,6 +31,12 @@ void tk_changes_compute(const struct tk_rule_state *prev, size_t nprev, bool see
                         struct tk_rule_state *states, size_t *nstates, struct tk_event *events,
                         size_t *nevents);
 
+/* tk_changes_set_by keeps, in order at the front of states, those that
+ * the scan scan_id set (a state found again keeps the scan it was first
+ * found in), and returns how many: the only ones the store has to
+ * write, since the others are stored as they are. */
+size_t tk_changes_set_by(struct tk_rule_state *states, size_t n, int64_t scan_id);
+
 /* tk_observation_gone is true when the domain's name does not exist:
  * its MX, TXT and _dmarc look-ups all answered NXDOMAIN. */
 bool tk_observation_gone(const struct tk_observation *obs);

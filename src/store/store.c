@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/sha256.h"
 #include "store/store_impl.h"
 
 /* ---- URLs ---- */
@@ -603,10 +604,66 @@ static enum tk_status check_put(const struct tk_snapshot_put *p, struct tk_error
     return check_targets(p, dom, err);
 }
 
+/* digest_field adds one NUL-terminated field: the texts hashed are
+ * NUL-free (check_put), so the fields cannot run into each other. */
+static bool digest_field(EVP_MD_CTX *md, const char *p, size_t n)
+{
+    return EVP_DigestUpdate(md, p, n) == 1 && EVP_DigestUpdate(md, "", 1) == 1;
+}
+
+static bool digest_text(EVP_MD_CTX *md, const char *s)
+{
+    return digest_field(md, s, strlen(s));
+}
+
+/* snapshot_digest is the digest of what a snapshot holds besides its
+ * row: the observation and every finding, in order. */
+static bool snapshot_digest(EVP_MD_CTX *md, const struct tk_snapshot *sn, struct st_digest *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    const struct tk_judgement *j = sn->judgement;
+    unsigned char h[EVP_MAX_MD_SIZE];
+    unsigned hlen = 0;
+
+    if (EVP_DigestInit_ex(md, tk_sha256(), NULL) != 1 ||
+        !digest_field(md, sn->observation_json, sn->observation_len))
+        return false;
+    for (size_t i = 0; i < j->n; i++) {
+        const struct tk_finding *f = &j->findings[i];
+
+        if (!digest_text(md, f->rule->id) || !digest_text(md, tk_level_name(f->rule->level)) ||
+            !digest_text(md, tk_verdict_name(f->status)) || !digest_text(md, f->evidence) ||
+            !digest_text(md, f->remediation))
+            return false;
+    }
+    if (EVP_DigestFinal_ex(md, h, &hlen) != 1 || hlen * 2 != ST_DIGEST_HEX)
+        return false;
+    for (unsigned i = 0; i < hlen; i++) {
+        out->hex[2 * i] = hex[h[i] >> 4];
+        out->hex[2 * i + 1] = hex[h[i] & 15];
+    }
+    out->hex[ST_DIGEST_HEX] = '\0';
+    return true;
+}
+
+static enum tk_status snapshot_digests(const struct tk_snapshot_put *puts, size_t n,
+                                       struct st_digest *out, struct tk_error *err)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    size_t i = 0;
+
+    if (md != NULL)
+        while (i < n && snapshot_digest(md, puts[i].snap, &out[i]))
+            i++;
+    EVP_MD_CTX_free(md);
+    return i == n ? TK_OK : tk_error_set(err, TK_NOMEM, "cannot hash a snapshot (OpenSSL)");
+}
+
 enum tk_status tk_store_snapshot_put_batch(struct tk_store *s, int64_t scan_id,
                                            const struct tk_snapshot_put *puts, size_t n,
                                            struct tk_error *err)
 {
+    struct st_digest digests[TK_STORE_BATCH_MAX];
     enum tk_status st;
 
     if (n == 0)
@@ -625,7 +682,9 @@ enum tk_status tk_store_snapshot_put_batch(struct tk_store *s, int64_t scan_id,
                 return tk_error_set(err, TK_USAGE, "%s: twice in one batch",
                                     puts[i].snap->domain->domain);
     }
-    return s->be->snapshot_put(s, scan_id, puts, n, err);
+    if ((st = snapshot_digests(puts, n, digests, err)) != TK_OK)
+        return st;
+    return s->be->snapshot_put(s, scan_id, puts, digests, n, err);
 }
 
 enum tk_status tk_store_snapshot_put(struct tk_store *s, int64_t scan_id,

@@ -211,6 +211,21 @@ enum tk_status tk_store_rule_states(struct tk_store *s, int64_t domain_id,
                                     struct tk_rule_state *out, size_t *n, bool *seen,
                                     struct tk_error *err);
 
+/* One domain's rule states, as tk_store_rule_states reads them. */
+struct tk_rule_states {
+    int64_t domain_id; /* set by the caller */
+    bool seen;
+    size_t n;
+    struct tk_rule_state states[TK_RULE_STATES_MAX];
+};
+
+/* tk_store_rule_states_many reads the rule states of n domains (at most
+ * TK_STORE_BATCH_MAX, each once) in one query: a scan compares a batch
+ * of domains at once, where a query per domain cost as much as keeping
+ * the snapshots (bench/scan-store). */
+enum tk_status tk_store_rule_states_many(struct tk_store *s, struct tk_rule_states *out, size_t n,
+                                         struct tk_error *err);
+
 /* tk_store_snapshot_put keeps one snapshot in one transaction: the
  * observation, the findings, the new rule states, the events, one
  * pending alert per regression event and target, and the domain's

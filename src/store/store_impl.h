@@ -58,12 +58,13 @@ enum st_id {
     ST_SCAN_UNCOUNT,
     ST_QUEUE_CLAIM,
     ST_QUEUE_RELEASE,
-    ST_RULE_STATES,
+    ST_RULE_STATES_MANY,
     ST_DOMAIN_SEEN,
     ST_EVENT_INSERT,
     ST_ALERT_INSERT,
     ST_QUEUE_DONE,
     ST_SCAN_BUMP,
+    ST_LATEST_CONTENT,
     ST_LATEST_FINDINGS,
     ST_EVENTS,
     ST_ALERTS_DUE,
@@ -214,6 +215,17 @@ struct st_dmarc {
 
 /* ---- the back-end interface ---- */
 
+/* A snapshot's content digest: SHA-256, in hex, of its observation and
+ * findings. A snapshot whose digest is that of its domain's newest
+ * snapshot keeps no observation or findings of its own: its content_id
+ * names the snapshot that holds them. Scans every few hours mostly find
+ * what they found before, and keeping it again was most of what storing
+ * a snapshot cost (bench/scan-store). */
+#define ST_DIGEST_HEX 64
+struct st_digest {
+    char hex[ST_DIGEST_HEX + 1];
+};
+
 struct st_backend {
     const char *name; /* "sqlite", "postgresql" */
     /* run statement id with params; each (may be NULL) per row;
@@ -224,10 +236,11 @@ struct st_backend {
     enum tk_status (*begin)(struct tk_store *s, struct tk_error *err);
     enum tk_status (*commit)(struct tk_store *s, struct tk_error *err);
     void (*rollback)(struct tk_store *s);
-    /* keep n snapshots (already checked) in one transaction, each whole */
+    /* keep n snapshots (already checked) in one transaction, each
+     * whole; digests[i] is the content digest of puts[i] */
     enum tk_status (*snapshot_put)(struct tk_store *s, int64_t scan_id,
-                                   const struct tk_snapshot_put *puts, size_t n,
-                                   struct tk_error *err);
+                                   const struct tk_snapshot_put *puts,
+                                   const struct st_digest *digests, size_t n, struct tk_error *err);
     /* keep a batch of the open DMARC report's records and their auth
      * results (within the report's transaction). The back end may still
      * be writing when it returns, and reading b until its next call
@@ -277,7 +290,7 @@ enum tk_status st_pg_open(const char *url, const char *where, struct tk_store **
 
 /* The newest schema version this tiaki knows (both back ends have as
  * many migrations). */
-#define ST_SCHEMA_VERSION 3
+#define ST_SCHEMA_VERSION 4
 
 /* st_now is the wall clock in Unix seconds. */
 int64_t st_now(void);

@@ -47,7 +47,7 @@
 #include "core/buf.h"
 #include "store/store_impl.h"
 
-/* Parameters of one statement (the snapshot statement, apart, has 31). */
+/* Parameters of one statement (the snapshot statement, apart, has 32). */
 #define PG_PARAMS_MAX 32
 /* Seconds libpq waits for a connection, unless the URL says otherwise. */
 #define PG_CONNECT_TIMEOUT "10"
@@ -79,6 +79,7 @@ enum pg_column {
     C_S_COMPLIANT,
     C_S_UNKNOWN,
     C_S_OBSERVATION,
+    C_S_DIGEST,
     C_F_DOMAIN,
     C_F_RULE,
     C_F_LEVEL,
@@ -119,25 +120,31 @@ static const unsigned pg_column_type[C_N] = {
 
 /* The whole batch is one statement of data-modifying CTEs: the
  * snapshots (a domain the scan has a snapshot of already is skipped,
- * and so are its rows, by the join with s), their findings, rule states
+ * and so are its rows, by the join with s; one whose content digest is
+ * that of the domain's newest snapshot names the snapshot holding that
+ * content and keeps no observation or findings), their findings, rule states
  * (an unchanged one is not written), events in the order given, the
  * alerts of regressions, the queue rows and the scan's count. */
 static const char pg_put_sql[] =
     "WITH v AS (SELECT * FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::boolean[],"
-    " $7::boolean[], $8::text[]) WITH ORDINALITY"
-    " AS v (domain_id, scanned_at, profile, compliant, all_unknown, observation, k)),"
+    " $7::boolean[], $8::text[], $9::text[]) WITH ORDINALITY"
+    " AS v (domain_id, scanned_at, profile, compliant, all_unknown, observation, digest, k)),"
+    " p AS (SELECT v.*, l.content FROM v LEFT JOIN LATERAL (SELECT COALESCE(x.content_id, x.id)"
+    " AS content, x.digest FROM snapshots x WHERE x.domain_id = v.domain_id"
+    " ORDER BY x.scanned_at DESC, x.id DESC LIMIT 1) l ON l.digest = v.digest),"
     " s AS (INSERT INTO snapshots (scan_id, domain_id, scanned_at, profile, compliant,"
-    " all_unknown, observation)"
-    " SELECT $1, domain_id, scanned_at, profile, compliant, all_unknown, observation FROM v"
-    " ORDER BY k ON CONFLICT (scan_id, domain_id) DO NOTHING RETURNING id, domain_id),"
+    " all_unknown, observation, digest, content_id)"
+    " SELECT $1, domain_id, scanned_at, profile, compliant, all_unknown,"
+    " CASE WHEN content IS NULL THEN observation ELSE '' END, digest, content FROM p"
+    " ORDER BY k ON CONFLICT (scan_id, domain_id) DO NOTHING RETURNING id, domain_id, content_id),"
     " f AS (INSERT INTO findings (snapshot_id, rule, level, status, evidence, remediation)"
     " SELECT s.id, u.rule, u.level, u.status, u.evidence, u.remediation"
-    " FROM unnest($9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[],"
-    " $14::text[]) AS u (domain_id, rule, level, status, evidence, remediation)"
-    " JOIN s ON s.domain_id = u.domain_id),"
+    " FROM unnest($10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[],"
+    " $15::text[]) AS u (domain_id, rule, level, status, evidence, remediation)"
+    " JOIN s ON s.domain_id = u.domain_id WHERE s.content_id IS NULL),"
     " r AS (INSERT INTO rule_states (domain_id, rule, status, evidence, scan_id)"
     " SELECT u.domain_id, u.rule, u.status, u.evidence, u.scan_id"
-    " FROM unnest($15::bigint[], $16::text[], $17::text[], $18::text[], $19::bigint[])"
+    " FROM unnest($16::bigint[], $17::text[], $18::text[], $19::text[], $20::bigint[])"
     " AS u (domain_id, rule, status, evidence, scan_id)"
     " JOIN s ON s.domain_id = u.domain_id"
     " ON CONFLICT (domain_id, rule) DO UPDATE SET status = excluded.status,"
@@ -148,14 +155,14 @@ static const char pg_put_sql[] =
     " before, after, remediation)"
     " SELECT $1, u.domain_id, u.at, u.kind, NULLIF(u.rule, ''), u.from_status, u.to_status,"
     " u.before, u.after, u.remediation"
-    " FROM unnest($20::bigint[], $21::bigint[], $22::text[], $23::text[], $24::text[],"
-    " $25::text[], $26::text[], $27::text[], $28::text[]) WITH ORDINALITY"
+    " FROM unnest($21::bigint[], $22::bigint[], $23::text[], $24::text[], $25::text[],"
+    " $26::text[], $27::text[], $28::text[], $29::text[]) WITH ORDINALITY"
     " AS u (domain_id, at, kind, rule, from_status, to_status, before, after, remediation, n)"
     " JOIN s ON s.domain_id = u.domain_id ORDER BY u.n RETURNING id, domain_id, kind),"
     " a AS (INSERT INTO alerts (event_id, channel, destination, state, attempts, next_attempt,"
     " last_error)"
     " SELECT e.id, t.channel, t.destination, 'pending', 0, $2, ''"
-    " FROM e JOIN unnest($29::bigint[], $30::text[], $31::text[])"
+    " FROM e JOIN unnest($30::bigint[], $31::text[], $32::text[])"
     " AS t (domain_id, channel, destination) ON t.domain_id = e.domain_id"
     " WHERE e.kind = 'regression'"
     " ON CONFLICT (event_id, channel, destination) DO NOTHING),"
@@ -391,6 +398,14 @@ static const char *const migrations[] = {
     " FROM dmarc_results a JOIN dmarc_reports r ON r.id = a.report_id"
     " WHERE a.kind = 'dkim' AND a.selector <> '' AND lower(a.domain) = r.domain"
     " GROUP BY r.domain, lower(a.selector);",
+    /* 4: a snapshot whose observation and findings are those of the
+     * domain's snapshot before it names that snapshot (content_id) and
+     * keeps none of its own (observation ''); digest is of its content
+     * (store_impl.h, struct st_digest). Older snapshots hold their own.
+     * No REFERENCES, as for findings: only the snapshot statement
+     * writes it, from a row it has just read. */
+    "ALTER TABLE snapshots ADD COLUMN digest TEXT COLLATE \"C\","
+    " ADD COLUMN content_id BIGINT;",
 };
 
 #define MIGRATIONS_N ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -747,7 +762,8 @@ static enum tk_status arr_bool(struct pg_array *a, bool v)
     return arr_bytes(a, &c, 1);
 }
 
-static enum tk_status cols_snapshot(struct pg_array *c, const struct tk_snapshot *sn)
+static enum tk_status cols_snapshot(struct pg_array *c, const struct tk_snapshot *sn,
+                                    const struct st_digest *digest)
 {
     enum tk_status st;
 
@@ -755,8 +771,9 @@ static enum tk_status cols_snapshot(struct pg_array *c, const struct tk_snapshot
         (st = arr_int8(&c[C_S_AT], sn->scanned_at)) == TK_OK &&
         (st = arr_text(&c[C_S_PROFILE], tk_profile_name(sn->profile))) == TK_OK &&
         (st = arr_bool(&c[C_S_COMPLIANT], sn->compliant)) == TK_OK &&
-        (st = arr_bool(&c[C_S_UNKNOWN], sn->all_unknown)) == TK_OK)
-        st = arr_bytes(&c[C_S_OBSERVATION], sn->observation_json, sn->observation_len);
+        (st = arr_bool(&c[C_S_UNKNOWN], sn->all_unknown)) == TK_OK &&
+        (st = arr_bytes(&c[C_S_OBSERVATION], sn->observation_json, sn->observation_len)) == TK_OK)
+        st = arr_text(&c[C_S_DIGEST], digest->hex);
     return st;
 }
 
@@ -826,7 +843,7 @@ static enum tk_status cols_targets(struct pg_array *c, const struct tk_snapshot_
 
 /* pg_put_columns fills every column of the batch. */
 static enum tk_status pg_put_columns(struct pg_array *c, const struct tk_snapshot_put *puts,
-                                     size_t n)
+                                     const struct st_digest *digests, size_t n)
 {
     enum tk_status st = TK_OK;
 
@@ -835,8 +852,9 @@ static enum tk_status pg_put_columns(struct pg_array *c, const struct tk_snapsho
     for (size_t i = 0; st == TK_OK && i < n; i++) {
         const struct tk_snapshot *sn = puts[i].snap;
 
-        if ((st = cols_snapshot(c, sn)) == TK_OK && (st = cols_findings(c, sn)) == TK_OK &&
-            (st = cols_states(c, sn)) == TK_OK && (st = cols_events(c, sn)) == TK_OK)
+        if ((st = cols_snapshot(c, sn, &digests[i])) == TK_OK &&
+            (st = cols_findings(c, sn)) == TK_OK && (st = cols_states(c, sn)) == TK_OK &&
+            (st = cols_events(c, sn)) == TK_OK)
             st = cols_targets(c, &puts[i]);
     }
     for (int i = 0; st == TK_OK && i < C_N; i++)
@@ -845,7 +863,8 @@ static enum tk_status pg_put_columns(struct pg_array *c, const struct tk_snapsho
 }
 
 static enum tk_status pg_snapshot_put(struct tk_store *s, int64_t scan_id,
-                                      const struct tk_snapshot_put *puts, size_t n,
+                                      const struct tk_snapshot_put *puts,
+                                      const struct st_digest *digests, size_t n,
                                       struct tk_error *err)
 {
     struct pg_store *q = pgs(s);
@@ -864,7 +883,7 @@ static enum tk_status pg_snapshot_put(struct tk_store *s, int64_t scan_id,
         q->put_prepared = true;
     }
     memset(c, 0, sizeof(c));
-    st = pg_put_columns(c, puts, n);
+    st = pg_put_columns(c, puts, digests, n);
     if (st != TK_OK) {
         st = tk_error_set(err, st, "no memory for %zu snapshots", n);
     } else {

@@ -76,13 +76,19 @@ struct st_sql_text {
     " FROM domains d LEFT JOIN agencies a ON a.id = d.agency_id"                                   \
     " JOIN snapshots s ON s.id = (SELECT s2.id FROM snapshots s2 WHERE s2.domain_id = d.id"        \
     " ORDER BY s2.scanned_at DESC, s2.id DESC LIMIT 1)"                                            \
-    " JOIN findings f ON f.snapshot_id = s.id"                                                     \
+    " JOIN findings f ON f.snapshot_id = COALESCE(s.content_id, s.id)"                             \
     " WHERE d.removed_at IS NULL AND (CAST($1 AS TEXT) IS NULL OR a.name = $1)"                    \
     " ORDER BY COALESCE(a.name, ''), d.name, " RULE_ORDER(pos) ", f.rule"
 
-#define RULE_STATES(pos)                                                                           \
-    "SELECT rule, status, evidence, scan_id FROM rule_states WHERE domain_id = $1"                 \
-    " ORDER BY " RULE_ORDER(pos) ", rule"
+/* The states of the domains whose ids are in the JSON array $1, each
+ * domain's together (ids in JSON: one text parameter both dialects can
+ * take apart). In key order, which needs no sort: the rule table's
+ * order is made as the rows are read (row_state). */
+#define RULE_STATES_MANY(ids)                                                                      \
+    "SELECT domain_id, rule, status, evidence, scan_id FROM rule_states"                           \
+    " WHERE domain_id IN (" ids ") ORDER BY domain_id, rule"
+#define IDS_SQLITE "SELECT value FROM json_each($1)"
+#define IDS_PG "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST($1 AS json))"
 
 /* ---- reports: the dialects' differences ---- */
 
@@ -262,8 +268,7 @@ static const struct st_sql_text sql_texts[ST_N] = {
     [ST_QUEUE_RELEASE] = {"UPDATE scan_queue SET worker = NULL, claimed_at = NULL"
                           " WHERE scan_id = $1 AND worker = $2 AND done_at IS NULL",
                           NULL},
-    [ST_RULE_STATES] = {RULE_STATES(RULE_POS_SQLITE("rule", "$2")),
-                        RULE_STATES(RULE_POS_PG("rule", "$2"))},
+    [ST_RULE_STATES_MANY] = {RULE_STATES_MANY(IDS_SQLITE), RULE_STATES_MANY(IDS_PG)},
     [ST_DOMAIN_SEEN] = {"SELECT 1 FROM snapshots WHERE domain_id = $1 AND NOT all_unknown LIMIT 1",
                         NULL},
     [ST_EVENT_INSERT] = {"INSERT INTO events (scan_id, domain_id, at, kind, rule, from_status, "
@@ -277,7 +282,13 @@ static const struct st_sql_text sql_texts[ST_N] = {
     [ST_QUEUE_DONE] = {"UPDATE scan_queue SET done_at = $3"
                        " WHERE scan_id = $1 AND domain_id = $2 AND done_at IS NULL",
                        NULL},
-    [ST_SCAN_BUMP] = {"UPDATE scans SET done = done + 1 WHERE id = $1", NULL},
+    [ST_SCAN_BUMP] = {"UPDATE scans SET done = done + $2 WHERE id = $1", NULL},
+    /* The snapshot holding the content of the domain's newest snapshot,
+     * and its digest (SQLite's; PostgreSQL's batch statement looks it
+     * up itself). */
+    [ST_LATEST_CONTENT] = {"SELECT COALESCE(content_id, id), digest FROM snapshots"
+                           " WHERE domain_id = $1 ORDER BY scanned_at DESC, id DESC LIMIT 1",
+                           NULL},
     [ST_LATEST_FINDINGS] = {LATEST_FINDINGS(RULE_POS_SQLITE("f.rule", "$2")),
                             LATEST_FINDINGS(RULE_POS_PG("f.rule", "$2"))},
     [ST_EVENTS] = {"SELECT " EVENT_COLUMNS " FROM events e" EVENT_JOIN
@@ -769,28 +780,71 @@ enum tk_status tk_store_queue_release(struct tk_store *s, int64_t scan_id, const
 
 struct states_walk {
     struct walk w;
-    struct tk_rule_state *out;
+    struct tk_rule_states *out;
     size_t n;
+    struct tk_rule_states *at;       /* the domain of the last row */
+    size_t rank[TK_RULE_STATES_MAX]; /* of at's states (state_rank) */
 };
+
+/* state_rank is where a state's rule is in the rule table; states of
+ * rules this tiaki does not have (and its own "@gone") come after. */
+static size_t state_rank(const char *rule)
+{
+    const struct tk_rule *r = tk_rule_find(rule);
+
+    return r != NULL ? (size_t)(r - tk_rules) : SIZE_MAX;
+}
+
+/* states_of finds the domain of a row: rows come domain by domain, so
+ * it is looked for only when the domain changes. */
+static struct tk_rule_states *states_of(struct states_walk *sw, int64_t domain_id)
+{
+    if (sw->at != NULL && sw->at->domain_id == domain_id)
+        return sw->at;
+    sw->at = NULL;
+    for (size_t i = 0; i < sw->n && sw->at == NULL; i++)
+        if (sw->out[i].domain_id == domain_id)
+            sw->at = &sw->out[i];
+    return sw->at;
+}
+
+/* states_slot makes room for a state of rank k among d's, kept in the
+ * rule table's order (rows come in rule-name order); NULL when d is
+ * full of states that come before it: what is past TK_RULE_STATES_MAX
+ * is states of rules this tiaki no longer has. */
+static struct tk_rule_state *states_slot(struct states_walk *sw, struct tk_rule_states *d, size_t k)
+{
+    size_t at = d->n;
+
+    while (at > 0 && sw->rank[at - 1] > k)
+        at--;
+    if (at == TK_RULE_STATES_MAX)
+        return NULL;
+    if (d->n == TK_RULE_STATES_MAX)
+        d->n--; /* the last goes */
+    memmove(&d->states[at + 1], &d->states[at], (d->n - at) * sizeof(d->states[0]));
+    memmove(&sw->rank[at + 1], &sw->rank[at], (d->n - at) * sizeof(sw->rank[0]));
+    sw->rank[at] = k;
+    d->n++;
+    return &d->states[at];
+}
 
 static bool row_state(void *arg, const struct st_row *r)
 {
     struct states_walk *sw = arg;
-    struct tk_rule_state *rs;
+    struct tk_rule_states *d = states_of(sw, st_col_int(r, 0));
+    struct tk_rule_state rs = {0}, *slot;
 
-    /* Ordered by the rule table: what is past TK_RULE_STATES_MAX is
-     * states of rules this tiaki no longer has. */
-    if (sw->n >= TK_RULE_STATES_MAX)
+    if (d == NULL)
+        return true;
+    if (!col_copy(&sw->w, rs.rule, sizeof(rs.rule), r, 1, "rule") ||
+        !col_copy(&sw->w, rs.evidence, sizeof(rs.evidence), r, 3, "evidence"))
         return false;
-    rs = &sw->out[sw->n];
-    memset(rs, 0, sizeof(*rs));
-    if (!col_copy(&sw->w, rs->rule, sizeof(rs->rule), r, 0, "rule") ||
-        !col_copy(&sw->w, rs->evidence, sizeof(rs->evidence), r, 2, "evidence"))
-        return false;
-    if (!st_verdict_parse(st_col_text(r, 1), &rs->status))
+    if (!st_verdict_parse(st_col_text(r, 2), &rs.status))
         return true; /* not a state this tiaki knows: skipped */
-    rs->scan_id = st_col_int(r, 3);
-    sw->n++;
+    rs.scan_id = st_col_int(r, 4);
+    if ((slot = states_slot(sw, d, state_rank(rs.rule))) != NULL)
+        *slot = rs;
     return true;
 }
 
@@ -800,26 +854,71 @@ static bool row_exists(void *arg, const struct st_row *r)
     return false;
 }
 
+/* states_ids writes the domains' ids as a JSON array. */
+static enum tk_status states_ids(const struct tk_rule_states *out, size_t n, struct tk_buf *b,
+                                 struct tk_error *err)
+{
+    enum tk_status st = tk_buf_append(b, "[", 1);
+
+    for (size_t i = 0; st == TK_OK && i < n; i++) {
+        if (out[i].domain_id <= 0)
+            return tk_error_set(err, TK_USAGE, "rule states of no domain");
+        for (size_t k = 0; k < i; k++)
+            if (out[k].domain_id == out[i].domain_id)
+                return tk_error_set(err, TK_USAGE, "rule states of domain %lld asked twice",
+                                    (long long)out[i].domain_id);
+        st = tk_buf_printf(b, "%s%lld", i ? "," : "", (long long)out[i].domain_id);
+    }
+    if (st == TK_OK)
+        st = tk_buf_append(b, "]", 2); /* with its NUL */
+    return st == TK_OK ? TK_OK : tk_error_set(err, st, "no memory for %zu domains", n);
+}
+
+enum tk_status tk_store_rule_states_many(struct tk_store *s, struct tk_rule_states *out, size_t n,
+                                         struct tk_error *err)
+{
+    struct states_walk sw = {.out = out, .n = n};
+    struct tk_buf ids = {0};
+    struct st_param p[2];
+    enum tk_status st;
+
+    if (n > TK_STORE_BATCH_MAX)
+        return tk_error_set(err, TK_USAGE, "rule states of %zu domains at once (at most %d)", n,
+                            TK_STORE_BATCH_MAX);
+    for (size_t i = 0; i < n; i++)
+        out[i].n = 0, out[i].seen = false;
+    if (n == 0)
+        return TK_OK;
+    if ((st = states_ids(out, n, &ids, err)) == TK_OK) {
+        p[0] = st_text(ids.data);
+        st = walk_status(st_run(s, ST_RULE_STATES_MANY, p, 1, row_state, &sw, NULL, err), &sw.w, s,
+                         err);
+    }
+    tk_buf_free(&ids);
+    /* A state is only ever written by a definite snapshot; a domain
+     * without one may still have had a definite snapshot that found
+     * nothing definite to keep. */
+    for (size_t i = 0; st == TK_OK && i < n; i++) {
+        out[i].seen = out[i].n > 0;
+        if (!out[i].seen) {
+            p[0] = st_int(out[i].domain_id);
+            st = st_run(s, ST_DOMAIN_SEEN, p, 1, row_exists, &out[i].seen, NULL, err);
+        }
+    }
+    return st;
+}
+
 enum tk_status tk_store_rule_states(struct tk_store *s, int64_t domain_id,
                                     struct tk_rule_state *out, size_t *n, bool *seen,
                                     struct tk_error *err)
 {
-    struct states_walk sw = {.out = out};
-    struct st_param p[2] = {st_int(domain_id), st_text(st_rule_order())};
-    enum tk_status st;
+    struct tk_rule_states one = {.domain_id = domain_id};
+    enum tk_status st = tk_store_rule_states_many(s, &one, 1, err);
 
-    *n = 0;
-    *seen = false;
-    st = walk_status(st_run(s, ST_RULE_STATES, p, 2, row_state, &sw, NULL, err), &sw.w, s, err);
-    if (st != TK_OK)
-        return st;
-    *n = sw.n;
-    /* A state is only ever written by a definite snapshot. */
-    if (sw.n > 0) {
-        *seen = true;
-        return TK_OK;
-    }
-    return st_run(s, ST_DOMAIN_SEEN, p, 1, row_exists, seen, NULL, err);
+    *n = st == TK_OK ? one.n : 0;
+    *seen = st == TK_OK && one.seen;
+    memcpy(out, one.states, *n * sizeof(*out));
+    return st;
 }
 
 /* ---- keeping snapshots: events and alerts (the rest is each back end's) ---- */

@@ -141,6 +141,9 @@ suite() {
     run_tiaki "$b-reg2" changes --kind regression --format json "${C[@]}"
     expect_eq "$b: a scan with nothing new adds no regression" "$(grep -c . "$TMP/$b-reg2.out")" 2
     expect_eq "$b: and sends no alert again" "$(($(mails) - m0)) $(($(hooks) - h0))" "2 2"
+    expect_eq "$b: scan 4 found what scan 3 found and keeps none of it again" \
+        "$(db_count "$b" "$db" "SELECT count(*) FROM snapshots WHERE content_id IS NOT NULL
+            AND observation = '' AND scan_id = (SELECT max(id) FROM scans)")" 3
     run_tiaki "$b-alerts" alerts "${C[@]}"
     expect_eq "$b: tiaki alerts lists four sent alerts" "$(grep -c '^sent' "$TMP/$b-alerts.out")" 4
 
@@ -180,12 +183,23 @@ kill_suite() {
     check "$b: after SIGKILL every snapshot is whole" store_whole "$b" "$db"
 }
 
-# store_whole BACKEND DB: no snapshot without findings, no queue row done
+# db_count BACKEND DB SQL: the number SQL selects.
+db_count() {
+    if [ "$1" = sqlite ]; then
+        sqlite3 "${2#sqlite:}" "$3"
+    else
+        psql -X -A -t "$2" -c "$3"
+    fi
+}
+
+# store_whole BACKEND DB: no snapshot without findings (its own, or those
+# of the snapshot whose content it shares), no queue row done
 # without its snapshot nor a snapshot whose row is still open, one snapshot
 # per domain and scan, and each scan's done count is its snapshots.
 store_whole() {
     local q="SELECT
-      (SELECT count(*) FROM snapshots s WHERE NOT EXISTS (SELECT 1 FROM findings f WHERE f.snapshot_id = s.id)),
+      (SELECT count(*) FROM snapshots s WHERE NOT EXISTS (SELECT 1 FROM findings f
+          WHERE f.snapshot_id = COALESCE(s.content_id, s.id))),
       (SELECT count(*) FROM scan_queue q WHERE q.done_at IS NOT NULL AND NOT EXISTS
           (SELECT 1 FROM snapshots s WHERE s.scan_id = q.scan_id AND s.domain_id = q.domain_id)),
       (SELECT count(*) FROM snapshots s WHERE EXISTS (SELECT 1 FROM scan_queue q

@@ -172,12 +172,13 @@ static void test_transitions(void **state)
             assert_string_equal(r.events[0].after, cases[i].after);
             assert_string_equal(r.events[0].remediation, "Publish -all.");
         }
-        /* The unknown rule kept its state, scan and all. */
+        /* The unknown rule kept its state, scan and all; so did one
+         * found again as it was (its scan says since when). */
         assert_int_equal(r.nstates, 2);
         assert_memory_equal(&r.states[0], &prev[0], sizeof(prev[0]));
         s = state_of(&r, "SPF-HARDFAIL");
         assert_non_null(s);
-        if (cases[i].to == U) {
+        if (cases[i].to == U || cases[i].kind == NONE) {
             assert_memory_equal(s, &prev[1], sizeof(prev[1]));
         } else {
             assert_int_equal(s->status, cases[i].to);
@@ -204,8 +205,12 @@ static void test_first_decision(void **state)
     assert_int_equal(r.nevents, 0);
     assert_int_equal(r.nstates, 2);
     assert_string_equal(r.states[0].rule, "SPF-PRESENT");
-    assert_int_equal(r.states[0].scan_id, 2);
+    assert_int_equal(r.states[0].scan_id, 1); /* as it was */
     assert_string_equal(r.states[1].rule, "DKIM-SIGNED");
+    assert_int_equal(r.states[1].scan_id, 2);
+    /* Only the new one is for the store to write. */
+    assert_int_equal(tk_changes_set_by(r.states, r.nstates, 2), 1);
+    assert_string_equal(r.states[0].rule, "DKIM-SIGNED");
     assert_int_equal(r.states[1].status, F);
     assert_string_equal(r.states[1].evidence, "selector1: no key");
     assert_null(state_of(&r, "TLSRPT"));
@@ -379,7 +384,8 @@ static void test_round_trip(void **state)
     compute(first.states, first.nstates, true, &j, false, 2, &again);
     assert_int_equal(again.nevents, 0);
     states_equal(again.states, again.nstates, first.states, first.nstates, false);
-    assert_int_equal(again.states[0].scan_id, 2);
+    assert_int_equal(again.states[0].scan_id, 1);
+    assert_int_equal(tk_changes_set_by(again.states, again.nstates, 2), 0);
 
     /* states may be prev itself. */
     memcpy(inplace, first.states, first.nstates * sizeof(inplace[0]));

@@ -46,7 +46,7 @@
 #define PG_SCHEMA "tiaki_test_store"
 /* Migrations of the store: 1 the monitoring, 2 the reports, 3 the DKIM
  * selectors seen in them. */
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 /* ---- fixtures ---- */
 
@@ -1005,6 +1005,74 @@ static void test_rule_states_seen(void **state)
     assert_string_equal(rs[1].evidence, "\"v=DMARC1; p=quarantine; pct=50\"");
 }
 
+static void test_rule_states_many(void **state)
+{
+    struct testutil_store *f = *state;
+    struct tk_rule_states *rs = calloc(4, sizeof(*rs));
+    struct tk_store_domain a, b, c, d;
+    struct tk_scan_info s1;
+    struct snapbuf sb;
+
+    assert_non_null(rs);
+    add(f, "a.govt.nz", "A");
+    add(f, "b.govt.nz", "A");
+    add(f, "c.govt.nz", "A");
+    add(f, "d.govt.nz", "A");
+    a = dom(f, "a.govt.nz"), b = dom(f, "b.govt.nz"), c = dom(f, "c.govt.nz");
+    d = dom(f, "d.govt.nz");
+    s1 = begin(f, false);
+    put_simple(f, s1.id, &a, 1000);
+    put_simple(f, s1.id, &c, 1000);
+    /* d had a definite snapshot that left no state: seen all the same. */
+    sb_init(&sb, &d, 1000);
+    sb_finding(&sb, "SPF-HARDFAIL", TK_VERDICT_UNKNOWN, "SERVFAIL");
+    OK(tk_store_snapshot_put(f->s, s1.id, &sb.snap, NULL, 0, &err));
+    /* Asked in another order than the ids': each gets its own, in the
+     * rule table's order. */
+    rs[0].domain_id = c.id, rs[1].domain_id = b.id, rs[2].domain_id = a.id;
+    rs[3].domain_id = d.id;
+    rs[1].n = 9; /* what the caller left there is not kept */
+    OK(tk_store_rule_states_many(f->s, rs, 4, &err));
+    for (int i = 0; i < 4; i += 2) {
+        assert_true(rs[i].seen);
+        assert_int_equal(rs[i].n, 2);
+        assert_string_equal(rs[i].states[0].rule, "SPF-HARDFAIL");
+        assert_string_equal(rs[i].states[1].rule, "DMARC-REJECT");
+        assert_int_equal(rs[i].states[1].status, TK_VERDICT_PASS);
+    }
+    assert_false(rs[1].seen);
+    assert_int_equal(rs[1].n, 0);
+    assert_true(rs[3].seen);
+    assert_int_equal(rs[3].n, 0);
+    /* More states than are read (rules of another tiaki, kept by a
+     * newer or older one): the rule table's come first, in its order,
+     * then the others by name, to TK_RULE_STATES_MAX. */
+    for (int i = 0; i < TK_RULE_STATES_MAX + 6; i++) {
+        char sql[256];
+
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO rule_states (domain_id, rule, status, evidence, scan_id)"
+                 " VALUES (%lld, 'ZZ-%02d', 'pass', '', %lld)",
+                 (long long)b.id, i, (long long)s1.id);
+        testutil_store_exec(f, sql);
+    }
+    put_simple(f, s1.id, &b, 1000);
+    rs[0].domain_id = b.id;
+    OK(tk_store_rule_states_many(f->s, rs, 1, &err));
+    assert_int_equal(rs[0].n, TK_RULE_STATES_MAX);
+    assert_string_equal(rs[0].states[0].rule, "SPF-HARDFAIL");
+    assert_string_equal(rs[0].states[1].rule, "DMARC-REJECT");
+    assert_string_equal(rs[0].states[2].rule, "ZZ-00");
+    assert_string_equal(rs[0].states[TK_RULE_STATES_MAX - 1].rule, "ZZ-21");
+    /* A domain twice, or too many at once, is the caller's mistake. */
+    rs[0].domain_id = c.id;
+    rs[1].domain_id = c.id;
+    assert_int_equal(tk_store_rule_states_many(f->s, rs, 2, &err), TK_USAGE);
+    assert_non_null(strstr(err.msg, "twice"));
+    assert_int_equal(tk_store_rule_states_many(f->s, rs, TK_STORE_BATCH_MAX + 1, &err), TK_USAGE);
+    free(rs);
+}
+
 static void test_events_alerts(void **state)
 {
     struct testutil_store *f = *state;
@@ -1193,6 +1261,77 @@ static void test_latest_findings(void **state)
     rw.n = 0;
     OK(tk_store_latest_findings(f->s, "Alpha", finding_each, &rw, &err));
     assert_int_equal(rw.n, 2);
+}
+
+/* sb_same makes b a snapshot of d at time at whose observation is the
+ * same whenever findings are: content a scan finds again. */
+static void sb_same(struct snapbuf *b, const struct tk_store_domain *d, int64_t at,
+                    enum tk_verdict spf)
+{
+    sb_init(b, d, at);
+    snprintf(b->json, sizeof(b->json), "{\"domain\":\"%s\",\"spf\":\"%s\"}", d->domain,
+             tk_verdict_name(spf));
+    b->snap.observation_len = strlen(b->json);
+    sb_finding(b, "SPF-HARDFAIL", spf, spf == TK_VERDICT_PASS ? "-all" : "~all");
+    sb_finding(b, "DMARC-REJECT", TK_VERDICT_PASS, "p=reject");
+}
+
+static void test_snapshot_content_shared(void **state)
+{
+    struct testutil_store *f = *state;
+    struct tk_store_domain x;
+    struct tk_scan_info s[4];
+    struct rows rw = {0};
+    struct snapbuf b;
+    char want[256];
+
+    add(f, "x.govt.nz", "A");
+    x = dom(f, "x.govt.nz");
+    s[0] = begin(f, false);
+    sb_same(&b, &x, 100, TK_VERDICT_PASS);
+    OK(tk_store_snapshot_put(f->s, s[0].id, &b.snap, NULL, 0, &err));
+    /* Found again: the snapshot names the first one's content. */
+    s[1] = begin(f, false);
+    sb_same(&b, &x, 200, TK_VERDICT_PASS);
+    OK(tk_store_snapshot_put(f->s, s[1].id, &b.snap, NULL, 0, &err));
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 2);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM findings"), 2);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"
+                                             " WHERE content_id IS NOT NULL AND observation = ''"),
+                     1);
+    assert_int_equal(testutil_store_count(f,
+                                          "SELECT count(*) FROM snapshots a JOIN snapshots b"
+                                          " ON b.id = a.content_id WHERE a.scan_id = b.scan_id + 1"
+                                          " AND b.content_id IS NULL AND b.observation <> ''"),
+                     1);
+    /* The newest snapshot's findings are read through it. */
+    OK(tk_store_latest_findings(f->s, NULL, finding_each, &rw, &err));
+    assert_int_equal(rw.n, 2);
+    snprintf(want, sizeof(want),
+             "A|x.govt.nz|SPF-HARDFAIL|MUST|pass|-all|postmaster@x.govt.nz|1|%lld",
+             (long long)s[1].id);
+    assert_string_equal(rw.line[0], want);
+    /* Changed: its own content again, and that is what is read. */
+    s[2] = begin(f, false);
+    sb_same(&b, &x, 300, TK_VERDICT_FAIL);
+    OK(tk_store_snapshot_put(f->s, s[2].id, &b.snap, NULL, 0, &err));
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM findings"), 4);
+    rw.n = 0;
+    OK(tk_store_latest_findings(f->s, NULL, finding_each, &rw, &err));
+    assert_int_equal(rw.n, 2);
+    assert_non_null(strstr(rw.line[0], "|SPF-HARDFAIL|MUST|fail|~all|"));
+    /* Back to what the first had: compared with the newest only, so
+     * kept whole (its findings are read from itself). */
+    s[3] = begin(f, false);
+    sb_same(&b, &x, 400, TK_VERDICT_PASS);
+    OK(tk_store_snapshot_put(f->s, s[3].id, &b.snap, NULL, 0, &err));
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM findings"), 6);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"
+                                             " WHERE content_id IS NOT NULL"),
+                     1);
+    rw.n = 0;
+    OK(tk_store_latest_findings(f->s, NULL, finding_each, &rw, &err));
+    assert_non_null(strstr(rw.line[0], "|SPF-HARDFAIL|MUST|pass|-all|"));
 }
 
 static void test_reports(void **state)
@@ -1428,9 +1567,11 @@ static void test_pg_skipped(void **state)
         cmocka_unit_test_setup_teardown(test_snapshot_batch, setup, teardown),                     \
         cmocka_unit_test_setup_teardown(test_snapshot_refused, setup, teardown),                   \
         cmocka_unit_test_setup_teardown(test_rule_states_seen, setup, teardown),                   \
+        cmocka_unit_test_setup_teardown(test_rule_states_many, setup, teardown),                   \
         cmocka_unit_test_setup_teardown(test_events_alerts, setup, teardown),                      \
         cmocka_unit_test_setup_teardown(test_events_filters, setup, teardown),                     \
         cmocka_unit_test_setup_teardown(test_latest_findings, setup, teardown),                    \
+        cmocka_unit_test_setup_teardown(test_snapshot_content_shared, setup, teardown),            \
         cmocka_unit_test_setup_teardown(test_reports, setup, teardown),                            \
         cmocka_unit_test_setup_teardown(test_hostile_text, setup, teardown)
 
