@@ -83,12 +83,16 @@ struct st_sql_text {
 /* The states of the domains whose ids are in the JSON array $1, each
  * domain's together (ids in JSON: one text parameter both dialects can
  * take apart). In key order, which needs no sort: the rule table's
- * order is made as the rows are read (row_state). */
-#define RULE_STATES_MANY(ids)                                                                      \
+ * order is made as the rows are read (row_state). PostgreSQL gets the
+ * ids as an array made once, "= ANY" of which it looks up in the key:
+ * as "IN (SELECT ...)" of the function its guess of the row count made
+ * it join by reading every state (25 s for 30,000 domains). */
+#define RULE_STATES_MANY(in)                                                                       \
     "SELECT domain_id, rule, status, evidence, scan_id FROM rule_states"                           \
-    " WHERE domain_id IN (" ids ") ORDER BY domain_id, rule"
-#define IDS_SQLITE "SELECT value FROM json_each($1)"
-#define IDS_PG "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST($1 AS json))"
+    " WHERE domain_id " in " ORDER BY domain_id, rule"
+#define IDS_SQLITE "IN (SELECT value FROM json_each($1))"
+#define IDS_PG                                                                                     \
+    "= ANY (ARRAY (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST($1 AS json))))"
 
 /* ---- reports: the dialects' differences ---- */
 
