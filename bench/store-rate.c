@@ -221,6 +221,8 @@ static void scan(struct tk_store *s, int k, unsigned batch)
             if (tk_store_rule_states_many(s, &prev[i], m, &err) != TK_OK)
                 die("rule states", &err);
         }
+        for (size_t i = 0; i < n; i++)
+            snaps[i].s.prev = prev[i].newest;
         states += now_s() - t;
         total += now_s() - t;
         t = now_s();

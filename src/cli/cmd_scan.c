@@ -279,13 +279,15 @@ static void pending_free(struct scan_pending *p)
     free(p);
 }
 
-/* scan_compare works out a domain's events from its rule states. */
+/* scan_compare works out a domain's events from its rule states, and
+ * names its newest snapshot's content (kept again only if it changed). */
 static void scan_compare(struct scan_run *run, struct scan_pending *p,
                          const struct tk_rule_states *prev)
 {
     tk_changes_compute(prev->states, prev->n, prev->seen, &p->j, p->gone, run->info.id, p->states,
                        &p->snap.nstates, p->events, &p->snap.nevents);
     p->snap.nstates = tk_changes_set_by(p->states, p->snap.nstates, run->info.id);
+    p->snap.prev = prev->newest;
     p->snap.states = p->states;
     p->snap.events = p->events;
     p->snap.judgement = &p->j;

@@ -598,6 +598,9 @@ static enum tk_status check_put(const struct tk_snapshot_put *p, struct tk_error
                             dom);
     if ((unsigned)sn->profile > TK_PROFILE_PARKED)
         return tk_error_set(err, TK_USAGE, "%s: no such profile", dom);
+    if (strnlen(sn->prev.digest, sizeof(sn->prev.digest)) >= sizeof(sn->prev.digest))
+        return tk_error_set(err, TK_USAGE, "%s: the previous content's digest is not terminated",
+                            dom);
     if ((st = check_findings(sn->judgement, dom, err)) != TK_OK ||
         (st = check_states(sn, dom, err)) != TK_OK || (st = check_events(sn, dom, err)) != TK_OK)
         return st;
@@ -618,7 +621,7 @@ static bool digest_text(EVP_MD_CTX *md, const char *s)
 
 /* snapshot_digest is the digest of what a snapshot holds besides its
  * row: the observation and every finding, in order. */
-static bool snapshot_digest(EVP_MD_CTX *md, const struct tk_snapshot *sn, struct st_digest *out)
+static bool snapshot_digest(EVP_MD_CTX *md, const struct tk_snapshot *sn, struct st_content *out)
 {
     static const char hex[] = "0123456789abcdef";
     const struct tk_judgement *j = sn->judgement;
@@ -636,25 +639,34 @@ static bool snapshot_digest(EVP_MD_CTX *md, const struct tk_snapshot *sn, struct
             !digest_text(md, f->remediation))
             return false;
     }
-    if (EVP_DigestFinal_ex(md, h, &hlen) != 1 || hlen * 2 != ST_DIGEST_HEX)
+    if (EVP_DigestFinal_ex(md, h, &hlen) != 1 || hlen * 2 != TK_STORE_DIGEST_HEX)
         return false;
     for (unsigned i = 0; i < hlen; i++) {
-        out->hex[2 * i] = hex[h[i] >> 4];
-        out->hex[2 * i + 1] = hex[h[i] & 15];
+        out->digest[2 * i] = hex[h[i] >> 4];
+        out->digest[2 * i + 1] = hex[h[i] & 15];
     }
-    out->hex[ST_DIGEST_HEX] = '\0';
+    out->digest[TK_STORE_DIGEST_HEX] = '\0';
     return true;
 }
 
-static enum tk_status snapshot_digests(const struct tk_snapshot_put *puts, size_t n,
-                                       struct st_digest *out, struct tk_error *err)
+/* snapshot_contents works out how each snapshot's content is kept: by
+ * the snapshot named in its prev when the digests are the same (the
+ * content of a snapshot never changes once kept, so a stale prev can
+ * only cost a copy), else by itself. */
+static enum tk_status snapshot_contents(const struct tk_snapshot_put *puts, size_t n,
+                                        struct st_content *out, struct tk_error *err)
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     size_t i = 0;
 
     if (md != NULL)
-        while (i < n && snapshot_digest(md, puts[i].snap, &out[i]))
-            i++;
+        for (; i < n && snapshot_digest(md, puts[i].snap, &out[i]); i++) {
+            const struct tk_content_ref *prev = &puts[i].snap->prev;
+
+            out[i].shared = prev->snapshot_id > 0 && strcmp(prev->digest, out[i].digest) == 0
+                                ? prev->snapshot_id
+                                : 0;
+        }
     EVP_MD_CTX_free(md);
     return i == n ? TK_OK : tk_error_set(err, TK_NOMEM, "cannot hash a snapshot (OpenSSL)");
 }
@@ -663,7 +675,7 @@ enum tk_status tk_store_snapshot_put_batch(struct tk_store *s, int64_t scan_id,
                                            const struct tk_snapshot_put *puts, size_t n,
                                            struct tk_error *err)
 {
-    struct st_digest digests[TK_STORE_BATCH_MAX];
+    struct st_content content[TK_STORE_BATCH_MAX];
     enum tk_status st;
 
     if (n == 0)
@@ -682,9 +694,9 @@ enum tk_status tk_store_snapshot_put_batch(struct tk_store *s, int64_t scan_id,
                 return tk_error_set(err, TK_USAGE, "%s: twice in one batch",
                                     puts[i].snap->domain->domain);
     }
-    if ((st = snapshot_digests(puts, n, digests, err)) != TK_OK)
+    if ((st = snapshot_contents(puts, n, content, err)) != TK_OK)
         return st;
-    return s->be->snapshot_put(s, scan_id, puts, digests, n, err);
+    return s->be->snapshot_put(s, scan_id, puts, content, n, err);
 }
 
 enum tk_status tk_store_snapshot_put(struct tk_store *s, int64_t scan_id,

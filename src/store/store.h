@@ -91,6 +91,18 @@ struct tk_event {
 
 #define TK_EVENTS_MAX (TK_FINDINGS_MAX + 2)
 
+/* Where a domain's newest snapshot's content (its observation and
+ * findings) is kept, and the content's digest (SHA-256, hex). Read with
+ * the domain's rule states and handed back with its next snapshot,
+ * which keeps no content of its own when it found the same: scans every
+ * few hours mostly do, and keeping it again was most of what storing a
+ * snapshot cost (bench/scan-store). */
+#define TK_STORE_DIGEST_HEX 64
+struct tk_content_ref {
+    int64_t snapshot_id; /* 0: none */
+    char digest[TK_STORE_DIGEST_HEX + 1];
+};
+
 /* One domain's result in one scan, ready to keep. */
 struct tk_snapshot {
     const struct tk_store_domain *domain; /* as claimed (its id) */
@@ -107,6 +119,9 @@ struct tk_snapshot {
     const struct tk_rule_state *states;
     size_t nevents;
     const struct tk_event *events;
+    /* The domain's newest snapshot's content (tk_rule_states.newest);
+     * zero: keep this one's content whatever it is. */
+    struct tk_content_ref prev;
 };
 
 /* Where alerts go: each new regression gets one alert per channel. */
@@ -217,12 +232,14 @@ struct tk_rule_states {
     bool seen;
     size_t n;
     struct tk_rule_state states[TK_RULE_STATES_MAX];
+    struct tk_content_ref newest; /* for tk_snapshot.prev */
 };
 
 /* tk_store_rule_states_many reads the rule states of n domains (at most
- * TK_STORE_BATCH_MAX, each once) in one query: a scan compares a batch
- * of domains at once, where a query per domain cost as much as keeping
- * the snapshots (bench/scan-store). */
+ * TK_STORE_BATCH_MAX, each once), and where their newest snapshots'
+ * content is, in two queries: a scan compares a batch of domains at
+ * once, where a query per domain cost as much as keeping the snapshots
+ * (bench/scan-store). */
 enum tk_status tk_store_rule_states_many(struct tk_store *s, struct tk_rule_states *out, size_t n,
                                          struct tk_error *err);
 

@@ -64,7 +64,7 @@ enum st_id {
     ST_ALERT_INSERT,
     ST_QUEUE_DONE,
     ST_SCAN_BUMP,
-    ST_LATEST_CONTENT,
+    ST_NEWEST_CONTENT,
     ST_LATEST_FINDINGS,
     ST_EVENTS,
     ST_ALERTS_DUE,
@@ -215,15 +215,14 @@ struct st_dmarc {
 
 /* ---- the back-end interface ---- */
 
-/* A snapshot's content digest: SHA-256, in hex, of its observation and
- * findings. A snapshot whose digest is that of its domain's newest
- * snapshot keeps no observation or findings of its own: its content_id
- * names the snapshot that holds them. Scans every few hours mostly find
- * what they found before, and keeping it again was most of what storing
- * a snapshot cost (bench/scan-store). */
-#define ST_DIGEST_HEX 64
-struct st_digest {
-    char hex[ST_DIGEST_HEX + 1];
+/* A snapshot's content as it is to be kept: its digest (SHA-256, in
+ * hex, of its observation and findings), and the snapshot already
+ * holding the same content, when its domain's newest does (0: none; it
+ * keeps its own). A snapshot that shares keeps no observation or
+ * findings: its content_id names the one that has them. */
+struct st_content {
+    char digest[TK_STORE_DIGEST_HEX + 1];
+    int64_t shared;
 };
 
 struct st_backend {
@@ -237,10 +236,11 @@ struct st_backend {
     enum tk_status (*commit)(struct tk_store *s, struct tk_error *err);
     void (*rollback)(struct tk_store *s);
     /* keep n snapshots (already checked) in one transaction, each
-     * whole; digests[i] is the content digest of puts[i] */
+     * whole; content[i] says how puts[i]'s content is kept */
     enum tk_status (*snapshot_put)(struct tk_store *s, int64_t scan_id,
                                    const struct tk_snapshot_put *puts,
-                                   const struct st_digest *digests, size_t n, struct tk_error *err);
+                                   const struct st_content *content, size_t n,
+                                   struct tk_error *err);
     /* keep a batch of the open DMARC report's records and their auth
      * results (within the report's transaction). The back end may still
      * be writing when it returns, and reading b until its next call

@@ -47,7 +47,7 @@
 #include "core/buf.h"
 #include "store/store_impl.h"
 
-/* Parameters of one statement (the snapshot statement, apart, has 32). */
+/* Parameters of one statement (the snapshot statement, apart, has 33). */
 #define PG_PARAMS_MAX 32
 /* Seconds libpq waits for a connection, unless the URL says otherwise. */
 #define PG_CONNECT_TIMEOUT "10"
@@ -80,6 +80,7 @@ enum pg_column {
     C_S_UNKNOWN,
     C_S_OBSERVATION,
     C_S_DIGEST,
+    C_S_CONTENT,
     C_F_DOMAIN,
     C_F_RULE,
     C_F_LEVEL,
@@ -112,39 +113,36 @@ enum pg_column {
 #define PG_TEXTOID 25
 
 static const unsigned pg_column_type[C_N] = {
-    [C_S_DOMAIN] = PG_INT8OID,  [C_S_AT] = PG_INT8OID,     [C_S_COMPLIANT] = PG_BOOLOID,
-    [C_S_UNKNOWN] = PG_BOOLOID, [C_F_DOMAIN] = PG_INT8OID, [C_R_DOMAIN] = PG_INT8OID,
-    [C_R_SCAN] = PG_INT8OID,    [C_E_DOMAIN] = PG_INT8OID, [C_E_AT] = PG_INT8OID,
-    [C_T_DOMAIN] = PG_INT8OID,
+    [C_S_DOMAIN] = PG_INT8OID,  [C_S_AT] = PG_INT8OID,      [C_S_COMPLIANT] = PG_BOOLOID,
+    [C_S_UNKNOWN] = PG_BOOLOID, [C_S_CONTENT] = PG_INT8OID, [C_F_DOMAIN] = PG_INT8OID,
+    [C_R_DOMAIN] = PG_INT8OID,  [C_R_SCAN] = PG_INT8OID,    [C_E_DOMAIN] = PG_INT8OID,
+    [C_E_AT] = PG_INT8OID,      [C_T_DOMAIN] = PG_INT8OID,
 };
 
 /* The whole batch is one statement of data-modifying CTEs: the
  * snapshots (a domain the scan has a snapshot of already is skipped,
- * and so are its rows, by the join with s; one whose content digest is
- * that of the domain's newest snapshot names the snapshot holding that
- * content and keeps no observation or findings), their findings, rule states
+ * and so are its rows, by the join with s; one whose content another
+ * holds names it, and comes with no observation or findings), their
+ * findings, rule states
  * (an unchanged one is not written), events in the order given, the
  * alerts of regressions, the queue rows and the scan's count. */
 static const char pg_put_sql[] =
     "WITH v AS (SELECT * FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::boolean[],"
-    " $7::boolean[], $8::text[], $9::text[]) WITH ORDINALITY"
-    " AS v (domain_id, scanned_at, profile, compliant, all_unknown, observation, digest, k)),"
-    " p AS (SELECT v.*, l.content FROM v LEFT JOIN LATERAL (SELECT COALESCE(x.content_id, x.id)"
-    " AS content, x.digest FROM snapshots x WHERE x.domain_id = v.domain_id"
-    " ORDER BY x.scanned_at DESC, x.id DESC LIMIT 1) l ON l.digest = v.digest),"
+    " $7::boolean[], $8::text[], $9::text[], $10::bigint[]) WITH ORDINALITY AS v (domain_id,"
+    " scanned_at, profile, compliant, all_unknown, observation, digest, content, k)),"
     " s AS (INSERT INTO snapshots (scan_id, domain_id, scanned_at, profile, compliant,"
     " all_unknown, observation, digest, content_id)"
-    " SELECT $1, domain_id, scanned_at, profile, compliant, all_unknown,"
-    " CASE WHEN content IS NULL THEN observation ELSE '' END, digest, content FROM p"
-    " ORDER BY k ON CONFLICT (scan_id, domain_id) DO NOTHING RETURNING id, domain_id, content_id),"
+    " SELECT $1, domain_id, scanned_at, profile, compliant, all_unknown, observation, digest,"
+    " NULLIF(content, 0) FROM v"
+    " ORDER BY k ON CONFLICT (scan_id, domain_id) DO NOTHING RETURNING id, domain_id),"
     " f AS (INSERT INTO findings (snapshot_id, rule, level, status, evidence, remediation)"
     " SELECT s.id, u.rule, u.level, u.status, u.evidence, u.remediation"
-    " FROM unnest($10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[],"
-    " $15::text[]) AS u (domain_id, rule, level, status, evidence, remediation)"
-    " JOIN s ON s.domain_id = u.domain_id WHERE s.content_id IS NULL),"
+    " FROM unnest($11::bigint[], $12::text[], $13::text[], $14::text[], $15::text[],"
+    " $16::text[]) AS u (domain_id, rule, level, status, evidence, remediation)"
+    " JOIN s ON s.domain_id = u.domain_id),"
     " r AS (INSERT INTO rule_states (domain_id, rule, status, evidence, scan_id)"
     " SELECT u.domain_id, u.rule, u.status, u.evidence, u.scan_id"
-    " FROM unnest($16::bigint[], $17::text[], $18::text[], $19::text[], $20::bigint[])"
+    " FROM unnest($17::bigint[], $18::text[], $19::text[], $20::text[], $21::bigint[])"
     " AS u (domain_id, rule, status, evidence, scan_id)"
     " JOIN s ON s.domain_id = u.domain_id"
     " ON CONFLICT (domain_id, rule) DO UPDATE SET status = excluded.status,"
@@ -155,14 +153,14 @@ static const char pg_put_sql[] =
     " before, after, remediation)"
     " SELECT $1, u.domain_id, u.at, u.kind, NULLIF(u.rule, ''), u.from_status, u.to_status,"
     " u.before, u.after, u.remediation"
-    " FROM unnest($21::bigint[], $22::bigint[], $23::text[], $24::text[], $25::text[],"
-    " $26::text[], $27::text[], $28::text[], $29::text[]) WITH ORDINALITY"
+    " FROM unnest($22::bigint[], $23::bigint[], $24::text[], $25::text[], $26::text[],"
+    " $27::text[], $28::text[], $29::text[], $30::text[]) WITH ORDINALITY"
     " AS u (domain_id, at, kind, rule, from_status, to_status, before, after, remediation, n)"
     " JOIN s ON s.domain_id = u.domain_id ORDER BY u.n RETURNING id, domain_id, kind),"
     " a AS (INSERT INTO alerts (event_id, channel, destination, state, attempts, next_attempt,"
     " last_error)"
     " SELECT e.id, t.channel, t.destination, 'pending', 0, $2, ''"
-    " FROM e JOIN unnest($30::bigint[], $31::text[], $32::text[])"
+    " FROM e JOIN unnest($31::bigint[], $32::text[], $33::text[])"
     " AS t (domain_id, channel, destination) ON t.domain_id = e.domain_id"
     " WHERE e.kind = 'regression'"
     " ON CONFLICT (event_id, channel, destination) DO NOTHING),"
@@ -401,7 +399,7 @@ static const char *const migrations[] = {
     /* 4: a snapshot whose observation and findings are those of the
      * domain's snapshot before it names that snapshot (content_id) and
      * keeps none of its own (observation ''); digest is of its content
-     * (store_impl.h, struct st_digest). Older snapshots hold their own.
+     * (store_impl.h, struct st_content). Older snapshots hold their own.
      * No REFERENCES, as for findings: only the snapshot statement
      * writes it, from a row it has just read. */
     "ALTER TABLE snapshots ADD COLUMN digest TEXT COLLATE \"C\","
@@ -762,8 +760,10 @@ static enum tk_status arr_bool(struct pg_array *a, bool v)
     return arr_bytes(a, &c, 1);
 }
 
+/* cols_snapshot adds the snapshot's row; one whose content another
+ * snapshot holds comes without its observation. */
 static enum tk_status cols_snapshot(struct pg_array *c, const struct tk_snapshot *sn,
-                                    const struct st_digest *digest)
+                                    const struct st_content *content)
 {
     enum tk_status st;
 
@@ -772,16 +772,20 @@ static enum tk_status cols_snapshot(struct pg_array *c, const struct tk_snapshot
         (st = arr_text(&c[C_S_PROFILE], tk_profile_name(sn->profile))) == TK_OK &&
         (st = arr_bool(&c[C_S_COMPLIANT], sn->compliant)) == TK_OK &&
         (st = arr_bool(&c[C_S_UNKNOWN], sn->all_unknown)) == TK_OK &&
-        (st = arr_bytes(&c[C_S_OBSERVATION], sn->observation_json, sn->observation_len)) == TK_OK)
-        st = arr_text(&c[C_S_DIGEST], digest->hex);
+        (st = arr_bytes(&c[C_S_OBSERVATION], sn->observation_json,
+                        content->shared ? 0 : sn->observation_len)) == TK_OK &&
+        (st = arr_text(&c[C_S_DIGEST], content->digest)) == TK_OK)
+        st = arr_int8(&c[C_S_CONTENT], content->shared);
     return st;
 }
 
-static enum tk_status cols_findings(struct pg_array *c, const struct tk_snapshot *sn)
+/* cols_findings adds the snapshot's findings, unless another holds them. */
+static enum tk_status cols_findings(struct pg_array *c, const struct tk_snapshot *sn,
+                                    const struct st_content *content)
 {
     enum tk_status st = TK_OK;
 
-    for (size_t i = 0; st == TK_OK && i < sn->judgement->n; i++) {
+    for (size_t i = 0; st == TK_OK && content->shared == 0 && i < sn->judgement->n; i++) {
         const struct tk_finding *f = &sn->judgement->findings[i];
 
         if ((st = arr_int8(&c[C_F_DOMAIN], sn->domain->id)) == TK_OK &&
@@ -843,7 +847,7 @@ static enum tk_status cols_targets(struct pg_array *c, const struct tk_snapshot_
 
 /* pg_put_columns fills every column of the batch. */
 static enum tk_status pg_put_columns(struct pg_array *c, const struct tk_snapshot_put *puts,
-                                     const struct st_digest *digests, size_t n)
+                                     const struct st_content *content, size_t n)
 {
     enum tk_status st = TK_OK;
 
@@ -852,9 +856,9 @@ static enum tk_status pg_put_columns(struct pg_array *c, const struct tk_snapsho
     for (size_t i = 0; st == TK_OK && i < n; i++) {
         const struct tk_snapshot *sn = puts[i].snap;
 
-        if ((st = cols_snapshot(c, sn, &digests[i])) == TK_OK &&
-            (st = cols_findings(c, sn)) == TK_OK && (st = cols_states(c, sn)) == TK_OK &&
-            (st = cols_events(c, sn)) == TK_OK)
+        if ((st = cols_snapshot(c, sn, &content[i])) == TK_OK &&
+            (st = cols_findings(c, sn, &content[i])) == TK_OK &&
+            (st = cols_states(c, sn)) == TK_OK && (st = cols_events(c, sn)) == TK_OK)
             st = cols_targets(c, &puts[i]);
     }
     for (int i = 0; st == TK_OK && i < C_N; i++)
@@ -864,7 +868,7 @@ static enum tk_status pg_put_columns(struct pg_array *c, const struct tk_snapsho
 
 static enum tk_status pg_snapshot_put(struct tk_store *s, int64_t scan_id,
                                       const struct tk_snapshot_put *puts,
-                                      const struct st_digest *digests, size_t n,
+                                      const struct st_content *content, size_t n,
                                       struct tk_error *err)
 {
     struct pg_store *q = pgs(s);
@@ -883,7 +887,7 @@ static enum tk_status pg_snapshot_put(struct tk_store *s, int64_t scan_id,
         q->put_prepared = true;
     }
     memset(c, 0, sizeof(c));
-    st = pg_put_columns(c, puts, digests, n);
+    st = pg_put_columns(c, puts, content, n);
     if (st != TK_OK) {
         st = tk_error_set(err, st, "no memory for %zu snapshots", n);
     } else {

@@ -287,12 +287,17 @@ static const struct st_sql_text sql_texts[ST_N] = {
                        " WHERE scan_id = $1 AND domain_id = $2 AND done_at IS NULL",
                        NULL},
     [ST_SCAN_BUMP] = {"UPDATE scans SET done = done + $2 WHERE id = $1", NULL},
-    /* The snapshot holding the content of the domain's newest snapshot,
-     * and its digest (SQLite's; PostgreSQL's batch statement looks it
-     * up itself). */
-    [ST_LATEST_CONTENT] = {"SELECT COALESCE(content_id, id), digest FROM snapshots"
-                           " WHERE domain_id = $1 ORDER BY scanned_at DESC, id DESC LIMIT 1",
-                           NULL},
+    /* For each domain of the JSON array $1, the snapshot holding its
+     * newest snapshot's content, and the digest of that content. */
+    [ST_NEWEST_CONTENT] = {"SELECT s.domain_id, COALESCE(s.content_id, s.id), s.digest"
+                           " FROM json_each($1) j JOIN snapshots s ON s.id = (SELECT x.id"
+                           " FROM snapshots x WHERE x.domain_id = j.value"
+                           " ORDER BY x.scanned_at DESC, x.id DESC LIMIT 1)",
+                           "SELECT s.domain_id, s.content, s.digest"
+                           " FROM json_array_elements_text(CAST($1 AS json)) j CROSS JOIN LATERAL"
+                           " (SELECT x.domain_id, COALESCE(x.content_id, x.id) AS content,"
+                           " x.digest FROM snapshots x WHERE x.domain_id = CAST(j.value AS BIGINT)"
+                           " ORDER BY x.scanned_at DESC, x.id DESC LIMIT 1) s"},
     [ST_LATEST_FINDINGS] = {LATEST_FINDINGS(RULE_POS_SQLITE("f.rule", "$2")),
                             LATEST_FINDINGS(RULE_POS_PG("f.rule", "$2"))},
     [ST_EVENTS] = {"SELECT " EVENT_COLUMNS " FROM events e" EVENT_JOIN
@@ -852,6 +857,17 @@ static bool row_state(void *arg, const struct st_row *r)
     return true;
 }
 
+static bool row_content(void *arg, const struct st_row *r)
+{
+    struct states_walk *sw = arg;
+    struct tk_rule_states *d = states_of(sw, st_col_int(r, 0));
+
+    /* A digest that does not fit is none this tiaki made: no sharing. */
+    if (d != NULL && tk_strlcpy(d->newest.digest, st_col_text(r, 2), sizeof(d->newest.digest)))
+        d->newest.snapshot_id = st_col_int(r, 1);
+    return true;
+}
+
 static bool row_exists(void *arg, const struct st_row *r)
 {
     *(bool *)arg = true;
@@ -889,14 +905,18 @@ enum tk_status tk_store_rule_states_many(struct tk_store *s, struct tk_rule_stat
     if (n > TK_STORE_BATCH_MAX)
         return tk_error_set(err, TK_USAGE, "rule states of %zu domains at once (at most %d)", n,
                             TK_STORE_BATCH_MAX);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         out[i].n = 0, out[i].seen = false;
+        memset(&out[i].newest, 0, sizeof(out[i].newest));
+    }
     if (n == 0)
         return TK_OK;
     if ((st = states_ids(out, n, &ids, err)) == TK_OK) {
         p[0] = st_text(ids.data);
         st = walk_status(st_run(s, ST_RULE_STATES_MANY, p, 1, row_state, &sw, NULL, err), &sw.w, s,
                          err);
+        if (st == TK_OK)
+            st = st_run(s, ST_NEWEST_CONTENT, p, 1, row_content, &sw, NULL, err);
     }
     tk_buf_free(&ids);
     /* A state is only ever written by a definite snapshot; a domain

@@ -324,7 +324,7 @@ static const char *const migrations[] = {
     /* 4: a snapshot whose observation and findings are those of the
      * domain's snapshot before it names that snapshot (content_id) and
      * keeps none of its own (observation ''); digest is of its content
-     * (store_impl.h, struct st_digest). Older snapshots hold their own.
+     * (store_impl.h, struct st_content). Older snapshots hold their own.
      * No REFERENCES, as on PostgreSQL: only the snapshot statement
      * writes it, from a row it has just read. */
     "ALTER TABLE snapshots ADD COLUMN digest TEXT;"
@@ -640,28 +640,12 @@ static enum tk_status sq_put_states(struct sqlite_store *q, const struct tk_snap
     return sq_run_stmt(q, stmt, rc, "keeping rule states", err);
 }
 
-/* A snapshot's content as it is to be kept: its digest, and the
- * snapshot already holding the same (0: none, it keeps its own). */
-struct sq_content {
-    const struct st_digest *digest;
-    int64_t shared;
-};
-
-static bool row_same_content(void *arg, const struct st_row *r)
-{
-    struct sq_content *c = arg;
-
-    if (strcmp(st_col_text(r, 1), c->digest->hex) == 0)
-        c->shared = st_col_int(r, 0);
-    return false;
-}
-
 /* sq_put_snapshot inserts the snapshot row, with its observation unless
  * c->shared holds it; *id is 0 when the scan has one of the domain
  * already. No RETURNING: SQLite runs a statement with RETURNING through
  * a temporary table, which costs more than the insert. */
 static enum tk_status sq_put_snapshot(struct sqlite_store *q, int64_t scan_id,
-                                      const struct tk_snapshot *sn, const struct sq_content *c,
+                                      const struct tk_snapshot *sn, const struct st_content *c,
                                       int64_t *id, struct tk_error *err)
 {
     sqlite3_stmt *stmt;
@@ -687,7 +671,7 @@ static enum tk_status sq_put_snapshot(struct sqlite_store *q, int64_t scan_id,
         (rc = sqlite3_bind_text64(stmt, 7, c->shared ? "" : sn->observation_json,
                                   c->shared ? 0 : sn->observation_len, SQLITE_STATIC,
                                   SQLITE_UTF8)) == SQLITE_OK &&
-        (rc = sq_bind_str(stmt, 8, c->digest->hex)) == SQLITE_OK)
+        (rc = sq_bind_str(stmt, 8, c->digest)) == SQLITE_OK)
         rc = c->shared ? sqlite3_bind_int64(stmt, 9, c->shared) : sqlite3_bind_null(stmt, 9);
     if ((st = sq_run_stmt(q, stmt, rc, "keeping a snapshot", err)) != TK_OK)
         return st;
@@ -699,21 +683,18 @@ static enum tk_status sq_put_snapshot(struct sqlite_store *q, int64_t scan_id,
 /* sq_put_one keeps one snapshot; *done is 1 when it finished the
  * domain's queue row (the scan's count goes up once per batch). */
 static enum tk_status sq_put_one(struct sqlite_store *q, int64_t scan_id,
-                                 const struct tk_snapshot_put *pu, const struct st_digest *digest,
+                                 const struct tk_snapshot_put *pu, const struct st_content *c,
                                  int64_t now, int64_t *done, struct tk_error *err)
 {
     const struct tk_snapshot *sn = pu->snap;
     struct st_param p[3] = {st_int(scan_id), st_int(sn->domain->id), st_int(now)};
-    struct sq_content c = {.digest = digest};
     enum tk_status st;
     int64_t id;
 
     *done = 0;
-    if ((st = sq_query(&q->base, ST_LATEST_CONTENT, &p[1], 1, row_same_content, &c, NULL, err)) !=
-            TK_OK ||
-        (st = sq_put_snapshot(q, scan_id, sn, &c, &id, err)) != TK_OK || id == 0)
+    if ((st = sq_put_snapshot(q, scan_id, sn, c, &id, err)) != TK_OK || id == 0)
         return st; /* id 0: kept already (a claim finished twice) */
-    if ((c.shared == 0 && (st = sq_put_findings(q, id, sn->judgement, err)) != TK_OK) ||
+    if ((c->shared == 0 && (st = sq_put_findings(q, id, sn->judgement, err)) != TK_OK) ||
         (st = sq_put_states(q, sn, err)) != TK_OK ||
         (st = st_put_events(&q->base, scan_id, pu, now, err)) != TK_OK)
         return st;
@@ -722,7 +703,7 @@ static enum tk_status sq_put_one(struct sqlite_store *q, int64_t scan_id,
 
 static enum tk_status sq_snapshot_put(struct tk_store *s, int64_t scan_id,
                                       const struct tk_snapshot_put *puts,
-                                      const struct st_digest *digests, size_t n,
+                                      const struct st_content *content, size_t n,
                                       struct tk_error *err)
 {
     int64_t now = st_now(), done = 0, one;
@@ -731,7 +712,7 @@ static enum tk_status sq_snapshot_put(struct tk_store *s, int64_t scan_id,
     if (st != TK_OK)
         return st;
     for (size_t i = 0; st == TK_OK && i < n; i++)
-        if ((st = sq_put_one(sq(s), scan_id, &puts[i], &digests[i], now, &one, err)) == TK_OK)
+        if ((st = sq_put_one(sq(s), scan_id, &puts[i], &content[i], now, &one, err)) == TK_OK)
             done += one;
     if (st == TK_OK && done > 0) {
         struct st_param p[2] = {st_int(scan_id), st_int(done)};

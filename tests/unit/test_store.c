@@ -1276,11 +1276,25 @@ static void sb_same(struct snapbuf *b, const struct tk_store_domain *d, int64_t 
     sb_finding(b, "DMARC-REJECT", TK_VERDICT_PASS, "p=reject");
 }
 
+/* put_found keeps b as a scan does: compared with the domain's newest
+ * snapshot, whose content it names. */
+static void put_found(struct testutil_store *f, int64_t scan, struct snapbuf *b)
+{
+    struct tk_rule_states *rs = calloc(1, sizeof(*rs));
+
+    assert_non_null(rs);
+    rs->domain_id = b->d.id;
+    OK(tk_store_rule_states_many(f->s, rs, 1, &err));
+    b->snap.prev = rs->newest;
+    free(rs);
+    OK(tk_store_snapshot_put(f->s, scan, &b->snap, NULL, 0, &err));
+}
+
 static void test_snapshot_content_shared(void **state)
 {
     struct testutil_store *f = *state;
     struct tk_store_domain x;
-    struct tk_scan_info s[4];
+    struct tk_scan_info s[5];
     struct rows rw = {0};
     struct snapbuf b;
     char want[256];
@@ -1289,11 +1303,11 @@ static void test_snapshot_content_shared(void **state)
     x = dom(f, "x.govt.nz");
     s[0] = begin(f, false);
     sb_same(&b, &x, 100, TK_VERDICT_PASS);
-    OK(tk_store_snapshot_put(f->s, s[0].id, &b.snap, NULL, 0, &err));
+    put_found(f, s[0].id, &b);
     /* Found again: the snapshot names the first one's content. */
     s[1] = begin(f, false);
     sb_same(&b, &x, 200, TK_VERDICT_PASS);
-    OK(tk_store_snapshot_put(f->s, s[1].id, &b.snap, NULL, 0, &err));
+    put_found(f, s[1].id, &b);
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 2);
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM findings"), 2);
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"
@@ -1314,7 +1328,7 @@ static void test_snapshot_content_shared(void **state)
     /* Changed: its own content again, and that is what is read. */
     s[2] = begin(f, false);
     sb_same(&b, &x, 300, TK_VERDICT_FAIL);
-    OK(tk_store_snapshot_put(f->s, s[2].id, &b.snap, NULL, 0, &err));
+    put_found(f, s[2].id, &b);
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM findings"), 4);
     rw.n = 0;
     OK(tk_store_latest_findings(f->s, NULL, finding_each, &rw, &err));
@@ -1324,7 +1338,7 @@ static void test_snapshot_content_shared(void **state)
      * kept whole (its findings are read from itself). */
     s[3] = begin(f, false);
     sb_same(&b, &x, 400, TK_VERDICT_PASS);
-    OK(tk_store_snapshot_put(f->s, s[3].id, &b.snap, NULL, 0, &err));
+    put_found(f, s[3].id, &b);
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM findings"), 6);
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"
                                              " WHERE content_id IS NOT NULL"),
@@ -1332,6 +1346,18 @@ static void test_snapshot_content_shared(void **state)
     rw.n = 0;
     OK(tk_store_latest_findings(f->s, NULL, finding_each, &rw, &err));
     assert_non_null(strstr(rw.line[0], "|SPF-HARDFAIL|MUST|pass|-all|"));
+    /* A caller naming content whose digest is not this one's: kept
+     * whole all the same. */
+    s[4] = begin(f, false);
+    sb_same(&b, &x, 500, TK_VERDICT_FAIL);
+    b.snap.prev.snapshot_id = 1;
+    memset(b.snap.prev.digest, 'a', TK_STORE_DIGEST_HEX);
+    OK(tk_store_snapshot_put(f->s, s[4].id, &b.snap, NULL, 0, &err));
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM findings"), 8);
+    /* A digest with no end is refused before anything is written. */
+    memset(b.snap.prev.digest, 'a', sizeof(b.snap.prev.digest));
+    assert_int_equal(tk_store_snapshot_put(f->s, s[4].id, &b.snap, NULL, 0, &err), TK_USAGE);
+    assert_non_null(strstr(err.msg, "digest"));
 }
 
 static void test_reports(void **state)
