@@ -31,9 +31,11 @@ import sys
 # organisational domain of dNNNNNN.bench.govt.nz is bench.govt.nz.
 ZONE = "bench.govt.nz"
 NS_ADDR = "127.78.0.53"
-# Documentation addresses (RFC 5737): nothing is ever sent there.
-MX1_ADDR = "192.0.2.25"
-MX2_ADDR = "192.0.2.26"
+# Loopback addresses where nothing listens: tiaki probes every MX host
+# it finds (once per address per run), and a probe must never leave the
+# machine; here it is refused at once.
+MX1_ADDR = "127.78.0.25"
+MX2_ADDR = "127.78.0.26"
 
 # The DKIM selectors tiaki tries when the inventory names none
 # (tk_common_dkim_selectors in src/observe/observe.c).

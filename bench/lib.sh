@@ -1,7 +1,8 @@
 # bench/lib.sh: what the benchmark scripts share (sourced, not run):
-# number formatting, arithmetic, the machine's load, and an NSD of the
+# number formatting, arithmetic, the machine's load, an NSD of the
 # benchmark's own on a loopback address (state in the caller's directory,
-# stopped by nsd_stop). Field notes: ../shared/design/FIELD-NOTES.md.
+# stopped by nsd_stop), and a PostgreSQL cluster of its own (pg_own,
+# stopped by pg_stop). Field notes: ../shared/design/FIELD-NOTES.md.
 
 # fmt NUMBER [DECIMALS]: a number with thousands separators.
 fmt() { LC_ALL=C awk -v x="$1" -v d="${2:-0}" 'BEGIN {
@@ -114,5 +115,39 @@ nsd_queries() {
 port53_free() {
     if ss -Hlnu "src $1:53" 2>/dev/null | grep -q . || ss -Hlnt "src $1:53" 2>/dev/null | grep -q .; then
         die "something already listens on $1:53: $(ss -Hlnup "src $1:53" | head -1)"
+    fi
+}
+
+# pg_own ADDR PORT NAME: a PostgreSQL cluster of the benchmark's own in a
+# new directory under /tmp, listening on ADDR:PORT only, with the
+# server's default durability (fsync on, synchronous_commit on); a
+# database "bench". Sets PG_URL, PG_DIR, PG_BIN and PG_WHAT. Needs root
+# (initdb runs as the postgres user) and the postgresql package.
+pg_own() {
+    local addr=$1 port=$2 ver
+    [ "$(id -u)" = 0 ] || die "a PostgreSQL cluster of its own needs root (initdb runs as postgres); or give --pg URL"
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] || die "no PostgreSQL server (make deps)"
+    id postgres >/dev/null 2>&1 || die "no postgres user (make deps)"
+    PG_DIR=$(mktemp -d "/tmp/tiaki-$3-pg.XXXXXX")
+    chown postgres:postgres "$PG_DIR"
+    chmod 0700 "$PG_DIR"
+    runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 \
+        --locale=C --no-instructions >"$PG_DIR/initdb.out" 2>&1 ||
+        die "initdb: $(tail -n 5 "$PG_DIR/initdb.out")"
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 30 \
+        -o "-c listen_addresses=$addr -c port=$port -c unix_socket_directories=$PG_DIR -c shared_buffers=256MB -c max_wal_size=2GB" \
+        start >"$PG_DIR/start.out" 2>&1 || die "pg_ctl start: $(tail -n 5 "$PG_DIR/start.out" "$PG_DIR/postgres.log")"
+    runuser -u postgres -- "$PG_BIN/psql" -X -q -h "$PG_DIR" -p "$port" -U postgres -d postgres \
+        -c "CREATE DATABASE bench" >/dev/null || die "cannot make the database bench"
+    ver=$(runuser -u postgres -- "$PG_BIN/postgres" --version)
+    PG_WHAT="$ver, a cluster of its own at $addr:$port (fsync on, synchronous_commit on)"
+    PG_URL="postgresql://postgres@$addr:$port/bench"
+}
+
+# pg_stop: stops the cluster of pg_own, if it runs (its directory stays).
+pg_stop() {
+    if [ -n "${PG_DIR:-}" ] && [ -f "$PG_DIR/data/postmaster.pid" ]; then
+        runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
     fi
 }
