@@ -182,28 +182,83 @@ static enum tk_status check_next(void *arg, struct tk_observe_request *req, stru
 
 /* check_show runs on several threads at once: each formats its domain
  * into memory, and only the write is serialised. */
+/* A thread's output buffer, kept from domain to domain: a memory stream
+ * per domain asked malloc for 8 KB each time, which made it consolidate
+ * every small block freed since (libunbound frees many): 4% of a
+ * check's time in perf. */
+struct check_stream {
+    FILE *f;
+    char *text;
+    size_t len;
+};
+
+static pthread_key_t check_stream_key;
+static pthread_once_t check_stream_once = PTHREAD_ONCE_INIT;
+static bool check_stream_ok;
+
+static void check_stream_free(void *p)
+{
+    struct check_stream *s = p;
+
+    fclose(s->f);
+    free(s->text);
+    free(s);
+}
+
+static void check_stream_init(void)
+{
+    check_stream_ok = pthread_key_create(&check_stream_key, check_stream_free) == 0;
+}
+
+/* check_stream is this thread's buffer, empty; NULL when out of memory. */
+static struct check_stream *check_stream(void)
+{
+    struct check_stream *s;
+
+    pthread_once(&check_stream_once, check_stream_init);
+    if (!check_stream_ok)
+        return NULL;
+    if ((s = pthread_getspecific(check_stream_key)) != NULL) {
+        rewind(s->f);
+        return s;
+    }
+    if ((s = calloc(1, sizeof(*s))) == NULL)
+        return NULL;
+    if ((s->f = open_memstream(&s->text, &s->len)) == NULL ||
+        pthread_setspecific(check_stream_key, s) != 0) {
+        if (s->f != NULL)
+            check_stream_free(s);
+        else
+            free(s);
+        return NULL;
+    }
+    return s;
+}
+
 static void check_show(void *arg, const struct tk_observation *obs, const struct tk_judgement *j)
 {
     struct check_run *run = arg;
+    struct check_stream *s = check_stream();
     struct tk_show local;
-    char *text = NULL;
-    size_t len = 0;
+    long len;
 
+    if (s == NULL)
+        return;
     pthread_mutex_lock(&run->lock);
     local = run->show;
     pthread_mutex_unlock(&run->lock);
-    if ((local.out = open_memstream(&text, &len)) == NULL)
-        return;
+    local.out = s->f;
     tk_show_domain(&local, obs, j);
-    fclose(local.out);
+    /* What this domain wrote: from the start to where the stream is. */
+    if (fflush(s->f) != 0 || (len = ftell(s->f)) < 0)
+        return;
     pthread_mutex_lock(&run->lock);
-    fwrite(text, 1, len, run->show.out);
+    fwrite(s->text, 1, (size_t)len, run->show.out);
     run->show.domains++;
     run->show.compliant += j->compliant;
     run->show.unprobed += j->not_probed > 0 && run->o->e.no_probe;
     run->checked += !j->all_unknown;
     pthread_mutex_unlock(&run->lock);
-    free(text);
 }
 
 static void check_bad(void *arg, const struct tk_error *err)
