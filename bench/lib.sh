@@ -135,6 +135,9 @@ pg_own() {
     runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 \
         --locale=C --no-instructions >"$PG_DIR/initdb.out" 2>&1 ||
         die "initdb: $(tail -n 5 "$PG_DIR/initdb.out")"
+    # initdb trusts 127.0.0.1; a client of ADDR may come from ADDR itself
+    # (when ADDR is on an interface), so trust that too.
+    echo "host all all $addr/32 trust" >>"$PG_DIR/data/pg_hba.conf"
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 30 \
         -o "-c listen_addresses=$addr -c port=$port -c unix_socket_directories=$PG_DIR -c shared_buffers=256MB -c max_wal_size=2GB" \
         start >"$PG_DIR/start.out" 2>&1 || die "pg_ctl start: $(tail -n 5 "$PG_DIR/start.out" "$PG_DIR/postgres.log")"

@@ -153,6 +153,19 @@ static enum tk_status lookup_add_rr(struct tk_lookup *l, const struct tk_dns_rda
     return TK_OK;
 }
 
+/* rr_order: MX by preference, then every type by its bytes. */
+static int rr_order(const void *x, const void *y)
+{
+    const struct tk_rr_text *a = x, *b = y;
+    int c;
+
+    if (a->pref != b->pref)
+        return a->pref < b->pref ? -1 : 1;
+    if ((c = memcmp(a->text, b->text, a->len < b->len ? a->len : b->len)) != 0)
+        return c;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
 static void lookup_fill(struct tk_lookup *l, const struct tk_dns_answer *a)
 {
     size_t i, bad = 0;
@@ -174,6 +187,10 @@ static void lookup_fill(struct tk_lookup *l, const struct tk_dns_answer *a)
     for (i = 0; i < a->count; i++)
         if (lookup_add_rr(l, &a->rdata[i], l->type) != TK_OK)
             bad++;
+    /* An RRset has no order (RFC 2181 5) and servers rotate it: sorted,
+     * the same records make the same observation, findings and output,
+     * and a scan that found nothing new keeps nothing new. */
+    qsort(l->rr, l->n, sizeof(*l->rr), rr_order);
     if (bad > 0 && l->n == 0)
         obs_fail_lookup(l, TK_INVALID, "the answer's record data is malformed");
     else if (bad > 0)

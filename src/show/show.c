@@ -197,7 +197,10 @@ char *tk_show_domain_json(const struct tk_observation *obs, const struct tk_judg
                           size_t *len)
 {
     json_t *o = show_json_domain(obs, j);
-    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *text;
+
+    tk_show_json_untimed(json_object_get(o, "records"));
+    text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
     json_decref(o);
     *len = text ? strlen(text) : 0;

@@ -46,7 +46,9 @@ void tk_show_domain(struct tk_show *s, const struct tk_observation *obs,
 
 /* tk_show_domain_json returns the --format json object of one domain as
  * text (malloc'd; *len its length), for the store to keep; NULL when out
- * of memory. */
+ * of memory. The probes' timings are left out: a snapshot keeps what
+ * was found (its scan says when), so hosts found as before make the
+ * same content, which the store keeps once. */
 char *tk_show_domain_json(const struct tk_observation *obs, const struct tk_judgement *j,
                           size_t *len);
 

@@ -22,4 +22,8 @@ json_t *tk_show_json_lookup(const struct tk_lookup *l);
  * to the records object r. */
 void tk_show_json_transport(json_t *r, const struct tk_observation *obs);
 
+/* tk_show_json_untimed takes the timings (started, elapsed_ms) out of
+ * the probes of the records object r. */
+void tk_show_json_untimed(json_t *r);
+
 #endif

@@ -136,6 +136,20 @@ static json_t *show_sts_fetch(const struct tk_mtasts_fetch *f)
     return o;
 }
 
+void tk_show_json_untimed(json_t *records)
+{
+    json_t *hosts = json_object_get(records, "mx_hosts");
+
+    for (size_t i = 0; i < json_array_size(hosts); i++) {
+        json_t *probes = json_object_get(json_array_get(hosts, i), "probes");
+
+        for (size_t k = 0; k < json_array_size(probes); k++) {
+            json_object_del(json_array_get(probes, k), "started");
+            json_object_del(json_array_get(probes, k), "elapsed_ms");
+        }
+    }
+}
+
 void tk_show_json_transport(json_t *r, const struct tk_observation *obs)
 {
     json_t *hosts = json_array();

@@ -306,6 +306,62 @@ static void test_json(void **state)
     tk_static_zone_free(z);
 }
 
+/* The JSON the store keeps is --format json's without the probes'
+ * timings, so hosts found as before make the same text. */
+static void test_json_kept(void **state)
+{
+    struct tk_static_zone *z = zone_email();
+    struct tk_smtp_probe probe = {.address = "192.0.2.25",
+                                  .started = 1795900000,
+                                  .elapsed_ms = 42,
+                                  .connected = TK_PROBE_YES};
+    struct judged d;
+    json_t *shown, *kept, *p;
+    size_t len, klen;
+    char *buf, *text;
+
+    judged_make(&d, z, D, NULL);
+    d.obs->transport = true;
+    d.obs->nmx_hosts = 1;
+    snprintf(d.obs->mx_hosts[0].name, sizeof(d.obs->mx_hosts[0].name), "mail." D);
+    d.obs->mx_hosts[0].nprobes = 1;
+    d.obs->mx_hosts[0].probes[0] = &probe;
+    buf = show_run(TK_FORMAT_JSON, false, &d, 1, &len);
+    shown = json_lines_parse(buf, len, 1);
+    p = json_array_get(
+        json_object_get(
+            json_array_get(
+                json_object_get(json_object_get(json_array_get(shown, 0), "records"), "mx_hosts"),
+                0),
+            "probes"),
+        0);
+    assert_int_equal(json_integer_value(json_object_get(p, "elapsed_ms")), 42);
+    assert_int_equal(json_integer_value(json_object_get(p, "started")), 1795900000);
+    text = tk_show_domain_json(d.obs, &d.j, &klen);
+    assert_non_null(text);
+    assert_int_equal(strlen(text), klen);
+    kept = json_loads(text, 0, NULL);
+    assert_non_null(kept);
+    p = json_array_get(
+        json_object_get(
+            json_array_get(json_object_get(json_object_get(kept, "records"), "mx_hosts"), 0),
+            "probes"),
+        0);
+    assert_string_equal(jstr(p, "address"), "192.0.2.25");
+    assert_null(json_object_get(p, "started"));
+    assert_null(json_object_get(p, "elapsed_ms"));
+    /* The findings are as shown. */
+    assert_true(json_equal(json_object_get(json_array_get(shown, 0), "findings"),
+                           json_object_get(kept, "findings")));
+    json_decref(kept);
+    json_decref(shown);
+    free(text);
+    free(buf);
+    d.obs->nmx_hosts = 0;
+    judged_free(&d, 1);
+    tk_static_zone_free(z);
+}
+
 static bool json_any_string_has(json_t *v, const char *sub)
 {
     const char *key;
@@ -608,9 +664,13 @@ static void test_format_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json),         cmocka_unit_test(test_json_hostile),
-        cmocka_unit_test(test_csv),          cmocka_unit_test(test_csv_hostile),
-        cmocka_unit_test(test_text),         cmocka_unit_test(test_text_not_checked),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_json_kept),
+        cmocka_unit_test(test_json_hostile),
+        cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_csv_hostile),
+        cmocka_unit_test(test_text),
+        cmocka_unit_test(test_text_not_checked),
         cmocka_unit_test(test_format_parse),
     };
 
