@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "auth/dkim_keycache.h"
+#include "auth/dkim_rsa.h"
 #include "core/limits.h"
 
 struct keycache_slot {
@@ -116,6 +117,10 @@ enum tk_status tk_dkim_keycache_get(const char *txt, size_t len, struct tk_dkim_
     if (st != TK_OK)
         return st;
     *pkey = tk_dkim_key_pkey(&parsed);
+    if (*pkey && tk_dkim_rsa_prepare(*pkey) != TK_OK) { /* as a key OpenSSL could not load */
+        EVP_PKEY_free(*pkey);
+        *pkey = NULL;
+    }
     key_flags(&parsed, out);
     keycache_keep(h, txt, len, &parsed, *pkey);
     tk_dkim_key_free(&parsed);

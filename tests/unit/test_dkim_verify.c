@@ -23,12 +23,18 @@
  *	Hostile messages: 10,000 header fields, a 1 MB header line, broken
  *	base64 in the key, duplicate tags, a huge h=, 50 signatures, two
  *	From fields: each gives the defined result asserted here.
+ *
+ *	The RSA check itself (auth/dkim_rsa.c) on blocks signed raw: the
+ *	exact PKCS#1 v1.5 block verifies, one byte changed anywhere in it
+ *	does not, nor a signature one byte short or not below the modulus.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -36,6 +42,8 @@
 #include "testutil.h"
 
 #include "auth/dkim_canon.h"
+#include "auth/dkim_keycache.h"
+#include "auth/dkim_rsa.h"
 #include "auth/dkim_sig.h"
 #include "core/base64.h"
 #include "auth/dkim_sign.h"
@@ -972,6 +980,80 @@ static void test_two_signatures(void **state)
     free(both);
 }
 
+/* ---- the PKCS#1 v1.5 block (auth/dkim_rsa.c) ---- */
+
+/* raw_sign writes EM^d mod n (the private operation on a block of our
+ * making) to sig: any block, well formed or not, can be signed. */
+static void raw_sign(const unsigned char *em, unsigned char sig[256])
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(K->rsa2048, NULL);
+    size_t len = 256;
+
+    assert_non_null(ctx);
+    assert_int_equal(EVP_PKEY_sign_init(ctx), 1);
+    assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING), 1);
+    assert_int_equal(EVP_PKEY_sign(ctx, sig, &len, em, 256), 1);
+    assert_int_equal(len, 256);
+    EVP_PKEY_CTX_free(ctx);
+}
+
+/* The block RFC 8017 9.2 expects for hash, with byte at changed to to. */
+static void pkcs1_block(const unsigned char *hash, size_t at, unsigned char to,
+                        unsigned char em[256])
+{
+    static const unsigned char info[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                         0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+
+    em[0] = 0;
+    em[1] = 1;
+    memset(em + 2, 0xff, 256 - 3 - sizeof(info) - 32);
+    em[256 - sizeof(info) - 33] = 0;
+    memcpy(em + 256 - sizeof(info) - 32, info, sizeof(info));
+    memcpy(em + 256 - 32, hash, 32);
+    if (at < 256)
+        em[at] = to;
+}
+
+/* Only the exact block verifies: each byte changed fails (a padding
+ * byte, the separator, the DigestInfo, the hash), and so do a
+ * signature one byte short (leading zero dropped), one not below the
+ * modulus, and a key tk_dkim_rsa_prepare has not seen. */
+static void test_rsa_pkcs1_block(void **state)
+{
+    const size_t at[] = {0, 1, 2, 100, 202, 203, 210, 223, 224, 255};
+    unsigned char hash[32], em[256], sig[256], big[256];
+    struct tk_dkim_key key;
+    struct tk_error err = {0};
+    EVP_PKEY *pub = NULL;
+    BIGNUM *n = NULL;
+    size_t i;
+
+    for (i = 0; i < sizeof(hash); i++)
+        hash[i] = (unsigned char)(i * 7 + 1);
+    assert_int_equal(tk_dkim_keycache_get(K->rec_rsa2048, strlen(K->rec_rsa2048), &key, &pub, &err),
+                     TK_OK);
+    pkcs1_block(hash, 256, 0, em);
+    raw_sign(em, sig);
+    assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, sig, 256), 1);
+    assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, sig, 255), 0);
+    assert_int_equal(tk_dkim_rsa_verify(pub, hash, 20, sig, 256), -1);
+    assert_int_equal(tk_dkim_rsa_verify(K->rsa2048, hash, 32, sig, 256), -1);
+    for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+        pkcs1_block(hash, at[i], (unsigned char)(em[at[i]] ^ 0x02), em);
+        raw_sign(em, sig);
+        assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, sig, 256), 0);
+        pkcs1_block(hash, 256, 0, em);
+    }
+    /* s = n, and s above n */
+    assert_int_equal(EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_N, &n), 1);
+    assert_int_equal(BN_bn2binpad(n, big, 256), 256);
+    assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, big, 256), 0);
+    memset(big, 0xff, sizeof(big));
+    assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, big, 256), 0);
+    BN_free(n);
+    EVP_PKEY_free(pub);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -996,6 +1078,7 @@ int main(void)
         cmocka_unit_test(test_hostile_signatures),
         cmocka_unit_test(test_unsigned),
         cmocka_unit_test(test_two_signatures),
+        cmocka_unit_test(test_rsa_pkcs1_block),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
