@@ -8,7 +8,10 @@
  *	in every chunking gives the same bytes, so nothing depends on where
  *	a chunk ends; the hashes of an empty body (SHA-256 of CRLF for
  *	simple, of nothing for relaxed, RFC 6376 3.4.3 and errata 1384);
- *	l= cuts the hash, not the count.
+ *	l= cuts the hash, not the count. Random bodies, dense with white
+ *	space and line ends or text-like with rare changes, canonicalised
+ *	whole and in chunks, give the bytes and hash of a plain reference
+ *	of RFC 6376 3.4.3 and 3.4.4.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -117,6 +120,10 @@ static const struct body_case body_cases[] = {
     {"a\nb\r\n", "a\nb\r\n", "a\nb\r\n"},
     {"\r\n\r\nlast line", "\r\n\r\nlast line\r\n", "\r\n\r\nlast line\r\n"},
     {"x \r\n\r\n \r\n", "x \r\n\r\n \r\n", "x\r\n"},
+    {"x\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n", "x\r\n", "x\r\n"},
+    {"x \r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\ny",
+     "x \r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\ny\r\n",
+     "x\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\ny\r\n"},
 };
 
 static void test_body_cases_every_chunking(void **state)
@@ -237,7 +244,7 @@ static void test_relaxed_header_cases(void **state)
     }
 }
 
-/* ---- relaxed body against a reference ---- */
+/* ---- bodies against a reference ---- */
 
 /* reference_relaxed is RFC 6376 3.4.4 written the plainest way, a whole
  * body at once: split at CRLF; in each line drop white space at the end
@@ -274,38 +281,84 @@ static void reference_relaxed(const char *in, size_t len, struct tk_buf *out)
         out->data[out->len] = '\0';
 }
 
-/* Random bodies of letters, SP, HTAB, CR and LF, long lines included so
- * the eight-bytes-at-a-time scan meets white space at every offset, fed
- * whole and in chunks of 1, 7 and 64: the same bytes as the reference. */
-static void test_relaxed_matches_reference(void **state)
+/* reference_simple is RFC 6376 3.4.3 the plainest way: a body that is
+ * empty or does not end in CRLF gets one; then CRLFs at the end are cut
+ * to one. */
+static void reference_simple(const char *in, size_t len, struct tk_buf *out)
 {
-    static const char alphabet[] = "ab  \t\r\nxy z  ";
+    assert_int_equal(tk_buf_append(out, in, len), TK_OK);
+    if (out->len < 2 || memcmp(out->data + out->len - 2, "\r\n", 2) != 0)
+        assert_int_equal(tk_buf_append(out, "\r\n", 2), TK_OK);
+    while (out->len >= 4 && memcmp(out->data + out->len - 4, "\r\n\r\n", 4) == 0)
+        out->len -= 2;
+    out->data[out->len] = '\0';
+}
+
+/* random_body writes len random bytes of alphabet, CR mostly followed
+ * by LF as line ends are. */
+static void random_body(unsigned long *seed, char *body, size_t len, const char *alphabet)
+{
+    size_t j;
+
+    testutil_garbage(seed, body, 0, len, alphabet, strlen(alphabet));
+    for (j = 0; j + 1 < len; j++)
+        if (body[j] == '\r' && testutil_rand(seed) % 4 != 0)
+            body[j + 1] = '\n';
+}
+
+/* check_against canonicalises body by c whole and in chunks of 1, 7,
+ * 16, 17 and 64: the bytes and the hash are the reference's. */
+static void check_against(enum tk_dkim_canon c, const char *body, size_t len, int round)
+{
+    size_t steps[] = {0, 1, 7, 16, 17, 64}, j;
+    struct tk_buf want = {0};
+    unsigned char want_hash[32];
+
+    if (c == TK_DKIM_RELAXED)
+        reference_relaxed(body, len, &want);
+    else
+        reference_simple(body, len, &want);
+    SHA256((const unsigned char *)tk_buf_cstr(&want), want.len, want_hash);
+    for (j = 0; j < NELEM(steps); j++) {
+        unsigned char hash[32];
+        uint64_t length;
+        char *got = canon_body(c, body, len, steps[j], UINT64_MAX, hash, &length);
+
+        if (strcmp(got, tk_buf_cstr(&want)) != 0 || memcmp(hash, want_hash, 32) != 0)
+            fail_msg("round %d step %zu: %s body differs from the reference", round, steps[j],
+                     c == TK_DKIM_RELAXED ? "relaxed" : "simple");
+        free(got);
+    }
+    tk_buf_free(&want);
+}
+
+/* Random bodies against the references, fed whole and in chunks:
+ * dense ones (white space, CR and LF every few bytes) and text-like
+ * ones (words, rare double spaces, tabs and empty lines) long enough
+ * that the 16-bytes-at-a-time scan meets each byte that changes at
+ * every offset of its block and at a chunk's end; some end in more
+ * empty lines than a block holds. */
+static void test_bodies_match_reference(void **state)
+{
+    static const char dense[] = "ab  \t\r\nxy z  ";
+    static const char text[] = "abcdefghijklmnopqrstuvwxyz abcdefghijklmnopqrstuvwxyz "
+                               "abcdefghijklmnopqrstuvwxyz abcdefghijklmnopqrstuvwxyz "
+                               "\r\r\r\r \t\n";
     unsigned long seed = 6376;
-    size_t steps[] = {0, 1, 7, 64};
+    char body[1200];
+    size_t k;
     int round;
 
     for (round = 0; round < 2000; round++) {
-        char body[300];
-        size_t len = testutil_rand(&seed) % sizeof(body), j;
-        struct tk_buf want = {0};
+        const char *alphabet = round % 2 ? text : dense;
+        size_t len = testutil_rand(&seed) % (round % 2 ? sizeof(body) : 300);
 
-        testutil_garbage(&seed, body, 0, len, alphabet, sizeof(alphabet) - 1);
-        /* CR LF pairs are what line ends look like: make most of them so */
-        for (j = 0; j + 1 < len; j++)
-            if (body[j] == '\r' && testutil_rand(&seed) % 4 != 0)
-                body[j + 1] = '\n';
-        reference_relaxed(body, len, &want);
-        for (j = 0; j < NELEM(steps); j++) {
-            unsigned char hash[32];
-            uint64_t length;
-            char *got = canon_body(TK_DKIM_RELAXED, body, len, steps[j], UINT64_MAX, hash, &length);
-
-            if (strcmp(got, tk_buf_cstr(&want)) != 0)
-                fail_msg("round %d step %zu: relaxed body differs from the reference", round,
-                         steps[j]);
-            free(got);
-        }
-        tk_buf_free(&want);
+        random_body(&seed, body, len, alphabet);
+        if (round % 4 == 1) /* trailing empty lines, more than a 16-byte block of them */
+            for (k = testutil_rand(&seed) % 14; k > 0 && len + 2 <= sizeof(body); k--, len += 2)
+                memcpy(body + len, "\r\n", 2);
+        check_against(TK_DKIM_RELAXED, body, len, round);
+        check_against(TK_DKIM_SIMPLE, body, len, round);
     }
 }
 
@@ -319,7 +372,7 @@ int main(void)
         cmocka_unit_test(test_body_length_limit),
         cmocka_unit_test(test_many_empty_lines),
         cmocka_unit_test(test_relaxed_header_cases),
-        cmocka_unit_test(test_relaxed_matches_reference),
+        cmocka_unit_test(test_bodies_match_reference),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
