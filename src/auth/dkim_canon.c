@@ -40,15 +40,92 @@ const EVP_MD *tk_dkim_sha256(void)
     return canon_sha256 ? canon_sha256 : EVP_sha256();
 }
 
+/* ---- runs of bytes canonicalisation keeps ---- */
+
+/* What ends a run of unchanged bytes depends on what is canonicalised. */
+enum canon_runs {
+    RUNS_SIMPLE_BODY,
+    RUNS_RELAXED_BODY,
+    RUNS_RELAXED_HEADER,
+};
+
+/* canon_special is true when byte j of q (len bytes, j > 0) ends a run
+ * of bytes kept as they are. A CR: in a header always (unfolding takes
+ * CRLF out); in a body at the start of a line (an empty line, held back
+ * as it may be trailing) or last in the chunk (its LF may come next).
+ * For relaxed, an HTAB, or an SP followed by white space, a CR or the
+ * end. A CR after a lone LF stops a body run too: a stop that was not
+ * needed only costs a step through that byte. */
+static bool canon_special(enum canon_runs r, const char *q, size_t j, size_t len)
+{
+    if (q[j] == '\r')
+        return r == RUNS_RELAXED_HEADER || j + 1 == len || q[j - 1] == '\n';
+    if (r == RUNS_SIMPLE_BODY || (q[j] != ' ' && q[j] != '\t'))
+        return false;
+    return q[j] == '\t' || j + 1 == len || canon_is_wsp(q[j + 1]) || q[j + 1] == '\r';
+}
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* canon_special16 is canon_special for the 16 bytes at j, one bit a
+ * byte; it reads q[j - 1] to q[j + 16]. SSE2 is in every x86-64. */
+static unsigned canon_special16(enum canon_runs r, const char *q, size_t j)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(q + j));
+    __m128i prev, next, next_wsp_cr, s = _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'));
+
+    if (r != RUNS_RELAXED_HEADER) {
+        prev = _mm_loadu_si128((const __m128i *)(const void *)(q + j - 1));
+        s = _mm_and_si128(s, _mm_cmpeq_epi8(prev, _mm_set1_epi8('\n')));
+    }
+    if (r != RUNS_SIMPLE_BODY) {
+        next = _mm_loadu_si128((const __m128i *)(const void *)(q + j + 1));
+        /* x | 4 is 0x0d for HTAB (0x09) and CR (0x0d) only: one compare */
+        next_wsp_cr =
+            _mm_or_si128(_mm_cmpeq_epi8(next, _mm_set1_epi8(' ')),
+                         _mm_cmpeq_epi8(_mm_or_si128(next, _mm_set1_epi8(4)), _mm_set1_epi8('\r')));
+        s = _mm_or_si128(s, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+        s = _mm_or_si128(s, _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), next_wsp_cr));
+    }
+    return (unsigned)_mm_movemask_epi8(s);
+}
+#endif
+
+/* canon_run_end returns where the run of unchanged bytes that starts at
+ * i ends: at the first special byte after i, or at len. Runs are most
+ * of a body or a field (relaxed changes a few bytes a line), and a
+ * loop stopping at every space mispredicted a branch a word: 16 bytes
+ * are judged at a time with SSE2, one at a time elsewhere and for the
+ * last few. */
+static size_t canon_run_end(enum canon_runs r, const char *q, size_t i, size_t len)
+{
+    size_t j = i + 1;
+
+#ifdef __SSE2__
+    for (; j + 16 < len; j += 16) { /* q[j + 16], the last byte's next, is read */
+        unsigned m = canon_special16(r, q, j);
+
+        if (m != 0)
+            return j + (size_t)__builtin_ctz(m);
+    }
+#endif
+    for (; j < len; j++)
+        if (canon_special(r, q, j, len))
+            break;
+    return j;
+}
+
 /* ---- header fields ---- */
 
 /* canon_header_relaxed writes into room reserved once (the result is
- * never longer than the field plus the colon), not a byte at a time:
- * every signed field of every message passes here. */
+ * never longer than the field plus the colon), runs of unchanged bytes
+ * copied whole: every signed field of every message passes here, and
+ * a DKIM-Signature is hundreds of bytes. */
 static enum tk_status canon_header_relaxed(const char *f, size_t len, struct tk_buf *out)
 {
     const char *colon = memchr(f, ':', len);
-    size_t name_len, i;
+    size_t name_len, i, end;
     bool wsp = false, any = false;
     enum tk_status st;
     char *w;
@@ -64,9 +141,10 @@ static enum tk_status canon_header_relaxed(const char *f, size_t len, struct tk_
     for (i = 0; i < name_len; i++)
         *w++ = (char)tk_ascii_lower((unsigned char)f[i]);
     *w++ = ':';
-    for (i = (size_t)(colon - f) + 1; i < len; i++) {
+    for (i = (size_t)(colon - f) + 1; i < len; i = end) {
+        end = i + 1;
         if (f[i] == '\r' && i + 1 < len && f[i + 1] == '\n') {
-            i++; /* unfold: the CRLF goes, the WSP after it stays */
+            end = i + 2; /* unfold: the CRLF goes, the WSP after it stays */
             continue;
         }
         if (canon_is_wsp(f[i])) {
@@ -75,7 +153,9 @@ static enum tk_status canon_header_relaxed(const char *f, size_t len, struct tk_
         }
         if (wsp && any)
             *w++ = ' ';
-        *w++ = f[i];
+        end = canon_run_end(RUNS_RELAXED_HEADER, f, i, len);
+        memcpy(w, f + i, end - i);
+        w += end - i;
         wsp = false;
         any = true;
     }
@@ -178,71 +258,6 @@ static void body_line_end(struct tk_dkim_body *b)
     b->wsp = false;
 }
 
-/* body_special is true when byte j of q (len bytes, j > 0) ends a run
- * of unchanged bytes: a CR at the start of a line (an empty line, held
- * back as it may be trailing) or last in the chunk (its LF may come
- * next); for relaxed an HTAB, or an SP followed by white space, a CR
- * or the chunk's end. A CR after a lone LF stops a run too: a stop
- * that was not needed only costs a body_step. */
-static bool body_special(bool relaxed, const char *q, size_t j, size_t len)
-{
-    if (q[j] == '\r')
-        return j + 1 == len || q[j - 1] == '\n';
-    if (!relaxed || (q[j] != ' ' && q[j] != '\t'))
-        return false;
-    return q[j] == '\t' || j + 1 == len || canon_is_wsp(q[j + 1]) || q[j + 1] == '\r';
-}
-
-#ifdef __SSE2__
-#include <emmintrin.h>
-
-/* body_special16 is body_special for the 16 bytes at j, one bit a
- * byte; it reads q[j - 1] to q[j + 16]. SSE2 is in every x86-64. */
-static unsigned body_special16(bool relaxed, const char *q, size_t j)
-{
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(q + j));
-    __m128i prev = _mm_loadu_si128((const __m128i *)(const void *)(q + j - 1));
-    __m128i s = _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
-                              _mm_cmpeq_epi8(prev, _mm_set1_epi8('\n')));
-    __m128i next, next_wsp_cr;
-
-    if (relaxed) {
-        next = _mm_loadu_si128((const __m128i *)(const void *)(q + j + 1));
-        /* x | 4 is 0x0d for HTAB (0x09) and CR (0x0d) only: one compare */
-        next_wsp_cr =
-            _mm_or_si128(_mm_cmpeq_epi8(next, _mm_set1_epi8(' ')),
-                         _mm_cmpeq_epi8(_mm_or_si128(next, _mm_set1_epi8(4)), _mm_set1_epi8('\r')));
-        s = _mm_or_si128(s, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
-        s = _mm_or_si128(s, _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), next_wsp_cr));
-    }
-    return (unsigned)_mm_movemask_epi8(s);
-}
-#endif
-
-/* body_run_end returns where the run of unchanged bytes that starts at
- * i ends: at the first special byte after i, or at len. The run is
- * most of a body (relaxed changes a few bytes a paragraph), and a loop
- * stopping at every space mispredicted a branch a word: 16 bytes are
- * judged at a time with SSE2, one at a time elsewhere and for the last
- * few. */
-static size_t body_run_end(bool relaxed, const char *q, size_t i, size_t len)
-{
-    size_t j = i + 1;
-
-#ifdef __SSE2__
-    for (; j + 16 < len; j += 16) { /* q[j + 16], the last byte's next, is read */
-        unsigned m = body_special16(relaxed, q, j);
-
-        if (m != 0)
-            return j + (size_t)__builtin_ctz(m);
-    }
-#endif
-    for (; j < len; j++)
-        if (body_special(relaxed, q, j, len))
-            break;
-    return j;
-}
-
 /* body_step takes the byte at i that cannot start a run (a CR, or for
  * relaxed white space) and returns where to go on. */
 static size_t body_step(struct tk_dkim_body *b, const char *q, size_t i, size_t len)
@@ -286,7 +301,7 @@ void tk_dkim_body_update(struct tk_dkim_body *b, const char *p, size_t n)
             i = body_step(b, p, i, n);
             continue;
         }
-        end = body_run_end(relaxed, p, i, n);
+        end = canon_run_end(relaxed ? RUNS_RELAXED_BODY : RUNS_SIMPLE_BODY, p, i, n);
         body_content(b, p + i, end - i);
         i = end;
     }
