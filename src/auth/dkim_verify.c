@@ -430,14 +430,15 @@ enum tk_status tk_dkim_verify_submit(struct tk_dkim_verify *v, struct tk_resolve
     verify_end_body(v);
     for (i = 0; i < v->n; i++) {
         struct dkim_check *c = &v->checks[i];
-        char prefix[TK_DOMAIN_MAX + 16];
+        int n;
 
         if (c->decided || c->key_state != KEY_NONE)
             continue;
-        snprintf(prefix, sizeof(prefix), "%s._domainkey", c->sig.s);
-        if (tk_domain_join(prefix, c->sig.d, c->qname) != TK_OK) {
-            check_decide(c, TK_AUTH_PERMERROR, "the key name %s.%s is longer than DNS allows",
-                         prefix, c->sig.d);
+        n = snprintf(c->qname, sizeof(c->qname), "%s._domainkey.%s", c->sig.s, c->sig.d);
+        if (n < 0 || (size_t)n >= sizeof(c->qname)) {
+            check_decide(c, TK_AUTH_PERMERROR,
+                         "the key name %s._domainkey.%s is longer than DNS allows", c->sig.s,
+                         c->sig.d);
             continue;
         }
         c->key_state = KEY_PENDING;

@@ -913,6 +913,8 @@ static void test_hostile_header_sections(void **state)
     free(longline);
 }
 
+#define SEL63 "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk"
+
 static void test_hostile_signatures(void **state)
 {
     const struct zrr zone[] = {TXT(SEL_RSA, K->rec_rsa2048), {0}};
@@ -923,7 +925,7 @@ static void test_hostile_signatures(void **state)
                                  "h=from; bh=AAAA; b=AAAA\r\n",
                                  s);
     struct tk_buf hugeh = {0};
-    char *huge;
+    char *huge, *longsel;
     struct verdicts v;
     size_t i;
 
@@ -943,6 +945,12 @@ static void test_hostile_signatures(void **state)
     huge = edit(s, "h=from:", hugeh.data);
     verify_text(zone, huge, &v);
     expect(&v, TK_AUTH_NEUTRAL, "h= lists more than");
+    /* a selector of 232 bytes: with ._domainkey.example.govt.nz, past 253 */
+    longsel = edit(s, "s=rsa;",
+                   "s=" SEL63 "." SEL63 "." SEL63 ".abcdefghijklmnopqrstuvwxyzabcdefghijklmn;");
+    verify_text(zone, longsel, &v);
+    expect(&v, TK_AUTH_PERMERROR, "the key name abcdef");
+    free(longsel);
     free(s);
     free(dup);
     free(fifty);
