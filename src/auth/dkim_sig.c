@@ -295,7 +295,8 @@ static enum tk_status sig_apply(struct tk_dkim_sig *sig, const struct tk_tag *t,
     size_t k;
 
     for (k = 0; k < sizeof(sig_tags) / sizeof(sig_tags[0]); k++) {
-        if (t->name.len != sig_tags[k].len || memcmp(t->name.p, sig_tags[k].name, t->name.len) != 0)
+        if (t->name.len != sig_tags[k].len || t->name.p[0] != sig_tags[k].name[0] ||
+            memcmp(t->name.p, sig_tags[k].name, t->name.len) != 0)
             continue;
         if (k < SIG_TAGS_REQUIRED)
             *seen |= 1u << k;
