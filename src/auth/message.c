@@ -209,6 +209,31 @@ static enum tk_status line_gather(struct tk_msg *m, const char *p, size_t n)
     return tk_buf_append(&m->line, p, n) == TK_OK ? TK_OK : TK_NOMEM;
 }
 
+/* field_whole returns the length of the field that starts p (n bytes,
+ * at a line start) when all of it and the byte after it are in p and
+ * each of its lines ends in CRLF; *next gets the offset after its last
+ * CRLF. 0 otherwise: the field is then gathered a line at a time. A
+ * message fed whole keeps each field with one copy, not three (line,
+ * field, kept) and the growing of two buffers. */
+static size_t field_whole(const char *p, size_t n, size_t *next)
+{
+    size_t i = 0;
+    const char *nl;
+
+    if (n == 0 || p[0] == ' ' || p[0] == '\t' || p[0] == '\r' || p[0] == '\n')
+        return 0;
+    do {
+        nl = memchr(p + i, '\n', n - i);
+        if (nl == NULL || nl[-1] != '\r')
+            return 0;
+        i = (size_t)(nl - p) + 1;
+        if (i >= n || i - 2 > TK_MSG_FIELD_MAX) /* past the limit: gathered, and refused */
+            return 0;
+    } while (p[i] == ' ' || p[i] == '\t');
+    *next = i;
+    return i - 2;
+}
+
 /* body_emit passes body bytes on, turning bare LF into CRLF. */
 static void body_emit(struct tk_msg *m, const char *p, size_t n, tk_msg_body_fn body, void *arg)
 {
@@ -245,9 +270,18 @@ enum tk_status tk_msg_feed(struct tk_msg *m, const char *p, size_t n, tk_msg_bod
     enum tk_status st;
 
     while (i < n && !m->headers_done) {
-        const char *nl = memchr(p + i, '\n', n - i);
-        size_t take = nl ? (size_t)(nl - (p + i)) : n - i;
+        const char *nl;
+        size_t take, len, next;
 
+        if (m->line.len == 0 && !m->line_dropping && m->field.len == 0 && !m->field_dropping &&
+            (len = field_whole(p + i, n - i, &next)) > 0) {
+            if ((st = field_keep(m, p + i, len)) != TK_OK)
+                return st;
+            i += next;
+            continue;
+        }
+        nl = memchr(p + i, '\n', n - i);
+        take = nl ? (size_t)(nl - (p + i)) : n - i;
         if ((st = line_gather(m, p + i, take)) != TK_OK)
             return st;
         i += take;
@@ -255,6 +289,10 @@ enum tk_status tk_msg_feed(struct tk_msg *m, const char *p, size_t n, tk_msg_bod
             break;
         i++;
         if ((st = header_line_end(m)) != TK_OK)
+            return st;
+        /* no continuation follows: the field is complete, and the next
+         * one may be read whole */
+        if (i < n && p[i] != ' ' && p[i] != '\t' && (st = pending_commit(m)) != TK_OK)
             return st;
     }
     if (m->headers_done && i < n)
