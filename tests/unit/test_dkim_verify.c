@@ -26,7 +26,8 @@
  *
  *	The RSA check itself (auth/dkim_rsa.c) on blocks signed raw: the
  *	exact PKCS#1 v1.5 block verifies, one byte changed anywhere in it
- *	does not, nor a signature one byte short or not below the modulus.
+ *	does not, nor a signature one byte short or not below the modulus;
+ *	keys with public exponents 3 and of 130 bits too.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -990,35 +991,37 @@ static void test_two_signatures(void **state)
 
 /* ---- the PKCS#1 v1.5 block (auth/dkim_rsa.c) ---- */
 
-/* raw_sign writes EM^d mod n (the private operation on a block of our
- * making) to sig: any block, well formed or not, can be signed. */
-static void raw_sign(const unsigned char *em, unsigned char sig[256])
+/* raw_sign writes EM^d mod n (the private operation of key on a block
+ * of our making, len bytes) to sig: any block, well formed or not, can
+ * be signed. */
+static void raw_sign(EVP_PKEY *key, const unsigned char *em, size_t len, unsigned char *sig)
 {
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(K->rsa2048, NULL);
-    size_t len = 256;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
+    size_t out = len;
 
     assert_non_null(ctx);
     assert_int_equal(EVP_PKEY_sign_init(ctx), 1);
     assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING), 1);
-    assert_int_equal(EVP_PKEY_sign(ctx, sig, &len, em, 256), 1);
-    assert_int_equal(len, 256);
+    assert_int_equal(EVP_PKEY_sign(ctx, sig, &out, em, len), 1);
+    assert_int_equal(out, len);
     EVP_PKEY_CTX_free(ctx);
 }
 
-/* The block RFC 8017 9.2 expects for hash, with byte at changed to to. */
-static void pkcs1_block(const unsigned char *hash, size_t at, unsigned char to,
-                        unsigned char em[256])
+/* The block RFC 8017 9.2 expects for hash (len bytes), with byte at
+ * changed to to. */
+static void pkcs1_block(const unsigned char *hash, size_t len, size_t at, unsigned char to,
+                        unsigned char *em)
 {
     static const unsigned char info[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
                                          0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
 
     em[0] = 0;
     em[1] = 1;
-    memset(em + 2, 0xff, 256 - 3 - sizeof(info) - 32);
-    em[256 - sizeof(info) - 33] = 0;
-    memcpy(em + 256 - sizeof(info) - 32, info, sizeof(info));
-    memcpy(em + 256 - 32, hash, 32);
-    if (at < 256)
+    memset(em + 2, 0xff, len - 3 - sizeof(info) - 32);
+    em[len - sizeof(info) - 33] = 0;
+    memcpy(em + len - sizeof(info) - 32, info, sizeof(info));
+    memcpy(em + len - 32, hash, 32);
+    if (at < len)
         em[at] = to;
 }
 
@@ -1040,17 +1043,17 @@ static void test_rsa_pkcs1_block(void **state)
         hash[i] = (unsigned char)(i * 7 + 1);
     assert_int_equal(tk_dkim_keycache_get(K->rec_rsa2048, strlen(K->rec_rsa2048), &key, &pub, &err),
                      TK_OK);
-    pkcs1_block(hash, 256, 0, em);
-    raw_sign(em, sig);
+    pkcs1_block(hash, 256, 256, 0, em);
+    raw_sign(K->rsa2048, em, 256, sig);
     assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, sig, 256), 1);
     assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, sig, 255), 0);
     assert_int_equal(tk_dkim_rsa_verify(pub, hash, 20, sig, 256), -1);
     assert_int_equal(tk_dkim_rsa_verify(K->rsa2048, hash, 32, sig, 256), -1);
     for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
-        pkcs1_block(hash, at[i], (unsigned char)(em[at[i]] ^ 0x02), em);
-        raw_sign(em, sig);
+        pkcs1_block(hash, 256, at[i], (unsigned char)(em[at[i]] ^ 0x02), em);
+        raw_sign(K->rsa2048, em, 256, sig);
         assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, sig, 256), 0);
-        pkcs1_block(hash, 256, 0, em);
+        pkcs1_block(hash, 256, 256, 0, em);
     }
     /* s = n, and s above n */
     assert_int_equal(EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_N, &n), 1);
@@ -1060,6 +1063,42 @@ static void test_rsa_pkcs1_block(void **state)
     assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, big, 256), 0);
     BN_free(n);
     EVP_PKEY_free(pub);
+}
+
+/* Public exponents other than 65537 (3, and one of 130 bits) verify
+ * the exact block and refuse one changed. */
+static void test_rsa_exponents(void **state)
+{
+    static const char *const exps[] = {"3", "680564733841876926926749214863536422929"};
+    unsigned char hash[32] = {1, 2, 3}, em[128], sig[128];
+    size_t i;
+
+    for (i = 0; i < NELEM(exps); i++) {
+        BIGNUM *e = NULL;
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+        EVP_PKEY *key = NULL, *pub = NULL;
+        struct tk_dkim_key flags;
+        struct tk_error err = {0};
+        char rec[512];
+
+        assert_true(BN_dec2bn(&e, exps[i]) > 0);
+        assert_int_equal(EVP_PKEY_keygen_init(ctx), 1);
+        assert_int_equal(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 1024), 1);
+        assert_int_equal(EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, e), 1);
+        assert_int_equal(EVP_PKEY_keygen(ctx, &key), 1);
+        key_record(key, rec, sizeof(rec));
+        assert_int_equal(tk_dkim_keycache_get(rec, strlen(rec), &flags, &pub, &err), TK_OK);
+        pkcs1_block(hash, sizeof(em), sizeof(em), 0, em);
+        raw_sign(key, em, sizeof(em), sig);
+        assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, sig, sizeof(sig)), 1);
+        pkcs1_block(hash, sizeof(em), 60, 0xfe, em);
+        raw_sign(key, em, sizeof(em), sig);
+        assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, sig, sizeof(sig)), 0);
+        EVP_PKEY_free(pub);
+        EVP_PKEY_free(key);
+        EVP_PKEY_CTX_free(ctx);
+        BN_free(e);
+    }
 }
 
 int main(void)
@@ -1087,6 +1126,7 @@ int main(void)
         cmocka_unit_test(test_unsigned),
         cmocka_unit_test(test_two_signatures),
         cmocka_unit_test(test_rsa_pkcs1_block),
+        cmocka_unit_test(test_rsa_exponents),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
