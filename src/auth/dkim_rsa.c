@@ -197,5 +197,8 @@ int tk_dkim_rsa_verify(EVP_PKEY *pkey, const unsigned char *hash, size_t hash_le
     if ((ok = rsa_public(k, sig, em)) != 1)
         return ok;
     rsa_expected(hash, k->len, want);
-    return CRYPTO_memcmp(em, want, k->len) == 0;
+    /* memcmp, not CRYPTO_memcmp: both blocks are public (the signature
+     * and the message are the sender's), and a byte loop was 0.6% of a
+     * verify */
+    return memcmp(em, want, k->len) == 0;
 }

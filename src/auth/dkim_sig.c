@@ -367,11 +367,29 @@ enum tk_status tk_dkim_sig_parse(const char *value, size_t len, struct tk_dkim_s
     return sig_check_whole(out, err);
 }
 
+/* sig_is_b is true when seg (one tag of a raw field) is FWS b FWS =
+ * ...; *value gets the offset after the '='. Read in order, not by
+ * looking for '=' first: that walked the whole of b= to its padding. */
+static bool sig_is_b(struct tk_span seg, size_t *value)
+{
+    struct tk_cursor t;
+
+    tk_cursor_init(&t, seg.p, seg.len);
+    tk_cursor_span_while(&t, tk_char_is_fws, NULL);
+    if (!tk_cursor_take(&t, 'b'))
+        return false;
+    tk_cursor_span_while(&t, tk_char_is_fws, NULL);
+    if (!tk_cursor_take(&t, '='))
+        return false;
+    *value = t.pos;
+    return true;
+}
+
 bool tk_dkim_sig_b_value(const char *raw, size_t len, size_t *start, size_t *end)
 {
     struct tk_cursor c;
-    struct tk_span seg, name;
-    size_t colon;
+    struct tk_span seg;
+    size_t colon, value;
     const char *p = memchr(raw, ':', len);
 
     if (p == NULL)
@@ -380,13 +398,10 @@ bool tk_dkim_sig_b_value(const char *raw, size_t len, size_t *start, size_t *end
     tk_cursor_init(&c, raw + colon, len - colon);
     while (!tk_cursor_eof(&c)) {
         size_t seg_start = c.pos;
-        struct tk_cursor t;
 
         tk_cursor_span_until(&c, ';', &seg);
-        tk_cursor_init(&t, seg.p, seg.len);
-        tk_cursor_span_until(&t, '=', &name);
-        if (tk_cursor_take(&t, '=') && tk_span_eq(tk_span_trim_fws(name), "b")) {
-            *start = colon + seg_start + t.pos;
+        if (sig_is_b(seg, &value)) {
+            *start = colon + seg_start + value;
             *end = colon + seg_start + seg.len;
             return true;
         }
