@@ -37,6 +37,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
@@ -1101,6 +1102,57 @@ static void test_rsa_exponents(void **state)
     }
 }
 
+/* pub_with_e makes the public key n (of K->rsa2048), e and loads it as
+ * a verifier does, through its DKIM record. */
+static EVP_PKEY *pub_with_e(unsigned long e)
+{
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    BIGNUM *n = NULL, *be = BN_new();
+    OSSL_PARAM *params;
+    EVP_PKEY *pk = NULL, *pub = NULL;
+    struct tk_dkim_key flags;
+    struct tk_error err = {0};
+    char rec[1024];
+
+    assert_int_equal(EVP_PKEY_get_bn_param(K->rsa2048, OSSL_PKEY_PARAM_RSA_N, &n), 1);
+    assert_int_equal(BN_set_word(be, e), 1);
+    assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n), 1);
+    assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be), 1);
+    assert_non_null(params = OSSL_PARAM_BLD_to_param(bld));
+    assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
+    assert_int_equal(EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params), 1);
+    key_record(pk, rec, sizeof(rec));
+    assert_int_equal(tk_dkim_keycache_get(rec, strlen(rec), &flags, &pub, &err), TK_OK);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(pk);
+    BN_free(n);
+    BN_free(be);
+    return pub;
+}
+
+/* Exponents no signer uses but a record can hold: e = 1 (converted back
+ * from the Montgomery form, no multiplication) makes the block
+ * its own signature, e = 2 (even: no multiplication last) and e = 0
+ * (s^0 = 1) verify nothing. */
+static void test_rsa_degenerate_exponents(void **state)
+{
+    unsigned char hash[32] = {4, 5, 6}, em[256];
+    EVP_PKEY *e1 = pub_with_e(1), *e2 = pub_with_e(2), *e0 = pub_with_e(0);
+
+    pkcs1_block(hash, 256, 256, 0, em);
+    assert_int_equal(tk_dkim_rsa_verify(e1, hash, 32, em, 256), 1);
+    assert_int_equal(tk_dkim_rsa_verify(e2, hash, 32, em, 256), 0);
+    assert_int_equal(tk_dkim_rsa_verify(e0, hash, 32, em, 256), 0);
+    pkcs1_block(hash, 256, 100, 0xfe, em);
+    assert_int_equal(tk_dkim_rsa_verify(e1, hash, 32, em, 256), 0);
+    EVP_PKEY_free(e1);
+    EVP_PKEY_free(e2);
+    EVP_PKEY_free(e0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1127,6 +1179,7 @@ int main(void)
         cmocka_unit_test(test_two_signatures),
         cmocka_unit_test(test_rsa_pkcs1_block),
         cmocka_unit_test(test_rsa_exponents),
+        cmocka_unit_test(test_rsa_degenerate_exponents),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
