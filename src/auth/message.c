@@ -234,29 +234,51 @@ static size_t field_whole(const char *p, size_t n, size_t *next)
     return i - 2;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* msg_bare_lf returns the index of the first LF in p (n bytes) that no
+ * CR comes before (cr: p[-1] was a CR), or n. Sixteen bytes at a time
+ * with SSE2: a body has a CRLF a line, and a memchr a line to look at
+ * each was 2% of verifying the DKIM signature of a 4 KB message. */
+static size_t msg_bare_lf(const char *p, size_t n, bool cr)
+{
+    size_t i = 1;
+
+    if (n == 0 || (p[0] == '\n' && !cr))
+        return 0;
+#ifdef __SSE2__
+    for (; i + 16 <= n; i += 16) { /* reads p[i - 1] to p[i + 15] */
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i prev = _mm_loadu_si128((const __m128i *)(const void *)(p + i - 1));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(
+            _mm_cmpeq_epi8(prev, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+
+        if (m != 0)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++)
+        if (p[i] == '\n' && p[i - 1] != '\r')
+            return i;
+    return n;
+}
+
 /* body_emit passes body bytes on, turning bare LF into CRLF. */
 static void body_emit(struct tk_msg *m, const char *p, size_t n, tk_msg_body_fn body, void *arg)
 {
     size_t start = 0, i;
+    bool cr = m->cr_pending;
 
     if (n == 0)
         return;
-    for (i = 0; i < n; i++) {
-        const char *nl = memchr(p + i, '\n', n - i);
-        bool has_cr;
-
-        if (nl == NULL)
-            break;
-        i = (size_t)(nl - p);
-        has_cr = i > 0 ? p[i - 1] == '\r' : m->cr_pending;
-        if (has_cr)
-            continue;
-        if (body != NULL) {
-            if (i > start)
-                body(arg, p + start, i - start);
-            body(arg, "\r\n", 2);
-        }
+    while (body != NULL && (i = start + msg_bare_lf(p + start, n - start, cr)) < n) {
+        if (i > start)
+            body(arg, p + start, i - start);
+        body(arg, "\r\n", 2);
         start = i + 1;
+        cr = false; /* p[start - 1] is that LF */
     }
     if (body != NULL && n > start)
         body(arg, p + start, n - start);

@@ -278,6 +278,9 @@ static void test_random_chunkings(void **state)
         "\r\n",
         "body\r\n",
         "body bare\n",
+        "\r",
+        "\n",
+        "a longer line of a body, long enough for a 16-byte block\r\n",
     };
     unsigned long seed = 5322;
     int round;
@@ -285,7 +288,7 @@ static void test_random_chunkings(void **state)
     for (round = 0; round < 2000; round++) {
         struct tk_buf text = {0}, b1 = {0}, b2 = {0}, b3 = {0};
         struct tk_msg m1, m2, m3;
-        size_t k = testutil_rand(&seed) % 14;
+        size_t k = testutil_rand(&seed) % 24;
 
         while (k-- > 0)
             assert_int_equal(tk_buf_puts(&text, pieces[testutil_rand(&seed) % NELEM(pieces)]),
