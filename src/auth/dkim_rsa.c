@@ -113,12 +113,15 @@ enum tk_status tk_dkim_rsa_prepare(EVP_PKEY *pkey)
         return TK_NOMEM;
     if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &k->n) != 1 ||
         EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &k->e) != 1 ||
-        (k->mont = BN_MONT_CTX_new()) == NULL || BN_MONT_CTX_set(k->mont, k->n, ctx) != 1 ||
-        EVP_PKEY_set_ex_data(pkey, rsa_index, k) != 1) {
+        (k->mont = BN_MONT_CTX_new()) == NULL || BN_MONT_CTX_set(k->mont, k->n, ctx) != 1) {
         rsa_pub_free(k);
         return TK_NOMEM;
     }
     k->len = (size_t)BN_num_bytes(k->n);
+    if (EVP_PKEY_set_ex_data(pkey, rsa_index, k) != 1) {
+        rsa_pub_free(k);
+        return TK_NOMEM;
+    }
     return TK_OK;
 }
 
