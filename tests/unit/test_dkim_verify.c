@@ -27,8 +27,10 @@
  *	The RSA check itself (auth/dkim_rsa.c) on blocks signed raw: the
  *	exact PKCS#1 v1.5 block verifies, one byte changed anywhere in it
  *	does not, nor a signature one byte short or not below the modulus;
- *	keys with public exponents 3 and of 130 bits too.
+ *	keys with public exponents 3 and of 130 bits too; one key from four
+ *	threads at once.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1153,6 +1155,49 @@ static void test_rsa_degenerate_exponents(void **state)
     EVP_PKEY_free(e0);
 }
 
+struct rsa_thread_job {
+    EVP_PKEY *pub;
+    const unsigned char *hash, *sig;
+    int passed;
+};
+
+static void *rsa_thread(void *arg)
+{
+    struct rsa_thread_job *j = arg;
+    int i;
+
+    for (i = 0; i < 100; i++)
+        j->passed += tk_dkim_rsa_verify(j->pub, j->hash, 32, j->sig, 256) == 1;
+    return NULL;
+}
+
+/* One prepared key checks signatures from four threads at once (each
+ * with its own BN_CTX, the key's Montgomery context shared). */
+static void test_rsa_threads(void **state)
+{
+    unsigned char hash[32] = {7, 8, 9}, em[256], sig[256];
+    struct rsa_thread_job jobs[4];
+    pthread_t t[4];
+    struct tk_dkim_key flags;
+    struct tk_error err = {0};
+    EVP_PKEY *pub = NULL;
+    size_t i;
+
+    assert_int_equal(
+        tk_dkim_keycache_get(K->rec_rsa2048, strlen(K->rec_rsa2048), &flags, &pub, &err), TK_OK);
+    pkcs1_block(hash, 256, 256, 0, em);
+    raw_sign(K->rsa2048, em, 256, sig);
+    for (i = 0; i < 4; i++) {
+        jobs[i] = (struct rsa_thread_job){pub, hash, sig, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, rsa_thread, &jobs[i]), 0);
+    }
+    for (i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(jobs[i].passed, 100);
+    }
+    EVP_PKEY_free(pub);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1180,6 +1225,7 @@ int main(void)
         cmocka_unit_test(test_rsa_pkcs1_block),
         cmocka_unit_test(test_rsa_exponents),
         cmocka_unit_test(test_rsa_degenerate_exponents),
+        cmocka_unit_test(test_rsa_threads),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
