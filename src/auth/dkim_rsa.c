@@ -5,7 +5,8 @@
  *	RFC 8017 8.2.2 lets a verifier build the encoded message it expects,
  *	0x00 0x01 FF..FF 0x00 || DigestInfo(SHA-256) || H, and compare it
  *	whole with s^e mod n: no padding is parsed, so there is no parser
- *	to get wrong. The arithmetic is OpenSSL's (Montgomery
+ *	to get wrong. All of it but H is the same for every signature of a
+ *	key, and is made with the key. The arithmetic is OpenSSL's (Montgomery
  *	multiplication; rsa_pow says why not BN_mod_exp_mont); what is ours
  *	is the set-up around it, made once rather than per signature,
  *	because for a 4 KB message it cost as much as hashing the body:
@@ -48,7 +49,9 @@ static const unsigned char rsa_sha256_info[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x
 struct rsa_pub {
     BIGNUM *n, *e;
     BN_MONT_CTX *mont;
-    size_t len; /* k: the modulus in bytes */
+    size_t len;    /* k: the modulus in bytes */
+    BIGNUM *block; /* EM' with H all zero bytes; NULL when k is too short
+                      (or longer than a signature may be) */
 };
 
 static int rsa_index = -1;
@@ -62,6 +65,7 @@ static void rsa_pub_free(struct rsa_pub *k)
         return;
     BN_free(k->n);
     BN_free(k->e);
+    BN_free(k->block);
     BN_MONT_CTX_free(k->mont);
     free(k);
 }
@@ -102,6 +106,28 @@ static BN_CTX *rsa_thread_ctx(void)
     return ctx;
 }
 
+/* rsa_block sets k->block to EM' of RFC 8017 9.2 for a hash of zero
+ * bytes, 0x00 0x01 FF..FF 0x00 || DigestInfo(SHA-256) || 00..00: the
+ * block a signature must give is that number plus the hash. False when
+ * memory is short; a key too short for the block (or longer than a
+ * signature may be) gets none, and verifies nothing. */
+static bool rsa_block(struct rsa_pub *k)
+{
+    unsigned char em[TK_DKIM_SIG_BYTES_MAX];
+    size_t ps;
+
+    if (k->len < RSA_T_LEN + 11 || k->len > sizeof(em))
+        return true;
+    ps = k->len - RSA_T_LEN - 3;
+    em[0] = 0x00;
+    em[1] = 0x01;
+    memset(em + 2, 0xff, ps);
+    em[2 + ps] = 0x00;
+    memcpy(em + 3 + ps, rsa_sha256_info, sizeof(rsa_sha256_info));
+    memset(em + k->len - RSA_HASH_LEN, 0, RSA_HASH_LEN);
+    return (k->block = BN_bin2bn(em, (int)k->len, NULL)) != NULL;
+}
+
 enum tk_status tk_dkim_rsa_prepare(EVP_PKEY *pkey)
 {
     struct rsa_pub *k;
@@ -118,24 +144,11 @@ enum tk_status tk_dkim_rsa_prepare(EVP_PKEY *pkey)
         return TK_NOMEM;
     }
     k->len = (size_t)BN_num_bytes(k->n);
-    if (EVP_PKEY_set_ex_data(pkey, rsa_index, k) != 1) {
+    if (!rsa_block(k) || EVP_PKEY_set_ex_data(pkey, rsa_index, k) != 1) {
         rsa_pub_free(k);
         return TK_NOMEM;
     }
     return TK_OK;
-}
-
-/* rsa_expected writes EM' of RFC 8017 9.2 (len bytes) for hash. */
-static void rsa_expected(const unsigned char *hash, size_t len, unsigned char *em)
-{
-    size_t ps = len - RSA_T_LEN - 3;
-
-    em[0] = 0x00;
-    em[1] = 0x01;
-    memset(em + 2, 0xff, ps);
-    em[2 + ps] = 0x00;
-    memcpy(em + 3 + ps, rsa_sha256_info, sizeof(rsa_sha256_info));
-    memcpy(em + len - RSA_HASH_LEN, hash, RSA_HASH_LEN);
 }
 
 /* rsa_pow sets r to s^e mod n (s below n) by squaring and multiplying
@@ -169,47 +182,44 @@ static bool rsa_pow(const struct rsa_pub *k, BIGNUM *r, const BIGNUM *s, BN_CTX 
     return plain || BN_from_montgomery(r, r, k->mont, ctx) == 1;
 }
 
-/* rsa_public computes sig^e mod n into em (k->len bytes): 1 done, 0
- * when sig is not below n, -1 when OpenSSL failed. */
-static int rsa_public(const struct rsa_pub *k, const unsigned char *sig, unsigned char *em)
+/* rsa_check computes m = s^e mod n and compares it with EM', both as
+ * numbers: two numbers below 2^(8k) are equal exactly when their k-byte
+ * encodings are (RFC 8017 4.1), and turning m back into bytes
+ * (BN_bn2binpad, a byte at a time and in constant time) cost 0.5 us
+ * of a verify. 1 when they are equal, 0 when not or s is not below n,
+ * -1 when OpenSSL failed. */
+static int rsa_check(const struct rsa_pub *k, const unsigned char *hash, const unsigned char *sig,
+                     BN_CTX *ctx)
 {
-    BN_CTX *ctx = rsa_thread_ctx();
-    BIGNUM *s, *m;
-    int ok = -1;
+    BIGNUM *s = BN_CTX_get(ctx), *m = BN_CTX_get(ctx), *want = BN_CTX_get(ctx);
 
-    if (ctx == NULL)
+    if (want == NULL || BN_bin2bn(sig, (int)k->len, s) == NULL ||
+        BN_bin2bn(hash, RSA_HASH_LEN, want) == NULL || BN_add(want, want, k->block) != 1)
         return -1;
-    BN_CTX_start(ctx);
-    s = BN_CTX_get(ctx);
-    m = BN_CTX_get(ctx);
-    if (m != NULL && BN_bin2bn(sig, (int)k->len, s) != NULL) {
-        if (BN_ucmp(s, k->n) >= 0)
-            ok = 0;
-        else if (rsa_pow(k, m, s, ctx) && BN_bn2binpad(m, em, (int)k->len) == (int)k->len)
-            ok = 1;
-    }
-    BN_CTX_end(ctx);
-    return ok;
+    if (BN_ucmp(s, k->n) >= 0)
+        return 0;
+    if (!rsa_pow(k, m, s, ctx))
+        return -1;
+    return BN_cmp(m, want) == 0;
 }
 
 int tk_dkim_rsa_verify(EVP_PKEY *pkey, const unsigned char *hash, size_t hash_len,
                        const unsigned char *sig, size_t sig_len)
 {
-    unsigned char em[TK_DKIM_SIG_BYTES_MAX], want[TK_DKIM_SIG_BYTES_MAX];
     const struct rsa_pub *k;
+    BN_CTX *ctx;
     int ok;
 
     pthread_once(&rsa_once, rsa_init);
     if (rsa_index < 0 || (k = EVP_PKEY_get_ex_data(pkey, rsa_index)) == NULL ||
         hash_len != RSA_HASH_LEN)
         return -1;
-    if (sig_len != k->len || k->len > sizeof(em) || k->len < RSA_T_LEN + 11)
+    if (sig_len != k->len || k->block == NULL)
         return 0;
-    if ((ok = rsa_public(k, sig, em)) != 1)
-        return ok;
-    rsa_expected(hash, k->len, want);
-    /* memcmp, not CRYPTO_memcmp: both blocks are public (the signature
-     * and the message are the sender's), and a byte loop was 0.6% of a
-     * verify */
-    return memcmp(em, want, k->len) == 0;
+    if ((ctx = rsa_thread_ctx()) == NULL)
+        return -1;
+    BN_CTX_start(ctx);
+    ok = rsa_check(k, hash, sig, ctx);
+    BN_CTX_end(ctx);
+    return ok;
 }
