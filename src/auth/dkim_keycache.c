@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "auth/dkim_keycache.h"
+#include "auth/dkim_rsa.h"
 #include "core/limits.h"
 
 struct keycache_slot {
@@ -26,17 +27,23 @@ struct keycache_slot {
 static struct keycache_slot keycache[TK_DKIM_KEYCACHE_SLOTS];
 static pthread_mutex_t keycache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* keycache_hash is FNV-1a over the text. */
+/* keycache_hash mixes the text eight bytes at a time: a record is some
+ * 400 bytes, hashed for every signature checked, and FNV-1a a byte at a
+ * time was 2% of a verify. It only picks a slot; an entry is used only
+ * when its text is the same byte for byte. */
 static uint64_t keycache_hash(const char *p, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
-    size_t i;
+    uint64_t h = 1469598103934665603ULL ^ n, w;
+    size_t i = 0;
 
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 1099511628211ULL;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 32;
     }
-    return h;
+    for (; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+    return h ^ (h >> 29);
 }
 
 /* key_flags copies what a verifier reads of a parsed key. */
@@ -116,6 +123,10 @@ enum tk_status tk_dkim_keycache_get(const char *txt, size_t len, struct tk_dkim_
     if (st != TK_OK)
         return st;
     *pkey = tk_dkim_key_pkey(&parsed);
+    if (*pkey && tk_dkim_rsa_prepare(*pkey) != TK_OK) { /* as a key OpenSSL could not load */
+        EVP_PKEY_free(*pkey);
+        *pkey = NULL;
+    }
     key_flags(&parsed, out);
     keycache_keep(h, txt, len, &parsed, *pkey);
     tk_dkim_key_free(&parsed);

@@ -34,8 +34,9 @@
 /* tk_dkim_keycache_get parses the key record txt, or finds it parsed
  * before. On TK_OK the key's flags and size are in *out (out->der is
  * NULL and out->notes empty: a verifier needs neither) and *pkey is the
- * OpenSSL key to verify with, which the caller frees with EVP_PKEY_free
- * (NULL for a revoked key or a k= we do not know). Other returns are
+ * OpenSSL key to verify with, RSA keys prepared for tk_dkim_rsa_verify,
+ * which the caller frees with EVP_PKEY_free (NULL for a revoked key or
+ * a k= we do not know). Other returns are
  * tk_dkim_key_parse's, with err set; out is then empty. */
 enum tk_status tk_dkim_keycache_get(const char *txt, size_t len, struct tk_dkim_key *out,
                                     EVP_PKEY **pkey, struct tk_error *err);

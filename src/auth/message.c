@@ -209,29 +209,76 @@ static enum tk_status line_gather(struct tk_msg *m, const char *p, size_t n)
     return tk_buf_append(&m->line, p, n) == TK_OK ? TK_OK : TK_NOMEM;
 }
 
+/* field_whole returns the length of the field that starts p (n bytes,
+ * at a line start) when all of it and the byte after it are in p and
+ * each of its lines ends in CRLF; *next gets the offset after its last
+ * CRLF. 0 otherwise: the field is then gathered a line at a time. A
+ * message fed whole keeps each field with one copy, not three (line,
+ * field, kept) and the growing of two buffers. */
+static size_t field_whole(const char *p, size_t n, size_t *next)
+{
+    size_t i = 0;
+    const char *nl;
+
+    if (n == 0 || p[0] == ' ' || p[0] == '\t' || p[0] == '\r' || p[0] == '\n')
+        return 0;
+    do {
+        nl = memchr(p + i, '\n', n - i);
+        if (nl == NULL || nl[-1] != '\r')
+            return 0;
+        i = (size_t)(nl - p) + 1;
+        if (i >= n || i - 2 > TK_MSG_FIELD_MAX) /* past the limit: gathered, and refused */
+            return 0;
+    } while (p[i] == ' ' || p[i] == '\t');
+    *next = i;
+    return i - 2;
+}
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* msg_bare_lf returns the index of the first LF in p (n bytes) that no
+ * CR comes before (cr: p[-1] was a CR), or n. Sixteen bytes at a time
+ * with SSE2: a body has a CRLF a line, and a memchr a line to look at
+ * each was 2% of verifying the DKIM signature of a 4 KB message. */
+static size_t msg_bare_lf(const char *p, size_t n, bool cr)
+{
+    size_t i = 1;
+
+    if (n == 0 || (p[0] == '\n' && !cr))
+        return 0;
+#ifdef __SSE2__
+    for (; i + 16 <= n; i += 16) { /* reads p[i - 1] to p[i + 15] */
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i prev = _mm_loadu_si128((const __m128i *)(const void *)(p + i - 1));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(
+            _mm_cmpeq_epi8(prev, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+
+        if (m != 0)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++)
+        if (p[i] == '\n' && p[i - 1] != '\r')
+            return i;
+    return n;
+}
+
 /* body_emit passes body bytes on, turning bare LF into CRLF. */
 static void body_emit(struct tk_msg *m, const char *p, size_t n, tk_msg_body_fn body, void *arg)
 {
     size_t start = 0, i;
+    bool cr = m->cr_pending;
 
     if (n == 0)
         return;
-    for (i = 0; i < n; i++) {
-        const char *nl = memchr(p + i, '\n', n - i);
-        bool has_cr;
-
-        if (nl == NULL)
-            break;
-        i = (size_t)(nl - p);
-        has_cr = i > 0 ? p[i - 1] == '\r' : m->cr_pending;
-        if (has_cr)
-            continue;
-        if (body != NULL) {
-            if (i > start)
-                body(arg, p + start, i - start);
-            body(arg, "\r\n", 2);
-        }
+    while (body != NULL && (i = start + msg_bare_lf(p + start, n - start, cr)) < n) {
+        if (i > start)
+            body(arg, p + start, i - start);
+        body(arg, "\r\n", 2);
         start = i + 1;
+        cr = false; /* p[start - 1] is that LF */
     }
     if (body != NULL && n > start)
         body(arg, p + start, n - start);
@@ -245,9 +292,18 @@ enum tk_status tk_msg_feed(struct tk_msg *m, const char *p, size_t n, tk_msg_bod
     enum tk_status st;
 
     while (i < n && !m->headers_done) {
-        const char *nl = memchr(p + i, '\n', n - i);
-        size_t take = nl ? (size_t)(nl - (p + i)) : n - i;
+        const char *nl;
+        size_t take, len, next;
 
+        if (m->line.len == 0 && !m->line_dropping && m->field.len == 0 && !m->field_dropping &&
+            (len = field_whole(p + i, n - i, &next)) > 0) {
+            if ((st = field_keep(m, p + i, len)) != TK_OK)
+                return st;
+            i += next;
+            continue;
+        }
+        nl = memchr(p + i, '\n', n - i);
+        take = nl ? (size_t)(nl - (p + i)) : n - i;
         if ((st = line_gather(m, p + i, take)) != TK_OK)
             return st;
         i += take;
@@ -255,6 +311,10 @@ enum tk_status tk_msg_feed(struct tk_msg *m, const char *p, size_t n, tk_msg_bod
             break;
         i++;
         if ((st = header_line_end(m)) != TK_OK)
+            return st;
+        /* no continuation follows: the field is complete, and the next
+         * one may be read whole */
+        if (i < n && p[i] != ' ' && p[i] != '\t' && (st = pending_commit(m)) != TK_OK)
             return st;
     }
     if (m->headers_done && i < n)

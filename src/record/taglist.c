@@ -109,9 +109,12 @@ const struct tk_tag *tk_taglist_first_duplicate(const struct tk_taglist *tl)
 {
     size_t i, j;
 
+    /* Names start with a letter: their first bytes folded differ for
+     * most pairs, which settles them without the full comparison. */
     for (i = 0; i < tl->n; i++)
         for (j = i + 1; j < tl->n; j++)
-            if (taglist_span_caseeq(tl->tags[i].name, tl->tags[j].name))
+            if ((tl->tags[i].name.p[0] | 0x20) == (tl->tags[j].name.p[0] | 0x20) &&
+                taglist_span_caseeq(tl->tags[i].name, tl->tags[j].name))
                 return &tl->tags[j];
     return NULL;
 }

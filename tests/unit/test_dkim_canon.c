@@ -8,7 +8,11 @@
  *	in every chunking gives the same bytes, so nothing depends on where
  *	a chunk ends; the hashes of an empty body (SHA-256 of CRLF for
  *	simple, of nothing for relaxed, RFC 6376 3.4.3 and errata 1384);
- *	l= cuts the hash, not the count.
+ *	l= cuts the hash, not the count. Random bodies, dense with white
+ *	space and line ends or text-like with rare changes, canonicalised
+ *	whole and in chunks, give the bytes and hash of a plain reference
+ *	of RFC 6376 3.4.3 and 3.4.4; random header fields give what a plain
+ *	reference of 3.4.2 gives.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,6 +25,7 @@
 #include "testutil.h"
 
 #include "auth/dkim_canon.h"
+#include "core/domain.h"
 
 static void sink_to_buf(void *arg, const char *p, size_t n)
 {
@@ -28,24 +33,37 @@ static void sink_to_buf(void *arg, const char *p, size_t n)
 }
 
 /* canon_body canonicalises body in chunks of step (0: whole) and
- * returns the bytes written (caller frees) and the hash. */
+ * returns the bytes written (caller frees) and the hash. A second body
+ * without a sink (as verifiers run it) must give the same hash. */
 static char *canon_body(enum tk_dkim_canon c, const char *body, size_t len, size_t step,
                         uint64_t limit, unsigned char hash[32], uint64_t *length)
 {
-    struct tk_dkim_body b;
+    struct tk_dkim_body b, plain;
     struct tk_buf out = {0};
+    unsigned char plain_hash[32];
     size_t i, hl = 0;
 
     assert_int_equal(tk_dkim_body_init(&b, c, EVP_sha256(), limit), TK_OK);
+    assert_int_equal(tk_dkim_body_init(&plain, c, EVP_sha256(), limit), TK_OK);
     b.sink = sink_to_buf;
     b.sink_arg = &out;
     if (step == 0)
         step = len ? len : 1;
-    for (i = 0; i < len; i += step)
-        tk_dkim_body_update(&b, body + i, len - i < step ? len - i : step);
+    for (i = 0; i < len; i += step) {
+        size_t n = len - i < step ? len - i : step;
+        char *chunk = malloc(n); /* exactly n bytes: a read past them is caught (ASan) */
+
+        assert_non_null(chunk);
+        memcpy(chunk, body + i, n);
+        tk_dkim_body_update(&b, chunk, n);
+        tk_dkim_body_update(&plain, chunk, n);
+        free(chunk);
+    }
     *length = b.length; /* before final: final adds the last CRLF */
     assert_int_equal(tk_dkim_body_final(&b, hash, &hl), TK_OK);
     assert_int_equal(hl, 32);
+    assert_int_equal(tk_dkim_body_final(&plain, plain_hash, &hl), TK_OK);
+    assert_memory_equal(plain_hash, hash, 32);
     assert_int_equal(tk_buf_putc(&out, '\0'), TK_OK);
     return tk_buf_steal(&out);
 }
@@ -117,6 +135,10 @@ static const struct body_case body_cases[] = {
     {"a\nb\r\n", "a\nb\r\n", "a\nb\r\n"},
     {"\r\n\r\nlast line", "\r\n\r\nlast line\r\n", "\r\n\r\nlast line\r\n"},
     {"x \r\n\r\n \r\n", "x \r\n\r\n \r\n", "x\r\n"},
+    {"x\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n", "x\r\n", "x\r\n"},
+    {"x \r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\ny",
+     "x \r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\ny\r\n",
+     "x\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\ny\r\n"},
 };
 
 static void test_body_cases_every_chunking(void **state)
@@ -237,7 +259,77 @@ static void test_relaxed_header_cases(void **state)
     }
 }
 
-/* ---- relaxed body against a reference ---- */
+/* reference_relaxed_header is RFC 6376 3.4.2 the plainest way: the
+ * name lower-cased without white space before the colon; in the value
+ * every CRLF taken out (one pass, left to right), runs of SP and HTAB
+ * made one SP, then SPs at its start and end dropped. */
+static void reference_relaxed_header(const char *f, size_t len, struct tk_buf *out)
+{
+    const char *colon = memchr(f, ':', len);
+    size_t name_len = (size_t)(colon - f), i, start;
+    struct tk_buf v = {0};
+
+    while (name_len > 0 && (f[name_len - 1] == ' ' || f[name_len - 1] == '\t'))
+        name_len--;
+    for (i = 0; i < name_len; i++)
+        assert_int_equal(tk_buf_putc(out, (char)tk_ascii_lower((unsigned char)f[i])), TK_OK);
+    assert_int_equal(tk_buf_putc(out, ':'), TK_OK);
+    for (i = (size_t)(colon - f) + 1; i < len; i++) {
+        if (f[i] == '\r' && i + 1 < len && f[i + 1] == '\n') {
+            i++;
+            continue;
+        }
+        if ((f[i] == ' ' || f[i] == '\t') && v.len > 0 && v.data[v.len - 1] == ' ')
+            continue;
+        assert_int_equal(tk_buf_putc(&v, f[i] == '\t' ? ' ' : f[i]), TK_OK);
+    }
+    for (start = 0; start < v.len && v.data[start] == ' '; start++)
+        ;
+    while (v.len > start && v.data[v.len - 1] == ' ')
+        v.len--;
+    assert_int_equal(tk_buf_append(out, v.data ? v.data + start : "", v.len - start), TK_OK);
+    tk_buf_free(&v);
+}
+
+/* Random fields (white space around the colon, folded values, runs of
+ * SP and HTAB, lone CR and LF, up to a few hundred bytes so the
+ * 16-bytes-at-a-time scan meets each change at every offset): relaxed
+ * gives what the reference gives. */
+static void test_relaxed_header_matches_reference(void **state)
+{
+    static const char name_chars[] = "ABCxyz-";
+    static const char value_chars[] = "abcdefghijklmnopqrstuvw:;= abcdefghijklmnopqrstuvw \t\r\n  ";
+    unsigned long seed = 3422;
+    char f[400];
+    int round;
+
+    for (round = 0; round < 3000; round++) {
+        size_t nlen = 1 + testutil_rand(&seed) % 12, wsp = testutil_rand(&seed) % 3, len, j;
+        struct tk_buf got = {0}, want = {0};
+        char *exact;
+
+        testutil_garbage(&seed, f, 0, nlen, name_chars, strlen(name_chars));
+        memcpy(f + nlen, " \t", wsp);
+        f[nlen + wsp] = ':';
+        len = nlen + wsp + 1 + testutil_rand(&seed) % (sizeof(f) - nlen - wsp - 1);
+        testutil_garbage(&seed, f, nlen + wsp + 1, len, value_chars, strlen(value_chars));
+        for (j = nlen + wsp + 1; j + 1 < len; j++)
+            if (f[j] == '\r' && testutil_rand(&seed) % 4 != 0)
+                f[j + 1] = '\n';
+        reference_relaxed_header(f, len, &want);
+        exact = malloc(len); /* a read past the field is caught (ASan) */
+        assert_non_null(exact);
+        memcpy(exact, f, len);
+        assert_int_equal(tk_dkim_canon_header(TK_DKIM_RELAXED, exact, len, &got), TK_OK);
+        free(exact);
+        if (got.len != want.len || memcmp(tk_buf_cstr(&got), tk_buf_cstr(&want), got.len) != 0)
+            fail_msg("round %d: relaxed header differs from the reference", round);
+        tk_buf_free(&got);
+        tk_buf_free(&want);
+    }
+}
+
+/* ---- bodies against a reference ---- */
 
 /* reference_relaxed is RFC 6376 3.4.4 written the plainest way, a whole
  * body at once: split at CRLF; in each line drop white space at the end
@@ -274,38 +366,84 @@ static void reference_relaxed(const char *in, size_t len, struct tk_buf *out)
         out->data[out->len] = '\0';
 }
 
-/* Random bodies of letters, SP, HTAB, CR and LF, long lines included so
- * the eight-bytes-at-a-time scan meets white space at every offset, fed
- * whole and in chunks of 1, 7 and 64: the same bytes as the reference. */
-static void test_relaxed_matches_reference(void **state)
+/* reference_simple is RFC 6376 3.4.3 the plainest way: a body that is
+ * empty or does not end in CRLF gets one; then CRLFs at the end are cut
+ * to one. */
+static void reference_simple(const char *in, size_t len, struct tk_buf *out)
 {
-    static const char alphabet[] = "ab  \t\r\nxy z  ";
+    assert_int_equal(tk_buf_append(out, in, len), TK_OK);
+    if (out->len < 2 || memcmp(out->data + out->len - 2, "\r\n", 2) != 0)
+        assert_int_equal(tk_buf_append(out, "\r\n", 2), TK_OK);
+    while (out->len >= 4 && memcmp(out->data + out->len - 4, "\r\n\r\n", 4) == 0)
+        out->len -= 2;
+    out->data[out->len] = '\0';
+}
+
+/* random_body writes len random bytes of alphabet, CR mostly followed
+ * by LF as line ends are. */
+static void random_body(unsigned long *seed, char *body, size_t len, const char *alphabet)
+{
+    size_t j;
+
+    testutil_garbage(seed, body, 0, len, alphabet, strlen(alphabet));
+    for (j = 0; j + 1 < len; j++)
+        if (body[j] == '\r' && testutil_rand(seed) % 4 != 0)
+            body[j + 1] = '\n';
+}
+
+/* check_against canonicalises body by c whole and in chunks of 1, 7,
+ * 16, 17 and 64: the bytes and the hash are the reference's. */
+static void check_against(enum tk_dkim_canon c, const char *body, size_t len, int round)
+{
+    size_t steps[] = {0, 1, 7, 16, 17, 64}, j;
+    struct tk_buf want = {0};
+    unsigned char want_hash[32];
+
+    if (c == TK_DKIM_RELAXED)
+        reference_relaxed(body, len, &want);
+    else
+        reference_simple(body, len, &want);
+    SHA256((const unsigned char *)tk_buf_cstr(&want), want.len, want_hash);
+    for (j = 0; j < NELEM(steps); j++) {
+        unsigned char hash[32];
+        uint64_t length;
+        char *got = canon_body(c, body, len, steps[j], UINT64_MAX, hash, &length);
+
+        if (strcmp(got, tk_buf_cstr(&want)) != 0 || memcmp(hash, want_hash, 32) != 0)
+            fail_msg("round %d step %zu: %s body differs from the reference", round, steps[j],
+                     c == TK_DKIM_RELAXED ? "relaxed" : "simple");
+        free(got);
+    }
+    tk_buf_free(&want);
+}
+
+/* Random bodies against the references, fed whole and in chunks:
+ * dense ones (white space, CR and LF every few bytes) and text-like
+ * ones (words, rare double spaces, tabs and empty lines) long enough
+ * that the 16-bytes-at-a-time scan meets each byte that changes at
+ * every offset of its block and at a chunk's end; some end in more
+ * empty lines than a block holds. */
+static void test_bodies_match_reference(void **state)
+{
+    static const char dense[] = "ab  \t\r\nxy z  ";
+    static const char text[] = "abcdefghijklmnopqrstuvwxyz abcdefghijklmnopqrstuvwxyz "
+                               "abcdefghijklmnopqrstuvwxyz abcdefghijklmnopqrstuvwxyz "
+                               "\r\r\r\r \t\n";
     unsigned long seed = 6376;
-    size_t steps[] = {0, 1, 7, 64};
+    char body[1200];
+    size_t k;
     int round;
 
     for (round = 0; round < 2000; round++) {
-        char body[300];
-        size_t len = testutil_rand(&seed) % sizeof(body), j;
-        struct tk_buf want = {0};
+        const char *alphabet = round % 2 ? text : dense;
+        size_t len = testutil_rand(&seed) % (round % 2 ? sizeof(body) : 300);
 
-        testutil_garbage(&seed, body, 0, len, alphabet, sizeof(alphabet) - 1);
-        /* CR LF pairs are what line ends look like: make most of them so */
-        for (j = 0; j + 1 < len; j++)
-            if (body[j] == '\r' && testutil_rand(&seed) % 4 != 0)
-                body[j + 1] = '\n';
-        reference_relaxed(body, len, &want);
-        for (j = 0; j < NELEM(steps); j++) {
-            unsigned char hash[32];
-            uint64_t length;
-            char *got = canon_body(TK_DKIM_RELAXED, body, len, steps[j], UINT64_MAX, hash, &length);
-
-            if (strcmp(got, tk_buf_cstr(&want)) != 0)
-                fail_msg("round %d step %zu: relaxed body differs from the reference", round,
-                         steps[j]);
-            free(got);
-        }
-        tk_buf_free(&want);
+        random_body(&seed, body, len, alphabet);
+        if (round % 4 == 1) /* trailing empty lines, more than a 16-byte block of them */
+            for (k = testutil_rand(&seed) % 14; k > 0 && len + 2 <= sizeof(body); k--, len += 2)
+                memcpy(body + len, "\r\n", 2);
+        check_against(TK_DKIM_RELAXED, body, len, round);
+        check_against(TK_DKIM_SIMPLE, body, len, round);
     }
 }
 
@@ -319,7 +457,8 @@ int main(void)
         cmocka_unit_test(test_body_length_limit),
         cmocka_unit_test(test_many_empty_lines),
         cmocka_unit_test(test_relaxed_header_cases),
-        cmocka_unit_test(test_relaxed_matches_reference),
+        cmocka_unit_test(test_relaxed_header_matches_reference),
+        cmocka_unit_test(test_bodies_match_reference),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,9 @@
  *	d=, s=, h= (no From, empty names, past the limit), i= outside d=,
  *	l=, t=, x= (not after t=), q=, bad base64, hash of the wrong size;
  *	unknown tags and z= are ignored; rsa-sha1 parses (to be reported
- *	as failing); the b= value a verifier blanks.
+ *	as failing); the b= value a verifier blanks. Random base64 (folded,
+ *	padded or not, bad bytes, short room) decodes as a plain character-
+ *	at-a-time decoder does: status, bytes and what it reports.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -239,12 +241,98 @@ static void test_base64(void **state)
     assert_int_equal(tk_base64_decode(s, out, sizeof(out), &n, NULL), TK_LIMIT);
 }
 
+/* ref_b64 is base64 decoding a character at a time, as RFC 4648 4
+ * reads: white space skipped, '=' counted, nothing after it. */
+static enum tk_status ref_b64(const char *in, size_t len, unsigned char *out, size_t cap,
+                              size_t *outlen, struct tk_base64_info *info)
+{
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    unsigned acc = 0, nacc = 0, npad = 0;
+    size_t n = 0, i;
+    const char *d;
+
+    memset(info, 0, sizeof(*info));
+    info->bad = -1;
+    for (i = 0; i < len; i++) {
+        if (strchr(" \t\r\n", in[i]) != NULL && in[i] != '\0')
+            continue;
+        info->chars++;
+        if (in[i] == '=') {
+            npad++;
+            continue;
+        }
+        if (in[i] == '\0' || (d = strchr(digits, in[i])) == NULL) {
+            info->bad = (unsigned char)in[i];
+            return TK_INVALID;
+        }
+        if (npad > 0) {
+            info->after_pad = true;
+            return TK_INVALID;
+        }
+        acc = acc << 6 | (unsigned)(d - digits);
+        if (++nacc < 4)
+            continue;
+        if (cap - n < 3)
+            return TK_LIMIT;
+        out[n++] = (unsigned char)(acc >> 16);
+        out[n++] = (unsigned char)(acc >> 8);
+        out[n++] = (unsigned char)acc;
+        acc = nacc = 0;
+    }
+    if (nacc == 1 || npad > 2 || (npad > 0 && npad != 4 - nacc))
+        return TK_INVALID;
+    if (nacc >= 2 && cap - n < nacc - 1)
+        return TK_LIMIT;
+    if (nacc >= 2)
+        out[n++] = (unsigned char)(acc >> (nacc == 2 ? 4 : 10));
+    if (nacc == 3)
+        out[n++] = (unsigned char)(acc >> 2);
+    info->unpadded = nacc > 0 && npad == 0;
+    *outlen = n;
+    return TK_OK;
+}
+
+/* Random base64, folded, padded or not, now and then a bad byte, into
+ * room of every size: the decoder (four characters at a time where it
+ * can) gives the status, bytes and info of the plain one. */
+static void test_base64_matches_reference(void **state)
+{
+    static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                                "    \r\n\t==!";
+    unsigned long seed = 4648;
+    int round;
+
+    for (round = 0; round < 5000; round++) {
+        char in[120];
+        size_t len = testutil_rand(&seed) % sizeof(in), cap = testutil_rand(&seed) % 100;
+        unsigned char got[100], want[100];
+        struct tk_base64_info gi, wi;
+        size_t gn = 0, wn = 0;
+        enum tk_status gs, ws;
+
+        testutil_garbage(&seed, in, 0, len, chars, strlen(chars));
+        ws = ref_b64(in, len, want, cap, &wn, &wi);
+        gs = tk_base64_decode((struct tk_span){in, len}, got, cap, &gn, &gi);
+        if (gs != ws || gi.chars != wi.chars || gi.bad != wi.bad || gi.after_pad != wi.after_pad ||
+            (gs == TK_OK && gi.unpadded != wi.unpadded) ||
+            (gs == TK_OK && (gn != wn || memcmp(got, want, gn) != 0)))
+            fail_msg("round %d: '%.*s' (room %zu): status %d after %zu characters, the "
+                     "reference %d after %zu",
+                     round, (int)len, in, cap, gs, gi.chars, ws, wi.chars);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good_signature), cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_bad_signatures), cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_b_value),        cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_good_signature),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_bad_signatures),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_b_value),
+        cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_base64_matches_reference),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,19 +23,31 @@
  *	Hostile messages: 10,000 header fields, a 1 MB header line, broken
  *	base64 in the key, duplicate tags, a huge h=, 50 signatures, two
  *	From fields: each gives the defined result asserted here.
+ *
+ *	The RSA check itself (auth/dkim_rsa.c) on blocks signed raw: the
+ *	exact PKCS#1 v1.5 block verifies, one byte changed anywhere in it
+ *	does not, nor a signature one byte short or not below the modulus;
+ *	keys with public exponents 3 and of 130 bits too; one key from four
+ *	threads at once.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
 #include "testutil.h"
 
 #include "auth/dkim_canon.h"
+#include "auth/dkim_keycache.h"
+#include "auth/dkim_rsa.h"
 #include "auth/dkim_sig.h"
 #include "core/base64.h"
 #include "auth/dkim_sign.h"
@@ -905,6 +917,8 @@ static void test_hostile_header_sections(void **state)
     free(longline);
 }
 
+#define SEL63 "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk"
+
 static void test_hostile_signatures(void **state)
 {
     const struct zrr zone[] = {TXT(SEL_RSA, K->rec_rsa2048), {0}};
@@ -915,7 +929,7 @@ static void test_hostile_signatures(void **state)
                                  "h=from; bh=AAAA; b=AAAA\r\n",
                                  s);
     struct tk_buf hugeh = {0};
-    char *huge;
+    char *huge, *longsel;
     struct verdicts v;
     size_t i;
 
@@ -935,6 +949,12 @@ static void test_hostile_signatures(void **state)
     huge = edit(s, "h=from:", hugeh.data);
     verify_text(zone, huge, &v);
     expect(&v, TK_AUTH_NEUTRAL, "h= lists more than");
+    /* a selector of 232 bytes: with ._domainkey.example.govt.nz, past 253 */
+    longsel = edit(s, "s=rsa;",
+                   "s=" SEL63 "." SEL63 "." SEL63 ".abcdefghijklmnopqrstuvwxyzabcdefghijklmn;");
+    verify_text(zone, longsel, &v);
+    expect(&v, TK_AUTH_PERMERROR, "the key name abcdef");
+    free(longsel);
     free(s);
     free(dup);
     free(fifty);
@@ -972,6 +992,212 @@ static void test_two_signatures(void **state)
     free(both);
 }
 
+/* ---- the PKCS#1 v1.5 block (auth/dkim_rsa.c) ---- */
+
+/* raw_sign writes EM^d mod n (the private operation of key on a block
+ * of our making, len bytes) to sig: any block, well formed or not, can
+ * be signed. */
+static void raw_sign(EVP_PKEY *key, const unsigned char *em, size_t len, unsigned char *sig)
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
+    size_t out = len;
+
+    assert_non_null(ctx);
+    assert_int_equal(EVP_PKEY_sign_init(ctx), 1);
+    assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING), 1);
+    assert_int_equal(EVP_PKEY_sign(ctx, sig, &out, em, len), 1);
+    assert_int_equal(out, len);
+    EVP_PKEY_CTX_free(ctx);
+}
+
+/* The block RFC 8017 9.2 expects for hash (len bytes), with byte at
+ * changed to to. */
+static void pkcs1_block(const unsigned char *hash, size_t len, size_t at, unsigned char to,
+                        unsigned char *em)
+{
+    static const unsigned char info[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                         0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+
+    em[0] = 0;
+    em[1] = 1;
+    memset(em + 2, 0xff, len - 3 - sizeof(info) - 32);
+    em[len - sizeof(info) - 33] = 0;
+    memcpy(em + len - sizeof(info) - 32, info, sizeof(info));
+    memcpy(em + len - 32, hash, 32);
+    if (at < len)
+        em[at] = to;
+}
+
+/* Only the exact block verifies: each byte changed fails (a padding
+ * byte, the separator, the DigestInfo, the hash), and so do a
+ * signature one byte short (leading zero dropped), one not below the
+ * modulus, and a key tk_dkim_rsa_prepare has not seen. */
+static void test_rsa_pkcs1_block(void **state)
+{
+    const size_t at[] = {0, 1, 2, 100, 202, 203, 210, 223, 224, 255};
+    unsigned char hash[32], em[256], sig[256], big[256];
+    struct tk_dkim_key key;
+    struct tk_error err = {0};
+    EVP_PKEY *pub = NULL;
+    BIGNUM *n = NULL;
+    size_t i;
+
+    for (i = 0; i < sizeof(hash); i++)
+        hash[i] = (unsigned char)(i * 7 + 1);
+    assert_int_equal(tk_dkim_keycache_get(K->rec_rsa2048, strlen(K->rec_rsa2048), &key, &pub, &err),
+                     TK_OK);
+    pkcs1_block(hash, 256, 256, 0, em);
+    raw_sign(K->rsa2048, em, 256, sig);
+    assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, sig, 256), 1);
+    assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, sig, 255), 0);
+    assert_int_equal(tk_dkim_rsa_verify(pub, hash, 20, sig, 256), -1);
+    assert_int_equal(tk_dkim_rsa_verify(K->rsa2048, hash, 32, sig, 256), -1);
+    for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+        pkcs1_block(hash, 256, at[i], (unsigned char)(em[at[i]] ^ 0x02), em);
+        raw_sign(K->rsa2048, em, 256, sig);
+        assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, sig, 256), 0);
+        pkcs1_block(hash, 256, 256, 0, em);
+    }
+    /* s = n, and s above n */
+    assert_int_equal(EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_N, &n), 1);
+    assert_int_equal(BN_bn2binpad(n, big, 256), 256);
+    assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, big, 256), 0);
+    memset(big, 0xff, sizeof(big));
+    assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, big, 256), 0);
+    BN_free(n);
+    EVP_PKEY_free(pub);
+}
+
+/* Public exponents other than 65537 (3, and one of 130 bits) verify
+ * the exact block and refuse one changed. */
+static void test_rsa_exponents(void **state)
+{
+    static const char *const exps[] = {"3", "680564733841876926926749214863536422929"};
+    unsigned char hash[32] = {1, 2, 3}, em[128], sig[128];
+    size_t i;
+
+    for (i = 0; i < NELEM(exps); i++) {
+        BIGNUM *e = NULL;
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+        EVP_PKEY *key = NULL, *pub = NULL;
+        struct tk_dkim_key flags;
+        struct tk_error err = {0};
+        char rec[512];
+
+        assert_true(BN_dec2bn(&e, exps[i]) > 0);
+        assert_int_equal(EVP_PKEY_keygen_init(ctx), 1);
+        assert_int_equal(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 1024), 1);
+        assert_int_equal(EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, e), 1);
+        assert_int_equal(EVP_PKEY_keygen(ctx, &key), 1);
+        key_record(key, rec, sizeof(rec));
+        assert_int_equal(tk_dkim_keycache_get(rec, strlen(rec), &flags, &pub, &err), TK_OK);
+        pkcs1_block(hash, sizeof(em), sizeof(em), 0, em);
+        raw_sign(key, em, sizeof(em), sig);
+        assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, sig, sizeof(sig)), 1);
+        pkcs1_block(hash, sizeof(em), 60, 0xfe, em);
+        raw_sign(key, em, sizeof(em), sig);
+        assert_int_equal(tk_dkim_rsa_verify(pub, hash, 32, sig, sizeof(sig)), 0);
+        EVP_PKEY_free(pub);
+        EVP_PKEY_free(key);
+        EVP_PKEY_CTX_free(ctx);
+        BN_free(e);
+    }
+}
+
+/* pub_with_e makes the public key n (of K->rsa2048), e and loads it as
+ * a verifier does, through its DKIM record. */
+static EVP_PKEY *pub_with_e(unsigned long e)
+{
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    BIGNUM *n = NULL, *be = BN_new();
+    OSSL_PARAM *params;
+    EVP_PKEY *pk = NULL, *pub = NULL;
+    struct tk_dkim_key flags;
+    struct tk_error err = {0};
+    char rec[1024];
+
+    assert_int_equal(EVP_PKEY_get_bn_param(K->rsa2048, OSSL_PKEY_PARAM_RSA_N, &n), 1);
+    assert_int_equal(BN_set_word(be, e), 1);
+    assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n), 1);
+    assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be), 1);
+    assert_non_null(params = OSSL_PARAM_BLD_to_param(bld));
+    assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
+    assert_int_equal(EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params), 1);
+    key_record(pk, rec, sizeof(rec));
+    assert_int_equal(tk_dkim_keycache_get(rec, strlen(rec), &flags, &pub, &err), TK_OK);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(pk);
+    BN_free(n);
+    BN_free(be);
+    return pub;
+}
+
+/* Exponents no signer uses but a record can hold: e = 1 (converted back
+ * from the Montgomery form, no multiplication) makes the block
+ * its own signature, e = 2 (even: no multiplication last) and e = 0
+ * (s^0 = 1) verify nothing. */
+static void test_rsa_degenerate_exponents(void **state)
+{
+    unsigned char hash[32] = {4, 5, 6}, em[256];
+    EVP_PKEY *e1 = pub_with_e(1), *e2 = pub_with_e(2), *e0 = pub_with_e(0);
+
+    pkcs1_block(hash, 256, 256, 0, em);
+    assert_int_equal(tk_dkim_rsa_verify(e1, hash, 32, em, 256), 1);
+    assert_int_equal(tk_dkim_rsa_verify(e2, hash, 32, em, 256), 0);
+    assert_int_equal(tk_dkim_rsa_verify(e0, hash, 32, em, 256), 0);
+    pkcs1_block(hash, 256, 100, 0xfe, em);
+    assert_int_equal(tk_dkim_rsa_verify(e1, hash, 32, em, 256), 0);
+    EVP_PKEY_free(e1);
+    EVP_PKEY_free(e2);
+    EVP_PKEY_free(e0);
+}
+
+struct rsa_thread_job {
+    EVP_PKEY *pub;
+    const unsigned char *hash, *sig;
+    int passed;
+};
+
+static void *rsa_thread(void *arg)
+{
+    struct rsa_thread_job *j = arg;
+    int i;
+
+    for (i = 0; i < 100; i++)
+        j->passed += tk_dkim_rsa_verify(j->pub, j->hash, 32, j->sig, 256) == 1;
+    return NULL;
+}
+
+/* One prepared key checks signatures from four threads at once (each
+ * with its own BN_CTX, the key's Montgomery context shared). */
+static void test_rsa_threads(void **state)
+{
+    unsigned char hash[32] = {7, 8, 9}, em[256], sig[256];
+    struct rsa_thread_job jobs[4];
+    pthread_t t[4];
+    struct tk_dkim_key flags;
+    struct tk_error err = {0};
+    EVP_PKEY *pub = NULL;
+    size_t i;
+
+    assert_int_equal(
+        tk_dkim_keycache_get(K->rec_rsa2048, strlen(K->rec_rsa2048), &flags, &pub, &err), TK_OK);
+    pkcs1_block(hash, 256, 256, 0, em);
+    raw_sign(K->rsa2048, em, 256, sig);
+    for (i = 0; i < 4; i++) {
+        jobs[i] = (struct rsa_thread_job){pub, hash, sig, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, rsa_thread, &jobs[i]), 0);
+    }
+    for (i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(jobs[i].passed, 100);
+    }
+    EVP_PKEY_free(pub);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -996,6 +1222,10 @@ int main(void)
         cmocka_unit_test(test_hostile_signatures),
         cmocka_unit_test(test_unsigned),
         cmocka_unit_test(test_two_signatures),
+        cmocka_unit_test(test_rsa_pkcs1_block),
+        cmocka_unit_test(test_rsa_exponents),
+        cmocka_unit_test(test_rsa_degenerate_exponents),
+        cmocka_unit_test(test_rsa_threads),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -8,7 +8,9 @@
  *	(fields, field length, header bytes) and the hostile shapes of
  *	issue 6 (10,000 fields, a 1 MB header line) end with the overflow
  *	mark and the fields before it intact; malformed lines are counted
- *	and never become fields; filters' field-at-a-time path.
+ *	and never become fields; filters' field-at-a-time path. Random
+ *	header sections give the same fields, marks and body fed whole
+ *	(fields read whole) as a byte or 7 bytes at a time (gathered).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -36,8 +38,12 @@ static void feed(struct tk_msg *m, const char *msg, size_t len, size_t step, str
         step = len ? len : 1;
     for (i = 0; i < len; i += step) {
         size_t n = len - i < step ? len - i : step;
+        char *chunk = malloc(n); /* exactly n bytes: a read past them is caught (ASan) */
 
-        assert_int_equal(tk_msg_feed(m, msg + i, n, body_to_buf, body), TK_OK);
+        assert_non_null(chunk);
+        memcpy(chunk, msg + i, n);
+        assert_int_equal(tk_msg_feed(m, chunk, n, body_to_buf, body), TK_OK);
+        free(chunk);
     }
     assert_int_equal(tk_msg_finish(m), TK_OK);
 }
@@ -239,6 +245,73 @@ static void test_body_crlf_across_chunks(void **state)
     tk_buf_free(&body);
 }
 
+/* same_msg asserts that a and b hold the same fields, marks and body. */
+static void same_msg(const struct tk_msg *a, const struct tk_buf *ab, const struct tk_msg *b,
+                     const struct tk_buf *bb, int round)
+{
+    size_t i;
+
+    if (a->nfields != b->nfields || a->malformed != b->malformed || a->overflow != b->overflow ||
+        a->headers_done != b->headers_done || strcmp(a->why, b->why) != 0 || ab->len != bb->len ||
+        (ab->len > 0 && memcmp(ab->data, bb->data, ab->len) != 0))
+        fail_msg("round %d: the message differs with the chunking", round);
+    for (i = 0; i < a->nfields; i++)
+        if (a->fields[i].raw_len != b->fields[i].raw_len ||
+            memcmp(a->fields[i].raw, b->fields[i].raw, a->fields[i].raw_len) != 0 ||
+            a->fields[i].name_len != b->fields[i].name_len ||
+            a->fields[i].value_off != b->fields[i].value_off)
+            fail_msg("round %d: field %zu differs with the chunking", round, i);
+}
+
+/* Random header sections (folded fields, lines that are not fields,
+ * bare LF and CR, an empty line or none) fed whole, where fields are
+ * read whole, give what feeding a byte at a time or 7 at a time gives,
+ * where they are gathered a line at a time. */
+static void test_random_chunkings(void **state)
+{
+    static const char *const pieces[] = {
+        "From: a@example.com\r\n",
+        "Subject: x\r\n",
+        " folded\r\n",
+        "\tmore\r\n",
+        "To : b\r\n",
+        "X: bare lf\n",
+        "no colon\r\n",
+        "Y: cr\r in it\r\n",
+        "Z: \r\r\n",
+        "\r\n",
+        "body\r\n",
+        "body bare\n",
+        "\r",
+        "\n",
+        "a longer line of a body, long enough for a 16-byte block\r\n",
+    };
+    unsigned long seed = 5322;
+    int round;
+
+    for (round = 0; round < 2000; round++) {
+        struct tk_buf text = {0}, b1 = {0}, b2 = {0}, b3 = {0};
+        struct tk_msg m1, m2, m3;
+        size_t k = testutil_rand(&seed) % 24;
+
+        while (k-- > 0)
+            assert_int_equal(tk_buf_puts(&text, pieces[testutil_rand(&seed) % NELEM(pieces)]),
+                             TK_OK);
+        feed(&m1, tk_buf_cstr(&text), text.len, 0, &b1);
+        feed(&m2, tk_buf_cstr(&text), text.len, 1, &b2);
+        feed(&m3, tk_buf_cstr(&text), text.len, 7, &b3);
+        same_msg(&m1, &b1, &m2, &b2, round);
+        same_msg(&m1, &b1, &m3, &b3, round);
+        tk_msg_free(&m1);
+        tk_msg_free(&m2);
+        tk_msg_free(&m3);
+        tk_buf_free(&text);
+        tk_buf_free(&b1);
+        tk_buf_free(&b2);
+        tk_buf_free(&b3);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,7 +319,7 @@ int main(void)
         cmocka_unit_test(test_find_and_count),          cmocka_unit_test(test_malformed_lines),
         cmocka_unit_test(test_ten_thousand_fields),     cmocka_unit_test(test_field_length_limit),
         cmocka_unit_test(test_folded_field_over_limit), cmocka_unit_test(test_add_field),
-        cmocka_unit_test(test_body_crlf_across_chunks),
+        cmocka_unit_test(test_body_crlf_across_chunks), cmocka_unit_test(test_random_chunkings),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
