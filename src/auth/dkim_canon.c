@@ -14,7 +14,6 @@
  *	(simple body), 3.4.4 (relaxed body), errata 1384 (empty relaxed
  *	body), 3.5 (l=).
  */
-#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -24,20 +23,6 @@
 static bool canon_is_wsp(char ch)
 {
     return ch == ' ' || ch == '\t';
-}
-
-static EVP_MD *canon_sha256;
-static pthread_once_t canon_sha256_once = PTHREAD_ONCE_INIT;
-
-static void canon_sha256_fetch(void)
-{
-    canon_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
-const EVP_MD *tk_dkim_sha256(void)
-{
-    pthread_once(&canon_sha256_once, canon_sha256_fetch);
-    return canon_sha256 ? canon_sha256 : EVP_sha256();
 }
 
 /* ---- runs of bytes canonicalisation keeps ---- */

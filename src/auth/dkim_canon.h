@@ -59,11 +59,6 @@ struct tk_dkim_body {
     void *sink_arg;
 };
 
-/* tk_dkim_sha256 returns SHA-256 fetched once for the process: OpenSSL 3
- * looks an algorithm up (under a lock) each time EVP_sha256() is used,
- * which cost more per message than hashing a short body. */
-const EVP_MD *tk_dkim_sha256(void);
-
 /* tk_dkim_body_init starts a body hash of canonicalisation c with
  * digest md (EVP_sha256() or EVP_sha1()); limit is l= (or
  * UINT64_MAX for none). Returns TK_OK or TK_NOMEM. */

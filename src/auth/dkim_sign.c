@@ -34,6 +34,7 @@
 #include <openssl/x509.h>
 
 #include "auth/dkim_canon.h"
+#include "core/sha256.h"
 #include "auth/dkim_sig.h"
 #include "auth/dkim_sign.h"
 #include "auth/dkim_verify.h"
@@ -271,7 +272,7 @@ enum tk_status tk_dkim_sign_new(EVP_PKEY *key, const struct tk_dkim_sign_options
     s->ed25519 = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519;
     s->t = o->now ? o->now : (int64_t)time(NULL);
     s->x = o->expire ? (uint64_t)s->t + o->expire : 0;
-    if (tk_dkim_body_init(&s->body, TK_DKIM_RELAXED, tk_dkim_sha256(), UINT64_MAX) != TK_OK) {
+    if (tk_dkim_body_init(&s->body, TK_DKIM_RELAXED, tk_sha256(), UINT64_MAX) != TK_OK) {
         free(s);
         return tk_error_set(err, TK_NOMEM, "out of memory");
     }
@@ -428,7 +429,7 @@ static enum tk_status sign_hash(struct tk_dkim_sign *s, const unsigned char *has
         ctx = EVP_PKEY_CTX_new(s->key, NULL);
         ok = ctx && EVP_PKEY_sign_init(ctx) == 1 &&
              EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
-             EVP_PKEY_CTX_set_signature_md(ctx, tk_dkim_sha256()) == 1 &&
+             EVP_PKEY_CTX_set_signature_md(ctx, tk_sha256()) == 1 &&
              EVP_PKEY_sign(ctx, out, len, hash, TK_DKIM_HASH_MAX) == 1;
     }
     EVP_MD_CTX_free(md);

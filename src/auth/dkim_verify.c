@@ -29,6 +29,7 @@
 #include <openssl/x509.h>
 
 #include "auth/dkim_canon.h"
+#include "core/sha256.h"
 #include "auth/dkim_keycache.h"
 #include "auth/dkim_rsa.h"
 #include "auth/dkim_verify.h"
@@ -209,7 +210,7 @@ enum tk_status tk_dkim_header_hash(const struct tk_msg *msg, const struct tk_dki
     if (st == TK_OK)
         st = header_sig_field(sig, sig_field, sig_len, &canon);
     if (st == TK_OK && (EVP_Digest(canon.data ? canon.data : "", canon.len, out, &outlen,
-                                   tk_dkim_sha256(), NULL) != 1 ||
+                                   tk_sha256(), NULL) != 1 ||
                         outlen != TK_DKIM_HASH_MAX))
         st = TK_IO;
     tk_buf_free(&canon);
@@ -264,7 +265,7 @@ static void check_start(struct tk_dkim_verify *v, struct dkim_check *c)
         return;
     st = tk_dkim_header_hash(v->msg, &c->sig, f->raw, f->raw_len, c->header_hash);
     if (st == TK_OK)
-        st = tk_dkim_body_init(&c->body, c->sig.body_canon, tk_dkim_sha256(),
+        st = tk_dkim_body_init(&c->body, c->sig.body_canon, tk_sha256(),
                                c->sig.has_l ? c->sig.l : UINT64_MAX);
     if (st != TK_OK) {
         verify_fail(v, st, "cannot hash the message (out of memory or OpenSSL failed)");
