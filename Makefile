@@ -87,7 +87,7 @@ fuzz:
 	@echo "harnesses: build-fuzz/tests/fuzz/fuzz_*  (run one on a copy of its corpus: mkdir -p /tmp/c && cp tests/fuzz/corpus/spf/* /tmp/c && build-fuzz/tests/fuzz/fuzz_spf /tmp/c)"
 
 bench: build
-	bench/check-throughput
+	bench/check-throughput --scan --memory
 	bench/probe-throughput
 	bench/scan-store
 	bench/report-ingest
