@@ -1230,6 +1230,32 @@ static void test_absent_nxdomain(void **state)
     tk_observation_destroy(obs);
 }
 
+/* An RRset has no order: the records come out sorted (MX by
+ * preference), whatever order the server gave, so the same records make
+ * the same observation. */
+static void test_records_sorted(void **state)
+{
+    const struct zrr zone[] = {MX(D, 20, "mx2." D), MX(D, 10, "mx9." D),
+                               MX(D, 10, "mx1." D), TXT(D, "v=spf1 -all"),
+                               TXT(D, "MS=ms123"),  TXT(D, "google-site-verification=x"),
+                               TXT(D, "MS=ms12"),   {0}};
+    struct tk_observation *obs = observe(zone, D);
+
+    (void)state;
+    assert_int_equal(obs->mx.n, 3);
+    assert_string_equal(obs->mx.rr[0].text, "mx1." D);
+    assert_string_equal(obs->mx.rr[1].text, "mx9." D);
+    assert_string_equal(obs->mx.rr[2].text, "mx2." D);
+    assert_int_equal(obs->mx.rr[2].pref, 20);
+    assert_int_equal(obs->txt.n, 4);
+    assert_string_equal(obs->txt.rr[0].text, "MS=ms12");
+    assert_string_equal(obs->txt.rr[1].text, "MS=ms123");
+    assert_string_equal(obs->txt.rr[2].text, "google-site-verification=x");
+    assert_string_equal(obs->txt.rr[3].text, "v=spf1 -all");
+    assert_int_equal(obs->spf.nodes[0].spf_status, TK_OK);
+    tk_observation_destroy(obs);
+}
+
 /* ---- invalid domain names ---- */
 
 struct name_case {
@@ -1379,6 +1405,7 @@ int main(void)
         cmocka_unit_test(test_temp_failures),
         cmocka_unit_test(test_dead_domain_stops_after_phase_one),
         cmocka_unit_test(test_absent_nxdomain),
+        cmocka_unit_test(test_records_sorted),
         cmocka_unit_test(test_invalid_domain_refused),
         cmocka_unit_test(test_many_domains_one_resolver),
     };
