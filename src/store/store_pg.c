@@ -402,8 +402,7 @@ static const char *const migrations[] = {
      * (store_impl.h, struct st_content). Older snapshots hold their own.
      * No REFERENCES, as for findings: only the snapshot statement
      * writes it, from a row it has just read. */
-    "ALTER TABLE snapshots ADD COLUMN digest TEXT COLLATE \"C\","
-    " ADD COLUMN content_id BIGINT;",
+    "ALTER TABLE snapshots ADD COLUMN digest TEXT COLLATE \"C\", ADD COLUMN content_id BIGINT;",
 };
 
 #define MIGRATIONS_N ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -328,7 +328,8 @@ static const char *const migrations[] = {
      * No REFERENCES, as on PostgreSQL: only the snapshot statement
      * writes it, from a row it has just read. */
     "ALTER TABLE snapshots ADD COLUMN digest TEXT;"
-    "ALTER TABLE snapshots ADD COLUMN content_id INTEGER;",
+    " ALTER TABLE snapshots"
+    " ADD COLUMN content_id INTEGER;",
 };
 
 #define MIGRATIONS_N ((int)(sizeof(migrations) / sizeof(migrations[0])))
