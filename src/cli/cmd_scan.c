@@ -333,28 +333,26 @@ static void scan_count(struct scan_run *run, const struct scan_pending *p)
 static void scan_flush(struct scan_run *run)
 {
     struct tk_snapshot_put puts[SCAN_PENDING_MAX];
-    struct scan_pending *ok[SCAN_PENDING_MAX];
     struct tk_rule_states *prev = scan_states(run);
     struct tk_error err = {0};
-    size_t i, n = 0;
+    size_t i, n = prev != NULL ? run->npending : 0;
 
-    for (i = 0; prev != NULL && i < run->npending; i++) {
-        scan_compare(run, run->pending[i], &prev[i]);
-        ok[n] = run->pending[i];
-        puts[n].snap = &ok[n]->snap;
-        puts[n].targets = ok[n]->targets;
-        puts[n].ntargets = ok[n]->ntargets;
-        n++;
+    for (i = 0; i < n; i++) {
+        struct scan_pending *p = run->pending[i];
+
+        scan_compare(run, p, &prev[i]);
+        puts[i] = (struct tk_snapshot_put){
+            .snap = &p->snap, .targets = p->targets, .ntargets = p->ntargets};
     }
     free(prev);
     if (n > 0 && tk_store_snapshot_put_batch(run->store, run->info.id, puts, n, &err) == TK_OK) {
         for (i = 0; i < n; i++)
-            scan_count(run, ok[i]);
+            scan_count(run, run->pending[i]);
     } else {
         for (i = 0; i < n; i++)
             if (tk_store_snapshot_put(run->store, run->info.id, puts[i].snap, puts[i].targets,
                                       puts[i].ntargets, &err) == TK_OK)
-                scan_count(run, ok[i]);
+                scan_count(run, run->pending[i]);
             else {
                 run->failed++;
                 run->store_err = err;

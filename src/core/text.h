@@ -1,6 +1,6 @@
 /*
  * NAME
- *	text.h - bounded copies of C strings
+ *	text.h - bounded copies of C strings, and bytes as hex
  */
 #ifndef TIAKI_CORE_TEXT_H
 #define TIAKI_CORE_TEXT_H
@@ -18,5 +18,9 @@ bool tk_strlcpy(char *dst, const char *src, size_t dstsize);
  * sequence; a sequence cut short at the end (by an earlier truncation)
  * is dropped. Valid UTF-8 such as macrons (Te Tari Taiwhenua) is kept. */
 void tk_text_sanitise(char *s);
+
+/* tk_hex writes the n bytes at p as 2n lower-case hex digits to out
+ * (not terminated: the caller knows the length). */
+void tk_hex(const unsigned char *p, size_t n, char *out);
 
 #endif

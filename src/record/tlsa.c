@@ -35,6 +35,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/cursor.h"
+#include "core/text.h"
 #include "record/tlsa.h"
 
 /* RFC 6698 2.1.3: the digest lengths of the matching types. */
@@ -163,9 +164,8 @@ bool tk_tlsa_usable(const struct tk_tlsa *t)
 
 bool tk_tlsa_text(const struct tk_tlsa *t, char *out, size_t outlen)
 {
-    static const char hex[] = "0123456789abcdef";
     int head = snprintf(out, outlen, "%u %u %u ", t->usage, t->selector, t->mtype);
-    size_t n, i, room;
+    size_t n, room;
 
     if (head < 0 || (size_t)head >= outlen)
         return false;
@@ -174,14 +174,13 @@ bool tk_tlsa_text(const struct tk_tlsa *t, char *out, size_t outlen)
     if (t->len > room / 2) {
         /* Cut: as many whole bytes as leave room for "...". */
         room = room < 3 ? 0 : (room - 3) / 2;
-        for (i = 0; i < room; i++, n += 2)
-            out[n] = hex[t->data[i] >> 4], out[n + 1] = hex[t->data[i] & 0x0f];
+        tk_hex(t->data, room, out + n);
+        n += 2 * room;
         snprintf(out + n, outlen - n, "...");
         return false;
     }
-    for (i = 0; i < t->len; i++, n += 2)
-        out[n] = hex[t->data[i] >> 4], out[n + 1] = hex[t->data[i] & 0x0f];
-    out[n] = '\0';
+    tk_hex(t->data, t->len, out + n);
+    out[n + 2 * t->len] = '\0';
     return true;
 }
 

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "core/sha256.h"
+#include "core/text.h"
 #include "store/store_impl.h"
 
 /* ---- URLs ---- */
@@ -623,7 +624,6 @@ static bool digest_text(EVP_MD_CTX *md, const char *s)
  * row: the observation and every finding, in order. */
 static bool snapshot_digest(EVP_MD_CTX *md, const struct tk_snapshot *sn, struct st_content *out)
 {
-    static const char hex[] = "0123456789abcdef";
     const struct tk_judgement *j = sn->judgement;
     unsigned char h[EVP_MAX_MD_SIZE];
     unsigned hlen = 0;
@@ -641,10 +641,7 @@ static bool snapshot_digest(EVP_MD_CTX *md, const struct tk_snapshot *sn, struct
     }
     if (EVP_DigestFinal_ex(md, h, &hlen) != 1 || hlen * 2 != TK_STORE_DIGEST_HEX)
         return false;
-    for (unsigned i = 0; i < hlen; i++) {
-        out->digest[2 * i] = hex[h[i] >> 4];
-        out->digest[2 * i + 1] = hex[h[i] & 15];
-    }
+    tk_hex(h, hlen, out->digest);
     out->digest[TK_STORE_DIGEST_HEX] = '\0';
     return true;
 }
