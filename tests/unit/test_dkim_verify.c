@@ -1135,10 +1135,8 @@ static EVP_PKEY *pub_with_e(unsigned long e)
     return pub;
 }
 
-/* Exponents no signer uses but a record can hold: e = 1 (converted back
- * from the Montgomery form, no multiplication) makes the block
- * its own signature, e = 2 (even: no multiplication last) and e = 0
- * (s^0 = 1) verify nothing. */
+/* Exponents no signer uses but a record can hold: e = 1 makes the
+ * block its own signature; e = 2 and e = 0 (s^0 = 1) verify nothing. */
 static void test_rsa_degenerate_exponents(void **state)
 {
     unsigned char hash[32] = {4, 5, 6}, em[256];
