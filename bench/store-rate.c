@@ -194,11 +194,12 @@ static void scan(struct tk_store *s, int k, unsigned batch)
     unsigned long kept = 0;
     size_t n;
 
-    if (tk_store_scan_begin(s, false, &info, &err) != TK_OK)
+    /* As tiaki scan does: a batch of the queue is a batch kept. */
+    if (tk_store_scan_begin(s, false, batch, &info, &err) != TK_OK)
         die("scan begin", &err);
     for (;;) {
         t = now_s();
-        if (tk_store_queue_claim(s, info.id, "bench", 600, claimed, CLAIM, &n, &err) != TK_OK)
+        if (tk_store_queue_claim(s, info.id, "bench", 600, claimed, batch, &n, &err) != TK_OK)
             die("claim", &err);
         claims += now_s() - t;
         total += now_s() - t;

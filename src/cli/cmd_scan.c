@@ -41,7 +41,10 @@
 #include "show/show.h"
 
 #define PROG "scan"
-#define SCAN_BATCH_DEFAULT 32
+/* Domains to a batch of a new scan's queue: a claim takes one. Claims
+ * cost a statement each, and a worker that dies leaves a batch to wait
+ * out its lease, so neither too few nor too many. */
+#define SCAN_BATCH_DEFAULT 64
 #define SCAN_LEASE_DEFAULT 300
 /* Finished domains kept in one transaction (each whole; a crash loses at
  * most these, which the resumed scan checks again). */
@@ -67,7 +70,7 @@ struct scan_run {
     struct tk_store *store;
     struct tk_scan_info info;
     char worker[TK_STORE_WORKER_MAX];
-    struct tk_store_domain batch[256];
+    struct tk_store_domain batch[TK_STORE_BATCH_MAX];
     size_t nbatch, next;
     struct engine_selectors sel;
     bool exhausted;
@@ -109,7 +112,8 @@ static void scan_usage(FILE *out)
                  "      --worker              join the running scan (PostgreSQL: many workers\n"
                  "                            on many hosts share one scan)\n"
                  "      --wait SECONDS        --worker: wait this long for a scan (default 30)\n"
-                 "      --batch N             domains claimed at a time (default 32)\n"
+                 "      --batch N             domains to a batch of a new scan's queue; a\n"
+                 "                            worker claims a batch at a time (default 64)\n"
                  "      --lease SECONDS       a claim not finished in this time is taken over\n"
                  "                            by another worker (default 300)\n"
                  "      --no-alerts           keep alerts pending; do not deliver them now\n");
@@ -224,8 +228,10 @@ static bool scan_claim(struct scan_run *run)
     size_t n = 0;
 
     pthread_mutex_lock(&run->lock);
+    /* The scan's own batch (a worker joins a scan others began). */
     if (tk_store_queue_claim(run->store, run->info.id, run->worker, run->o->lease_s, run->batch,
-                             run->o->batch, &n, &run->store_err) != TK_OK)
+                             run->info.batch > run->o->batch ? run->info.batch : run->o->batch, &n,
+                             &run->store_err) != TK_OK)
         n = 0;
     pthread_mutex_unlock(&run->lock);
     run->nbatch = n;
@@ -445,7 +451,7 @@ static int scan_begin(struct scan_run *run)
         return 2;
     if (run->o->worker)
         return scan_join(run);
-    if (tk_store_scan_begin(run->store, !run->o->fresh, &run->info, &err) != TK_OK) {
+    if (tk_store_scan_begin(run->store, !run->o->fresh, run->o->batch, &run->info, &err) != TK_OK) {
         fprintf(stderr, "tiaki scan: %s\n", err.msg);
         return 3;
     }

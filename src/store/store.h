@@ -7,14 +7,15 @@
  *	tk_store_open picks the back end from the URL and applies the
  *	versioned schema migrations before returning.
  *
- *	A scan is a set of domains to check, kept as a queue: each domain's
- *	row is claimed by one worker (SELECT ... FOR UPDATE SKIP LOCKED on
- *	PostgreSQL; SQLite has one writer at a time), checked, and marked
- *	done in the same transaction that stores its snapshot. So a scan
- *	killed at any point has whole snapshots or none for each domain, a
- *	claim that is never finished expires and is claimed again, and an
- *	interrupted scan is resumed by the next `tiaki scan` (or closed as
- *	partial).
+ *	A scan is a set of domains to check, kept as a queue of batches:
+ *	each batch is claimed by one worker (SELECT ... FOR UPDATE SKIP
+ *	LOCKED on PostgreSQL; SQLite has one writer at a time) and its
+ *	domains checked; a domain is done when the scan has its snapshot,
+ *	kept in one transaction. So a scan killed at any point has whole
+ *	snapshots or none for each domain, a claim that is never finished
+ *	expires and its batch is claimed again (with only the domains it
+ *	has no snapshot of), and an interrupted scan is resumed by the next
+ *	`tiaki scan` (or closed as partial).
  *
  *	A snapshot is one domain in one scan: the observation as JSON (the
  *	raw records and probe results), the findings, and the change events
@@ -39,7 +40,7 @@
 #include "rules/rules.h"
 
 #define TK_STORE_URL_MAX 1024
-#define TK_STORE_TEXT_MAX 128 /* agency, contact */
+#define TK_STORE_TEXT_MAX 128      /* agency, contact */
 #define TK_STORE_SELECTORS_MAX 512 /* selectors, space-separated */
 #define TK_STORE_WORKER_MAX 128
 #define TK_RULE_ID_MAX 32
@@ -52,7 +53,7 @@ struct tk_store_domain {
     char domain[TK_DOMAIN_MAX + 1];
     char agency[TK_STORE_TEXT_MAX];
     char contact[TK_STORE_TEXT_MAX];
-    enum tk_profile profile; /* TK_PROFILE_UNSET: infer */
+    enum tk_profile profile;                /* TK_PROFILE_UNSET: infer */
     char selectors[TK_STORE_SELECTORS_MAX]; /* space-separated */
     bool bulk;
 };
@@ -109,8 +110,8 @@ struct tk_snapshot {
     int64_t scanned_at;                   /* Unix time */
     enum tk_profile profile;
     bool compliant;
-    bool all_unknown;              /* nothing could be observed */
-    const char *observation_json;  /* the records and probes, JSON */
+    bool all_unknown;             /* nothing could be observed */
+    const char *observation_json; /* the records and probes, JSON */
     size_t observation_len;
     const struct tk_judgement *judgement;
     /* The rule states after this snapshot (unknown findings leave the
@@ -170,14 +171,13 @@ enum tk_status tk_store_domain_put(struct tk_store *s, const struct tk_store_dom
 
 /* tk_store_domain_remove removes a domain from the inventory (its
  * history stays). TK_ABSENT when there is no such domain. */
-enum tk_status tk_store_domain_remove(struct tk_store *s, const char *domain,
-                                      struct tk_error *err);
+enum tk_status tk_store_domain_remove(struct tk_store *s, const char *domain, struct tk_error *err);
 
 /* tk_store_domains lists the inventory by name (agency NULL: all),
  * calling each() per domain; each() returning false stops the walk. */
 enum tk_status tk_store_domains(struct tk_store *s, const char *agency,
-                                bool (*each)(void *arg, const struct tk_store_domain *d),
-                                void *arg, struct tk_error *err);
+                                bool (*each)(void *arg, const struct tk_store_domain *d), void *arg,
+                                struct tk_error *err);
 
 /* ---- scans and the queue ---- */
 
@@ -192,30 +192,35 @@ struct tk_scan_info {
     enum tk_scan_state state;
     int64_t started, finished; /* Unix time; finished 0 while running */
     unsigned long total, done;
+    unsigned batch; /* domains to a batch of its queue */
 };
 
 /* tk_store_scan_begin resumes the running scan if there is one and
  * resume is true; otherwise (after closing a running one as partial)
- * starts a new scan that queues every inventory domain. info says
- * which scan and how far it is. */
-enum tk_status tk_store_scan_begin(struct tk_store *s, bool resume, struct tk_scan_info *info,
-                                   struct tk_error *err);
+ * starts a new scan that queues every inventory domain, in batches of
+ * batch (1 to TK_STORE_BATCH_MAX) in name order. info says which scan
+ * and how far it is. */
+enum tk_status tk_store_scan_begin(struct tk_store *s, bool resume, unsigned batch,
+                                   struct tk_scan_info *info, struct tk_error *err);
 
 /* tk_store_scan_join finds the running scan for a worker: TK_ABSENT
  * when there is none. */
 enum tk_status tk_store_scan_join(struct tk_store *s, struct tk_scan_info *info,
                                   struct tk_error *err);
 
-/* tk_store_queue_claim claims up to max domains of the scan not yet
- * done and not claimed (or whose claim is older than lease_s seconds:
- * its worker died), for worker; fills out[0..*n). *n == 0: nothing
- * left to claim (others may still be working). */
+/* tk_store_queue_claim claims for worker as many of the scan's batches
+ * as max domains hold (max less than the scan's batch: TK_LIMIT), of
+ * those not claimed (or whose claim is older
+ * than lease_s seconds: its worker died, or released them), and fills
+ * out[0..*n) with their domains the scan has no snapshot of, in name
+ * order. *n == 0: nothing left to claim (others may still be working). */
 enum tk_status tk_store_queue_claim(struct tk_store *s, int64_t scan_id, const char *worker,
                                     unsigned lease_s, struct tk_store_domain *out, size_t max,
                                     size_t *n, struct tk_error *err);
 
-/* tk_store_queue_release gives back worker's claims of the scan that are
- * not done (an interrupted worker: the next can take them at once). */
+/* tk_store_queue_release gives back worker's batches of the scan: one
+ * with a snapshot of every domain is closed, any other can be claimed
+ * again at once (an interrupted worker's). */
 enum tk_status tk_store_queue_release(struct tk_store *s, int64_t scan_id, const char *worker,
                                       struct tk_error *err);
 
@@ -245,8 +250,8 @@ enum tk_status tk_store_rule_states_many(struct tk_store *s, struct tk_rule_stat
 
 /* tk_store_snapshot_put keeps one snapshot in one transaction: the
  * observation, the findings, the new rule states, the events, one
- * pending alert per regression event and target, and the domain's
- * queue row marked done. Either all of it is kept or none. */
+ * pending alert per regression event and target, and the scan's count
+ * of domains done. Either all of it is kept or none. */
 enum tk_status tk_store_snapshot_put(struct tk_store *s, int64_t scan_id,
                                      const struct tk_snapshot *snap,
                                      const struct tk_alert_target *targets, size_t ntargets,
@@ -343,15 +348,14 @@ struct tk_alert_row {
 /* tk_store_alerts_due walks pending alerts whose next attempt is due at
  * now, at most max. */
 enum tk_status tk_store_alerts_due(struct tk_store *s, int64_t now, size_t max,
-                                   void (*each)(void *arg, const struct tk_alert_row *a),
-                                   void *arg, struct tk_error *err);
+                                   void (*each)(void *arg, const struct tk_alert_row *a), void *arg,
+                                   struct tk_error *err);
 
 /* tk_store_alert_result records one delivery attempt: sent, or failed
  * with error (then retried at next_attempt, or given up when
  * next_attempt is 0). */
 enum tk_status tk_store_alert_result(struct tk_store *s, int64_t alert_id, bool sent,
-                                     const char *error, int64_t next_attempt,
-                                     struct tk_error *err);
+                                     const char *error, int64_t next_attempt, struct tk_error *err);
 
 /* tk_store_alerts walks every alert (newest first), for `tiaki alerts`. */
 enum tk_status tk_store_alerts(struct tk_store *s,

@@ -56,13 +56,15 @@ enum st_id {
     ST_SCAN_FINISH,
     ST_QUEUE_DELETE_SCAN,
     ST_SCAN_UNCOUNT,
+    ST_SCAN_OPEN,
     ST_QUEUE_CLAIM,
+    ST_QUEUE_DOMAINS,
+    ST_QUEUE_CLOSE,
     ST_QUEUE_RELEASE,
     ST_RULE_STATES_MANY,
     ST_DOMAIN_SEEN,
     ST_EVENT_INSERT,
     ST_ALERT_INSERT,
-    ST_QUEUE_DONE,
     ST_SCAN_BUMP,
     ST_NEWEST_CONTENT,
     ST_LATEST_FINDINGS,
@@ -290,7 +292,7 @@ enum tk_status st_pg_open(const char *url, const char *where, struct tk_store **
 
 /* The newest schema version this tiaki knows (both back ends have as
  * many migrations). */
-#define ST_SCHEMA_VERSION 4
+#define ST_SCHEMA_VERSION 5
 
 /* st_now is the wall clock in Unix seconds. */
 int64_t st_now(void);

@@ -13,12 +13,12 @@
  *
  *	Snapshots: a batch is ONE statement of data-modifying CTEs (the
  *	snapshots, their findings, rule states, events, the alerts of their
- *	regressions, the queue rows and the scan's count), its rows sent as
+ *	regressions and the scan's count), its rows sent as
  *	arrays (one per column) and unnested on the server: one round trip,
  *	one executor start and one implicit transaction for the whole batch,
  *	so all of it is kept, or (an error anywhere) none.
  *
- *	The queue claim locks rows with FOR UPDATE SKIP LOCKED and reads
+ *	The queue claim locks batches with FOR UPDATE SKIP LOCKED and reads
  *	the server's clock (store_query.c), so workers on many hosts never
  *	claim the same domain and agree on when a lease ran out.
  *
@@ -125,7 +125,7 @@ static const unsigned pg_column_type[C_N] = {
  * holds names it, and comes with no observation or findings), their
  * findings, rule states
  * (an unchanged one is not written), events in the order given, the
- * alerts of regressions, the queue rows and the scan's count. */
+ * alerts of regressions and the scan's count. */
 static const char pg_put_sql[] =
     "WITH v AS (SELECT * FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::boolean[],"
     " $7::boolean[], $8::text[], $9::text[], $10::bigint[]) WITH ORDINALITY AS v (domain_id,"
@@ -163,10 +163,8 @@ static const char pg_put_sql[] =
     " FROM e JOIN unnest($31::bigint[], $32::text[], $33::text[])"
     " AS t (domain_id, channel, destination) ON t.domain_id = e.domain_id"
     " WHERE e.kind = 'regression'"
-    " ON CONFLICT (event_id, channel, destination) DO NOTHING),"
-    " q AS (UPDATE scan_queue SET done_at = $2 WHERE scan_id = $1 AND done_at IS NULL"
-    " AND domain_id = ANY (ARRAY (SELECT domain_id FROM s)) RETURNING 1)"
-    " UPDATE scans SET done = done + (SELECT count(*) FROM q) WHERE id = $1";
+    " ON CONFLICT (event_id, channel, destination) DO NOTHING)"
+    " UPDATE scans SET done = done + (SELECT count(*) FROM s) WHERE id = $1";
 
 #define PG_PUT_PARAMS (2 + C_N)
 
@@ -403,6 +401,30 @@ static const char *const migrations[] = {
      * No REFERENCES, as for findings: only the snapshot statement
      * writes it, from a row it has just read. */
     "ALTER TABLE snapshots ADD COLUMN digest TEXT COLLATE \"C\", ADD COLUMN content_id BIGINT;",
+    /* 5: the queue holds batches of domains, not domains (store.h): a
+     * claim or a snapshot per domain updated a queue row, which was
+     * more than half of PostgreSQL's time in a scan. A running scan's
+     * open rows become batches of one. The snapshots' references go,
+     * as the findings' did (migration 1): two look-ups a snapshot, for
+     * rows only the snapshot statement writes, from a claim. */
+    "ALTER TABLE scans ADD COLUMN batch INTEGER NOT NULL DEFAULT 1;"
+    " CREATE TABLE scan_batches ("
+    " scan_id BIGINT NOT NULL REFERENCES scans (id),"
+    " n BIGINT NOT NULL,"
+    " domains BIGINT[] NOT NULL,"
+    " worker TEXT,"
+    " claimed_at BIGINT,"
+    " claims INTEGER NOT NULL DEFAULT 0,"
+    " done_at BIGINT,"
+    " PRIMARY KEY (scan_id, n));"
+    " CREATE INDEX scan_batches_claim ON scan_batches (scan_id, (COALESCE(claimed_at, 0)), n)"
+    " WHERE done_at IS NULL;"
+    " INSERT INTO scan_batches (scan_id, n, domains, claimed_at, claims)"
+    " SELECT scan_id, id, ARRAY[domain_id], claimed_at, CASE WHEN claimed_at IS NULL THEN 0"
+    " ELSE 1 END FROM scan_queue WHERE done_at IS NULL;"
+    " DROP TABLE scan_queue;"
+    " ALTER TABLE snapshots DROP CONSTRAINT IF EXISTS snapshots_scan_id_fkey,"
+    " DROP CONSTRAINT IF EXISTS snapshots_domain_id_fkey;",
 };
 
 #define MIGRATIONS_N ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -8,15 +8,21 @@
  *	UPDATE SKIP LOCKED and reads the server's clock; finding order).
  *	The functions of store.h are written once over them.
  *
- *	The queue: a scan queues every inventory domain (scan_queue, one row
- *	each). A claim sets worker and claimed_at on up to max rows not done
- *	and not claimed, or claimed longer ago than the lease (that worker
- *	died), found through an index of the open rows only; the snapshot's
- *	transaction sets done_at and bumps scans.done. Claiming or releasing
- *	changes no indexed column (PostgreSQL updates such rows in place,
- *	HOT). Closing a scan (complete or partial) deletes its queue: the
- *	snapshots say what was checked. A domain removed from the inventory
- *	leaves the queue of the running scan (its total shrinks).
+ *	The queue: a scan queues every inventory domain in batches
+ *	(scan_batches: a row holds the ids of up to scans.batch domains, in
+ *	name order). A claim sets worker and claimed_at on the first batches
+ *	whose claimed_at is older than the lease (never claimed or released
+ *	counts as 0), found in one range of an index on (scan_id,
+ *	claimed_at, n) of the open batches; a batch's domains are those
+ *	without a snapshot in the scan, which only a batch claimed before
+ *	(claims > 1) can have. Nothing marks a domain done: its snapshot is
+ *	the mark, so keeping a snapshot writes no queue row. A batch is
+ *	closed (done_at) when its worker releases it whole or a claim finds
+ *	nothing left in it, and a scan is complete when no batch has a
+ *	domain left. Closing a scan (complete or partial) deletes its queue:
+ *	the snapshots say what was checked. A domain removed from the
+ *	inventory leaves the batches of the running scan (its total
+ *	shrinks).
  *
  *	Rule order: findings are read in the order of the rule table
  *	(tk_rules): the statements take ",ID1,ID2,...," as a parameter and
@@ -42,16 +48,6 @@ struct st_sql_text {
 
 #define DOMAIN_COLUMNS                                                                             \
     "d.id, d.name, COALESCE(a.name, ''), d.contact, d.profile, d.selectors, d.bulk"
-
-/* A claimed row's domain, as DOMAIN_COLUMNS, by look-ups of its key. */
-#define CLAIM_RETURNING                                                                            \
-    "domain_id, (SELECT name FROM domains WHERE id = domain_id),"                                  \
-    " (SELECT COALESCE(a.name, '') FROM domains d LEFT JOIN agencies a ON a.id = d.agency_id"      \
-    " WHERE d.id = domain_id),"                                                                    \
-    " (SELECT contact FROM domains WHERE id = domain_id),"                                         \
-    " (SELECT profile FROM domains WHERE id = domain_id),"                                         \
-    " (SELECT selectors FROM domains WHERE id = domain_id),"                                       \
-    " (SELECT bulk FROM domains WHERE id = domain_id)"
 
 #define EVENT_COLUMNS                                                                              \
     "e.id, e.at, e.scan_id, d.name, COALESCE(a.name, ''), e.kind, COALESCE(e.rule, ''), "          \
@@ -90,9 +86,49 @@ struct st_sql_text {
 #define RULE_STATES_MANY(in)                                                                       \
     "SELECT domain_id, rule, status, evidence, scan_id FROM rule_states"                           \
     " WHERE domain_id " in " ORDER BY domain_id, rule"
-#define IDS_SQLITE "IN (SELECT value FROM json_each($1))"
-#define IDS_PG                                                                                     \
-    "= ANY (ARRAY (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST($1 AS json))))"
+#define IDS_SQLITE_IN(p) "IN (SELECT value FROM json_each(" p "))"
+#define IDS_PG_IN(p)                                                                               \
+    "= ANY (ARRAY (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(" p             \
+    " AS json))))"
+#define IDS_SQLITE IDS_SQLITE_IN("$1")
+#define IDS_PG IDS_PG_IN("$1")
+
+/* The clock: SQLite's is this host's; PostgreSQL's is the server's, one
+ * clock for workers on many hosts. */
+#define NOW_SQLITE "CAST(strftime('%s', 'now') AS INTEGER)"
+#define NOW_PG "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)"
+
+/* Domain id has no snapshot in scan $1. A scalar subquery, not NOT
+ * EXISTS: PostgreSQL made that an anti-join with every snapshot of the
+ * scan (a running scan's look few to its statistics), once per batch:
+ * 2.7 s to release 157 batches. As a subquery it is a look-up of the
+ * key (scan_id, domain_id), at most one row. */
+#define UNKEPT_ID(id)                                                                              \
+    "(SELECT k.id FROM snapshots k WHERE k.scan_id = $1 AND k.domain_id = " id ") IS NULL"
+
+/* A batch (its domains array a) has a domain with no snapshot in scan
+ * $1. A batch is a JSON array in SQLite, an array in PostgreSQL. */
+#define UNKEPT(each, id) "EXISTS (SELECT 1 FROM " each " WHERE " UNKEPT_ID(id) ")"
+#define UNKEPT_SQLITE(a) UNKEPT("json_each(" a ") j", "j.value")
+#define UNKEPT_PG(a) UNKEPT("unnest(" a ") AS u (id)", "u.id")
+
+/* The domains of scan $1's batches numbered in the JSON array $2 that
+ * are left to check (a batch claimed for the first time has all of
+ * them), with the batch's number, by batch and name. PostgreSQL looks
+ * each one up by its key (OFFSET 0 keeps the look-up a nested loop;
+ * joined, it was planned as a walk of every domain). */
+#define LEFT_IN_BATCH(id) "(b.claims = 1 OR " UNKEPT_ID(id) ")"
+#define QUEUE_DOMAINS_SQLITE                                                                       \
+    "SELECT " DOMAIN_COLUMNS ", b.n FROM scan_batches b, json_each(b.domains) j"                   \
+    " JOIN domains d ON d.id = j.value LEFT JOIN agencies a ON a.id = d.agency_id"                 \
+    " WHERE b.scan_id = $1 AND b.n " IDS_SQLITE_IN("$2") " AND " LEFT_IN_BATCH(                    \
+        "j.value") " ORDER BY b.n, d.name"
+#define QUEUE_DOMAINS_PG                                                                           \
+    "SELECT x.*, b.n FROM scan_batches b CROSS JOIN LATERAL unnest(b.domains) AS u (id)"           \
+    " CROSS JOIN LATERAL (SELECT " DOMAIN_COLUMNS " FROM domains d"                                \
+    " LEFT JOIN agencies a ON a.id = d.agency_id WHERE d.id = u.id OFFSET 0) x"                    \
+    " WHERE b.scan_id = $1 AND b.n " IDS_PG_IN("$2") " AND " LEFT_IN_BATCH(                        \
+        "u.id") " ORDER BY b.n, x.name"
 
 /* ---- reports: the dialects' differences ---- */
 
@@ -203,10 +239,23 @@ static const struct st_sql_text sql_texts[ST_N] = {
     [ST_DOMAIN_REMOVE] = {"UPDATE domains SET removed_at = $2"
                           " WHERE name = $1 AND removed_at IS NULL RETURNING id",
                           NULL},
-    [ST_QUEUE_DROP_DOMAIN] = {"DELETE FROM scan_queue WHERE domain_id = $1 AND done_at IS NULL"
+    /* The domain leaves the batch of each running scan that has not
+     * kept it yet. */
+    [ST_QUEUE_DROP_DOMAIN] = {"UPDATE scan_batches SET domains = (SELECT json_group_array(value)"
+                              " FROM json_each(scan_batches.domains) WHERE value <> $1)"
+                              " WHERE done_at IS NULL"
                               " AND scan_id IN (SELECT id FROM scans WHERE state = 'running')"
+                              " AND EXISTS (SELECT 1 FROM json_each(scan_batches.domains)"
+                              " WHERE value = $1) AND NOT EXISTS (SELECT 1 FROM snapshots k"
+                              " WHERE k.scan_id = scan_batches.scan_id AND k.domain_id = $1)"
                               " RETURNING scan_id",
-                              NULL},
+                              "UPDATE scan_batches SET domains = array_remove(domains,"
+                              " CAST($1 AS BIGINT)) WHERE CAST($1 AS BIGINT) = ANY (domains)"
+                              " AND done_at IS NULL"
+                              " AND scan_id IN (SELECT id FROM scans WHERE state = 'running')"
+                              " AND NOT EXISTS (SELECT 1 FROM snapshots k"
+                              " WHERE k.scan_id = scan_batches.scan_id AND k.domain_id = $1)"
+                              " RETURNING scan_id"},
     [ST_DOMAINS_LIST] = {"SELECT " DOMAIN_COLUMNS
                          " FROM domains d LEFT JOIN agencies a ON a.id = d.agency_id"
                          " WHERE d.removed_at IS NULL AND (CAST($1 AS TEXT) IS NULL OR a.name = $1)"
@@ -216,62 +265,83 @@ static const struct st_sql_text sql_texts[ST_N] = {
      * transaction-scoped advisory lock (key: "tiaki" "sc"); SQLite's
      * BEGIN IMMEDIATE already did. */
     [ST_SCAN_LOCK] = {"SELECT 1", "SELECT pg_advisory_xact_lock(7596130261430377315)"},
-    [ST_SCAN_RUNNING] = {"SELECT id, state, started, COALESCE(finished, 0), total, done"
+    [ST_SCAN_RUNNING] = {"SELECT id, state, started, COALESCE(finished, 0), total, done, batch"
                          " FROM scans WHERE state = 'running' ORDER BY id DESC LIMIT 1",
                          NULL},
-    [ST_SCAN_GET] = {"SELECT id, state, started, COALESCE(finished, 0), total, done"
+    [ST_SCAN_GET] = {"SELECT id, state, started, COALESCE(finished, 0), total, done, batch"
                      " FROM scans WHERE id = $1",
                      NULL},
     [ST_SCAN_CLOSE_RUNNING] = {"UPDATE scans SET state = 'partial', finished = $1"
                                " WHERE state = 'running' RETURNING id",
                                NULL},
-    [ST_SCAN_INSERT] = {"INSERT INTO scans (state, started, total, done)"
-                        " VALUES ('running', $1, 0, 0) RETURNING id",
+    [ST_SCAN_INSERT] = {"INSERT INTO scans (state, started, total, done, batch)"
+                        " VALUES ('running', $1, 0, 0, $2) RETURNING id",
                         NULL},
-    [ST_QUEUE_FILL] = {"INSERT INTO scan_queue (scan_id, domain_id)"
-                       " SELECT $1, id FROM domains WHERE removed_at IS NULL ORDER BY name",
-                       NULL},
+    /* Batches of $2 domains in name order; each row says how many. */
+    [ST_QUEUE_FILL] = {"INSERT INTO scan_batches (scan_id, n, domains)"
+                       " SELECT $1, k / $2, json_group_array(id) FROM (SELECT id,"
+                       " row_number() OVER (ORDER BY name) - 1 AS k FROM domains"
+                       " WHERE removed_at IS NULL) GROUP BY k / $2"
+                       " RETURNING json_array_length(domains)",
+                       "INSERT INTO scan_batches (scan_id, n, domains)"
+                       " SELECT $1, k / $2, array_agg(id ORDER BY k) FROM (SELECT id,"
+                       " row_number() OVER (ORDER BY name) - 1 AS k FROM domains"
+                       " WHERE removed_at IS NULL) d GROUP BY k / $2"
+                       " RETURNING cardinality(domains)"},
     /* PostgreSQL plans with what it knows of a table: a queue filled
-     * with thousands of rows since its last ANALYZE looks empty, and the
-     * snapshot statement would then walk every open row of the scan to
-     * mark one done. SQLite keeps no statistics unless asked. */
-    [ST_QUEUE_ANALYZE] = {"SELECT 1", "ANALYZE scan_queue"},
+     * since its last ANALYZE looks empty. SQLite keeps no statistics
+     * unless asked. */
+    [ST_QUEUE_ANALYZE] = {"SELECT 1", "ANALYZE scan_batches"},
     [ST_SCAN_SET_TOTAL] = {"UPDATE scans SET total = $2 WHERE id = $1", NULL},
     [ST_SCAN_FINISH] = {"UPDATE scans SET state = $2, finished = $3"
                         " WHERE id = $1 AND state = 'running'",
                         NULL},
-    [ST_QUEUE_DELETE_SCAN] = {"DELETE FROM scan_queue WHERE scan_id = $1", NULL},
+    [ST_QUEUE_DELETE_SCAN] = {"DELETE FROM scan_batches WHERE scan_id = $1", NULL},
     [ST_SCAN_UNCOUNT] = {"UPDATE scans SET total = total - 1 WHERE id = $1 AND state = 'running'",
                          NULL},
-    /* SQLite has one writer at a time: the UPDATE is the claim. Its
-     * clock is this host's; PostgreSQL's is the server's, one clock for
-     * workers on many hosts. The rows to claim are locked (FOR UPDATE
-     * SKIP LOCKED: rows another worker is claiming are passed over) and
-     * handed to the UPDATE as an array, and each domain is looked up by
-     * its key in the RETURNING list: a few index look-ups per claimed
-     * row whatever PostgreSQL's statistics say (a join was planned as a
-     * walk of every domain). "scan_id BETWEEN $2 AND $2 ... ORDER BY
-     * scan_id, id" is scan_id = $2 in a form only the index of open rows
-     * (scan_queue_open) can deliver in order: with "=" the planner may
-     * walk the primary key in id order instead, past every row already
-     * done, for each claim. */
-    [ST_QUEUE_CLAIM] = {"UPDATE scan_queue SET worker = $1,"
-                        " claimed_at = CAST(strftime('%s', 'now') AS INTEGER)"
-                        " WHERE id IN (SELECT id FROM scan_queue"
-                        " WHERE scan_id BETWEEN $2 AND $2 AND done_at IS NULL AND (worker IS NULL"
-                        " OR claimed_at < CAST(strftime('%s', 'now') AS INTEGER) - $3)"
-                        " ORDER BY scan_id, id LIMIT $4)"
-                        " RETURNING " CLAIM_RETURNING,
-                        "UPDATE scan_queue SET worker = $1,"
-                        " claimed_at = CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)"
-                        " WHERE id = ANY (ARRAY (SELECT id FROM scan_queue"
-                        " WHERE scan_id BETWEEN $2 AND $2 AND done_at IS NULL AND (worker IS NULL"
-                        " OR claimed_at < CAST(EXTRACT(EPOCH FROM now()) AS BIGINT) - $3)"
-                        " ORDER BY scan_id, id LIMIT $4 FOR UPDATE SKIP LOCKED))"
-                        " RETURNING " CLAIM_RETURNING},
-    [ST_QUEUE_RELEASE] = {"UPDATE scan_queue SET worker = NULL, claimed_at = NULL"
-                          " WHERE scan_id = $1 AND worker = $2 AND done_at IS NULL",
-                          NULL},
+    /* Batches of scan $1 with a domain left to check. */
+    [ST_SCAN_OPEN] = {"SELECT count(*) FROM scan_batches b WHERE b.scan_id = $1"
+                      " AND b.done_at IS NULL AND " UNKEPT_SQLITE("b.domains"),
+                      "SELECT count(*) FROM scan_batches b WHERE b.scan_id = $1"
+                      " AND b.done_at IS NULL AND " UNKEPT_PG("b.domains")},
+    /* As many batches as $4 domains hold, never claimed,
+     * released or past their lease, first: one range of the index
+     * scan_batches_claim (claimed_at 0 first, then the oldest claims).
+     * SQLite has one writer at a time: the UPDATE is the claim.
+     * PostgreSQL locks the batches (FOR UPDATE SKIP LOCKED: batches
+     * another worker is claiming are passed over) and hands them to the
+     * UPDATE as an array. "scan_id BETWEEN $2 AND $2" is scan_id = $2 in
+     * a form the planner leaves to the index's order. */
+    [ST_QUEUE_CLAIM] = {"UPDATE scan_batches SET worker = $1, claimed_at = " NOW_SQLITE ","
+                        " claims = claims + 1 WHERE scan_id = $2 AND n IN (SELECT n"
+                        " FROM scan_batches WHERE scan_id BETWEEN $2 AND $2 AND done_at IS NULL"
+                        " AND COALESCE(claimed_at, 0) < " NOW_SQLITE " - $3"
+                        " ORDER BY scan_id, COALESCE(claimed_at, 0), n"
+                        " LIMIT $4 / (SELECT batch FROM scans WHERE id = $2))"
+                        " RETURNING n",
+                        "UPDATE scan_batches SET worker = $1, claimed_at = " NOW_PG ","
+                        " claims = claims + 1 WHERE scan_id = $2 AND n = ANY (ARRAY (SELECT n"
+                        " FROM scan_batches WHERE scan_id BETWEEN $2 AND $2 AND done_at IS NULL"
+                        " AND COALESCE(claimed_at, 0) < " NOW_PG " - $3"
+                        " ORDER BY scan_id, COALESCE(claimed_at, 0), n"
+                        " LIMIT $4 / (SELECT batch FROM scans WHERE id = $2)"
+                        " FOR UPDATE SKIP LOCKED))"
+                        " RETURNING n"},
+    [ST_QUEUE_DOMAINS] = {QUEUE_DOMAINS_SQLITE, QUEUE_DOMAINS_PG},
+    [ST_QUEUE_CLOSE] = {"UPDATE scan_batches SET done_at = $3"
+                        " WHERE scan_id = $1 AND n " IDS_SQLITE_IN("$2"),
+                        "UPDATE scan_batches SET done_at = $3"
+                        " WHERE scan_id = $1 AND n " IDS_PG_IN("$2")},
+    /* A worker's batches: closed when whole, else free to claim. */
+    [ST_QUEUE_RELEASE] =
+        {"UPDATE scan_batches SET worker = NULL, claimed_at = NULL,"
+         " done_at = CASE WHEN " UNKEPT_SQLITE(
+             "scan_batches.domains") " THEN NULL ELSE $3 END"
+                                     " WHERE scan_id = $1 AND worker = $2 AND done_at IS NULL",
+         "UPDATE scan_batches SET worker = NULL, claimed_at = NULL,"
+         " done_at = CASE WHEN " UNKEPT_PG(
+             "scan_batches.domains") " THEN NULL ELSE CAST($3 AS BIGINT) END"
+                                     " WHERE scan_id = $1 AND worker = $2 AND done_at IS NULL"},
     [ST_RULE_STATES_MANY] = {RULE_STATES_MANY(IDS_SQLITE), RULE_STATES_MANY(IDS_PG)},
     [ST_DOMAIN_SEEN] = {"SELECT 1 FROM snapshots WHERE domain_id = $1 AND NOT all_unknown LIMIT 1",
                         NULL},
@@ -283,9 +353,6 @@ static const struct st_sql_text sql_texts[ST_N] = {
                          "next_attempt, last_error) VALUES ($1, $2, $3, 'pending', 0, $4, '')"
                          " ON CONFLICT (event_id, channel, destination) DO NOTHING",
                          NULL},
-    [ST_QUEUE_DONE] = {"UPDATE scan_queue SET done_at = $3"
-                       " WHERE scan_id = $1 AND domain_id = $2 AND done_at IS NULL",
-                       NULL},
     [ST_SCAN_BUMP] = {"UPDATE scans SET done = done + $2 WHERE id = $1", NULL},
     /* For each domain of the JSON array $1, the snapshot holding its
      * newest snapshot's content, and the digest of that content. */
@@ -598,6 +665,7 @@ static bool row_scan(void *arg, const struct st_row *r)
     f->info->finished = st_col_int(r, 3);
     f->info->total = (unsigned long)st_col_int(r, 4);
     f->info->done = (unsigned long)st_col_int(r, 5);
+    f->info->batch = (unsigned)st_col_int(r, 6);
     f->found = true;
     return false;
 }
@@ -639,8 +707,15 @@ static enum tk_status close_running(struct tk_store *s, struct tk_error *err)
     return st;
 }
 
-static enum tk_status scan_begin_tx(struct tk_store *s, bool resume, struct tk_scan_info *info,
-                                    struct tk_error *err)
+/* Adds up the sizes of the batches the queue was filled with. */
+static bool row_sum(void *arg, const struct st_row *r)
+{
+    *(int64_t *)arg += st_col_int(r, 0);
+    return true;
+}
+
+static enum tk_status scan_begin_tx(struct tk_store *s, bool resume, unsigned batch,
+                                    struct tk_scan_info *info, struct tk_error *err)
 {
     struct st_param p[2];
     int64_t id = 0, total = 0;
@@ -655,10 +730,11 @@ static enum tk_status scan_begin_tx(struct tk_store *s, bool resume, struct tk_s
     if (found && (st = close_running(s, err)) != TK_OK)
         return st;
     p[0] = st_int(st_now());
-    if ((st = st_run(s, ST_SCAN_INSERT, p, 1, row_int, &id, NULL, err)) != TK_OK)
+    p[1] = st_int(batch);
+    if ((st = st_run(s, ST_SCAN_INSERT, p, 2, row_int, &id, NULL, err)) != TK_OK)
         return st;
     p[0] = st_int(id);
-    if ((st = st_exec(s, ST_QUEUE_FILL, p, 1, &total, err)) != TK_OK ||
+    if ((st = st_run(s, ST_QUEUE_FILL, p, 2, row_sum, &total, NULL, err)) != TK_OK ||
         (st = st_exec(s, ST_QUEUE_ANALYZE, NULL, 0, NULL, err)) != TK_OK)
         return st;
     p[1] = st_int(total);
@@ -667,15 +743,18 @@ static enum tk_status scan_begin_tx(struct tk_store *s, bool resume, struct tk_s
     return scan_get(s, ST_SCAN_GET, id, info, &found, err);
 }
 
-enum tk_status tk_store_scan_begin(struct tk_store *s, bool resume, struct tk_scan_info *info,
-                                   struct tk_error *err)
+enum tk_status tk_store_scan_begin(struct tk_store *s, bool resume, unsigned batch,
+                                   struct tk_scan_info *info, struct tk_error *err)
 {
     enum tk_status st;
 
     memset(info, 0, sizeof(*info));
+    if (batch < 1 || batch > TK_STORE_BATCH_MAX)
+        return tk_error_set(err, TK_USAGE, "a batch of the queue holds 1 to %d domains (not %u)",
+                            TK_STORE_BATCH_MAX, batch);
     if ((st = s->be->begin(s, err)) != TK_OK)
         return st;
-    return st_tx_end(s, scan_begin_tx(s, resume, info, err), err);
+    return st_tx_end(s, scan_begin_tx(s, resume, batch, info, err), err);
 }
 
 enum tk_status tk_store_scan_join(struct tk_store *s, struct tk_scan_info *info,
@@ -696,6 +775,7 @@ static enum tk_status scan_finish_tx(struct tk_store *s, int64_t scan_id, bool c
 {
     struct st_param p[3];
     enum tk_scan_state to;
+    int64_t open = 0;
     bool found;
     enum tk_status st;
 
@@ -706,7 +786,10 @@ static enum tk_status scan_finish_tx(struct tk_store *s, int64_t scan_id, bool c
         return tk_error_set(err, TK_ABSENT, "%s: no scan %lld", s->where, (long long)scan_id);
     if (info->state != TK_SCAN_RUNNING)
         return TK_OK;
-    if (info->done >= info->total)
+    p[0] = st_int(scan_id);
+    if ((st = st_run(s, ST_SCAN_OPEN, p, 1, row_int, &open, NULL, err)) != TK_OK)
+        return st;
+    if (open == 0)
         to = TK_SCAN_COMPLETE;
     else if (close)
         to = TK_SCAN_PARTIAL;
@@ -737,19 +820,104 @@ enum tk_status tk_store_scan_finish(struct tk_store *s, int64_t scan_id, bool cl
 
 /* ---- the queue ---- */
 
+/* Batch numbers as a JSON array: "[n,n,...]". */
+struct batch_list {
+    size_t n;
+    int64_t at[TK_STORE_BATCH_MAX];
+};
+
+static bool row_batch(void *arg, const struct st_row *r)
+{
+    struct batch_list *b = arg;
+
+    if (b->n < TK_STORE_BATCH_MAX)
+        b->at[b->n++] = st_col_int(r, 0);
+    return true;
+}
+
+static void batch_list_json(const struct batch_list *b, char *out, size_t size)
+{
+    size_t len = 0;
+
+    out[len++] = '[';
+    for (size_t i = 0; i < b->n && len + 24 < size; i++)
+        len += (size_t)snprintf(out + len, size - len, "%s%lld", i ? "," : "", (long long)b->at[i]);
+    out[len++] = ']';
+    out[len] = '\0';
+}
+
 struct claim_walk {
     struct walk w;
     struct tk_store_domain *out;
     size_t max, n;
+    struct batch_list *batches; /* the claimed ones; those with a domain leave */
+    bool too_many;
 };
 
 static bool row_claim(void *arg, const struct st_row *r)
 {
     struct claim_walk *c = arg;
+    int64_t batch = st_col_int(r, 7);
 
-    if (c->n < c->max && row_domain(&c->w, r, &c->out[c->n]))
+    for (size_t i = 0; i < c->batches->n; i++)
+        if (c->batches->at[i] == batch)
+            c->batches->at[i] = c->batches->at[--c->batches->n];
+    if (c->n == c->max) {
+        c->too_many = true;
+        return false;
+    }
+    if (row_domain(&c->w, r, &c->out[c->n]))
         c->n++;
     return true;
+}
+
+/* claim_batches claims batches (*claimed of them) and reads their
+ * domains left to check; a batch with none left is closed. */
+static enum tk_status claim_batches(struct tk_store *s, const struct st_param *p,
+                                    struct claim_walk *c, size_t *claimed, struct tk_error *err)
+{
+    struct batch_list b = {0};
+    char json[TK_STORE_BATCH_MAX * 22 + 3];
+    struct st_param q[3];
+    enum tk_status st;
+
+    *claimed = 0;
+    if ((st = st_run(s, ST_QUEUE_CLAIM, p, 4, row_batch, &b, NULL, err)) != TK_OK || b.n == 0)
+        return st;
+    *claimed = b.n;
+    batch_list_json(&b, json, sizeof(json));
+    q[0] = p[1];
+    q[1] = st_text(json);
+    c->batches = &b;
+    st = walk_status(st_run(s, ST_QUEUE_DOMAINS, q, 2, row_claim, c, NULL, err), &c->w, s, err);
+    if (st == TK_OK && c->too_many)
+        return tk_error_set(err, TK_LIMIT,
+                            "%s: a batch of scan %lld holds more than the %zu "
+                            "domains asked for",
+                            s->where, (long long)p[1].i, c->max);
+    if (st != TK_OK || b.n == 0)
+        return st;
+    batch_list_json(&b, json, sizeof(json));
+    q[1] = st_text(json);
+    q[2] = st_int(st_now());
+    return st_exec(s, ST_QUEUE_CLOSE, q, 3, NULL, err);
+}
+
+/* claim_fits tells a claim that found nothing because no batch fits in
+ * max domains from one that found nothing left. */
+static enum tk_status claim_fits(struct tk_store *s, int64_t scan_id, size_t max,
+                                 struct tk_error *err)
+{
+    struct tk_scan_info info = {0};
+    bool found;
+    enum tk_status st = scan_get(s, ST_SCAN_GET, scan_id, &info, &found, err);
+
+    if (st == TK_OK && found && info.batch > max)
+        return tk_error_set(err, TK_LIMIT,
+                            "%s: scan %lld has batches of %u domains; %zu cannot "
+                            "take one",
+                            s->where, (long long)scan_id, info.batch, max);
+    return st;
 }
 
 enum tk_status tk_store_queue_claim(struct tk_store *s, int64_t scan_id, const char *worker,
@@ -758,6 +926,7 @@ enum tk_status tk_store_queue_claim(struct tk_store *s, int64_t scan_id, const c
 {
     struct claim_walk c = {.out = out, .max = max};
     struct st_param p[4];
+    size_t claimed;
     enum tk_status st;
 
     *n = 0;
@@ -769,20 +938,26 @@ enum tk_status tk_store_queue_claim(struct tk_store *s, int64_t scan_id, const c
     p[0] = st_text(worker);
     p[1] = st_int(scan_id);
     p[2] = st_int(lease_s);
-    p[3] = st_int((int64_t)max);
-    st = walk_status(st_run(s, ST_QUEUE_CLAIM, p, 4, row_claim, &c, NULL, err), &c.w, s, err);
+    p[3] = st_int((int64_t)(max < TK_STORE_BATCH_MAX ? max : TK_STORE_BATCH_MAX));
+    /* Batches found with nothing left are closed, and others claimed:
+     * each round closes at least one, so the rounds end. */
+    do
+        st = claim_batches(s, p, &c, &claimed, err);
+    while (st == TK_OK && c.n == 0 && claimed > 0);
     *n = c.n;
+    if (st == TK_OK && c.n == 0)
+        return claim_fits(s, scan_id, max, err);
     return st;
 }
 
 enum tk_status tk_store_queue_release(struct tk_store *s, int64_t scan_id, const char *worker,
                                       struct tk_error *err)
 {
-    struct st_param p[2] = {st_int(scan_id), st_text(worker)};
+    struct st_param p[3] = {st_int(scan_id), st_text(worker), st_int(st_now())};
 
     if (worker == NULL || worker[0] == '\0')
         return tk_error_set(err, TK_USAGE, "no worker to release the claims of");
-    return st_exec(s, ST_QUEUE_RELEASE, p, 2, NULL, err);
+    return st_exec(s, ST_QUEUE_RELEASE, p, 3, NULL, err);
 }
 
 /* ---- rule states ---- */

@@ -330,6 +330,24 @@ static const char *const migrations[] = {
     "ALTER TABLE snapshots ADD COLUMN digest TEXT;"
     " ALTER TABLE snapshots"
     " ADD COLUMN content_id INTEGER;",
+    /* 5: the queue holds batches of domains, not domains (store.h). A
+     * running scan's open rows become batches of one. */
+    "ALTER TABLE scans ADD COLUMN batch INTEGER NOT NULL DEFAULT 1;"
+    " CREATE TABLE scan_batches ("
+    " scan_id INTEGER NOT NULL REFERENCES scans (id),"
+    " n INTEGER NOT NULL,"
+    " domains TEXT NOT NULL,"
+    " worker TEXT,"
+    " claimed_at INTEGER,"
+    " claims INTEGER NOT NULL DEFAULT 0,"
+    " done_at INTEGER,"
+    " PRIMARY KEY (scan_id, n));"
+    " CREATE INDEX scan_batches_claim ON scan_batches (scan_id, COALESCE(claimed_at, 0), n)"
+    " WHERE done_at IS NULL;"
+    " INSERT INTO scan_batches (scan_id, n, domains, claimed_at, claims)"
+    " SELECT scan_id, id, json_array(domain_id), claimed_at, claimed_at IS NOT NULL"
+    " FROM scan_queue WHERE done_at IS NULL;"
+    " DROP TABLE scan_queue;",
 };
 
 #define MIGRATIONS_N ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -681,14 +699,13 @@ static enum tk_status sq_put_snapshot(struct sqlite_store *q, int64_t scan_id,
     return TK_OK;
 }
 
-/* sq_put_one keeps one snapshot; *done is 1 when it finished the
- * domain's queue row (the scan's count goes up once per batch). */
+/* sq_put_one keeps one snapshot; *done is 1 when it is new (the scan's
+ * count goes up once per batch). */
 static enum tk_status sq_put_one(struct sqlite_store *q, int64_t scan_id,
                                  const struct tk_snapshot_put *pu, const struct st_content *c,
                                  int64_t now, int64_t *done, struct tk_error *err)
 {
     const struct tk_snapshot *sn = pu->snap;
-    struct st_param p[3] = {st_int(scan_id), st_int(sn->domain->id), st_int(now)};
     enum tk_status st;
     int64_t id;
 
@@ -699,7 +716,8 @@ static enum tk_status sq_put_one(struct sqlite_store *q, int64_t scan_id,
         (st = sq_put_states(q, sn, err)) != TK_OK ||
         (st = st_put_events(&q->base, scan_id, pu, now, err)) != TK_OK)
         return st;
-    return sq_query(&q->base, ST_QUEUE_DONE, p, 3, NULL, NULL, done, err);
+    *done = 1;
+    return TK_OK;
 }
 
 static enum tk_status sq_snapshot_put(struct tk_store *s, int64_t scan_id,

@@ -193,17 +193,21 @@ db_count() {
 }
 
 # store_whole BACKEND DB: no snapshot without findings (its own, or those
-# of the snapshot whose content it shares), no queue row done
-# without its snapshot nor a snapshot whose row is still open, one snapshot
-# per domain and scan, and each scan's done count is its snapshots.
+# of the snapshot whose content it shares), no queue batch closed with a
+# domain it has no snapshot of, no queue left of a scan that ended, one
+# snapshot per domain and scan, and each scan's done count is its
+# snapshots.
 store_whole() {
+    local each="unnest(b.domains) AS u (id)" id=u.id
+    [ "$1" = sqlite ] && each="json_each(b.domains) u" id=u.value
     local q="SELECT
       (SELECT count(*) FROM snapshots s WHERE NOT EXISTS (SELECT 1 FROM findings f
           WHERE f.snapshot_id = COALESCE(s.content_id, s.id))),
-      (SELECT count(*) FROM scan_queue q WHERE q.done_at IS NOT NULL AND NOT EXISTS
-          (SELECT 1 FROM snapshots s WHERE s.scan_id = q.scan_id AND s.domain_id = q.domain_id)),
-      (SELECT count(*) FROM snapshots s WHERE EXISTS (SELECT 1 FROM scan_queue q
-          WHERE q.scan_id = s.scan_id AND q.domain_id = s.domain_id AND q.done_at IS NULL)),
+      (SELECT count(*) FROM scan_batches b WHERE b.done_at IS NOT NULL AND EXISTS
+          (SELECT 1 FROM $each WHERE NOT EXISTS (SELECT 1 FROM snapshots s
+           WHERE s.scan_id = b.scan_id AND s.domain_id = $id))),
+      (SELECT count(*) FROM scan_batches b JOIN scans c ON c.id = b.scan_id
+          WHERE c.state <> 'running'),
       (SELECT count(*) FROM (SELECT scan_id, domain_id FROM snapshots GROUP BY scan_id, domain_id HAVING count(*) > 1) d),
       (SELECT count(*) FROM scans c WHERE c.done <> (SELECT count(*) FROM snapshots s WHERE s.scan_id = c.id))"
     local out

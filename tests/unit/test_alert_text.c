@@ -1134,7 +1134,7 @@ static void store_scan(struct tk_store *s, const struct tk_judgement *j,
     size_t n, nstates, nevents;
     bool seen;
 
-    assert_int_equal(tk_store_scan_begin(s, false, &info, &err), TK_OK);
+    assert_int_equal(tk_store_scan_begin(s, false, 1, &info, &err), TK_OK);
     assert_int_equal(tk_store_queue_claim(s, info.id, "test", 60, claimed, 2, &n, &err), TK_OK);
     assert_int_equal(n, 1);
     assert_int_equal(tk_store_rule_states(s, claimed[0].id, prev, &n, &seen, &err), TK_OK);

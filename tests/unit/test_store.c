@@ -46,7 +46,7 @@
 #define PG_SCHEMA "tiaki_test_store"
 /* Migrations of the store: 1 the monitoring, 2 the reports, 3 the DKIM
  * selectors seen in them. */
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 /* ---- fixtures ---- */
 
@@ -202,11 +202,13 @@ static void put_simple(struct testutil_store *f, int64_t scan, const struct tk_s
     OK(tk_store_snapshot_put(f->s, scan, &b.snap, NULL, 0, &err));
 }
 
+/* A scan whose queue has a domain to a batch, as the claims of most
+ * tests count domains; test_queue_batches has bigger ones. */
 static struct tk_scan_info begin(struct testutil_store *f, bool resume)
 {
     struct tk_scan_info info;
 
-    OK(tk_store_scan_begin(f->s, resume, &info, &err));
+    OK(tk_store_scan_begin(f->s, resume, 1, &info, &err));
     return info;
 }
 
@@ -310,7 +312,7 @@ static void test_open_concurrent(void **state)
             f, "DROP VIEW IF EXISTS dmarc_results; DROP TABLE IF EXISTS dmarc_selectors;"
                " DROP TABLE IF EXISTS tlsrpt_failures, tlsrpt_policies, tlsrpt_reports,"
                " dmarc_auth, dmarc_records, dmarc_reports, reports, alerts, events,"
-               " rule_states, findings, snapshots, scan_queue, scans, domains, agencies,"
+               " rule_states, findings, snapshots, scan_batches, scans, domains, agencies,"
                " schema_migrations CASCADE");
         snprintf(url, sizeof(url), "%s", f->url);
     } else {
@@ -513,7 +515,7 @@ static void test_scan_finish(void **state)
     assert_int_equal(fin.state, TK_SCAN_COMPLETE);
     assert_int_equal(fin.done, 2);
     assert_int_equal(fin.total, 2);
-    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM scan_queue"), 0);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM scan_batches"), 0);
     /* Finishing again changes nothing; an unknown scan is absent. */
     OK(tk_store_scan_finish(f->s, info.id, true, &fin, &err));
     assert_int_equal(fin.state, TK_SCAN_COMPLETE);
@@ -561,8 +563,8 @@ static void test_queue_claims(void **state)
             break;
     }
     assert_int_equal(total, 7);
-    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM scan_queue WHERE worker = 'w2'"),
-                     3);
+    assert_int_equal(
+        testutil_store_count(f, "SELECT count(*) FROM scan_batches WHERE worker = 'w2'"), 3);
     /* Bad worker names. */
     assert_int_equal(tk_store_queue_claim(f->s, info.id, "", 60, a, 2, &na, &err), TK_USAGE);
     tk_store_close(other);
@@ -668,12 +670,12 @@ static void test_queue_lease_release(void **state)
     assert_int_equal(n, 0);
     /* The dead worker's lease runs out: its claims are taken again. */
     testutil_store_exec(
-        f, "UPDATE scan_queue SET claimed_at = claimed_at - 601 WHERE worker = 'dies'");
+        f, "UPDATE scan_batches SET claimed_at = claimed_at - 601 WHERE worker = 'dies'");
     OK(tk_store_queue_claim(f->s, info.id, "lives", 600, out, 8, &n, &err));
     assert_int_equal(n, 2);
     /* A claim still within its lease is not. */
     testutil_store_exec(
-        f, "UPDATE scan_queue SET claimed_at = claimed_at - 500 WHERE worker = 'lives'");
+        f, "UPDATE scan_batches SET claimed_at = claimed_at - 500 WHERE worker = 'lives'");
     OK(tk_store_queue_claim(f->s, info.id, "third", 600, out, 8, &n, &err));
     assert_int_equal(n, 0);
     /* Released: another takes them at once. */
@@ -681,9 +683,111 @@ static void test_queue_lease_release(void **state)
     OK(tk_store_queue_claim(f->s, info.id, "third", 600, out, 8, &n, &err));
     assert_int_equal(n, 2);
     /* A finished one is never claimed again, even after its lease. */
-    testutil_store_exec(f, "UPDATE scan_queue SET claimed_at = 0");
+    testutil_store_exec(f, "UPDATE scan_batches SET claimed_at = 0");
     OK(tk_store_queue_claim(f->s, info.id, "fourth", 600, out, 8, &n, &err));
     assert_int_equal(n, 2);
+}
+
+static void test_queue_batches(void **state)
+{
+    struct testutil_store *f = *state;
+    struct tk_store_domain a[8], b[8], c[8];
+    struct tk_scan_info info, fin;
+    size_t na, nb, nc;
+
+    for (int i = 0; i < 7; i++) {
+        char name[32];
+
+        snprintf(name, sizeof(name), "d%d.govt.nz", i);
+        add(f, name, "Batches");
+    }
+    /* Seven domains in batches of three: d0-d2, d3-d5, d6. */
+    OK(tk_store_scan_begin(f->s, false, 3, &info, &err));
+    assert_int_equal(info.batch, 3);
+    assert_int_equal(info.total, 7);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM scan_batches"), 3);
+    /* A claim takes whole batches: two domains hold none of them. */
+    assert_int_equal(tk_store_queue_claim(f->s, info.id, "w1", 600, a, 2, &na, &err), TK_LIMIT);
+    assert_non_null(strstr(err.msg, "batches of 3"));
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM scan_batches WHERE worker IS "
+                                             "NOT NULL"),
+                     0);
+    OK(tk_store_queue_claim(f->s, info.id, "w1", 600, a, 3, &na, &err));
+    assert_int_equal(na, 3);
+    assert_string_equal(a[0].domain, "d0.govt.nz");
+    assert_string_equal(a[2].domain, "d2.govt.nz");
+    OK(tk_store_queue_claim(f->s, info.id, "w2", 600, b, 8, &nb, &err));
+    assert_int_equal(nb, 4);
+    assert_string_equal(b[0].domain, "d3.govt.nz");
+    assert_string_equal(b[3].domain, "d6.govt.nz");
+    put_simple(f, info.id, &a[0], 1000);
+    put_simple(f, info.id, &b[0], 1000);
+    /* Removed while its batch is out: it leaves the batch. */
+    OK(tk_store_domain_remove(f->s, "d4.govt.nz", &err));
+    /* w2 stops: its batches go back, with only what it did not keep. */
+    OK(tk_store_queue_release(f->s, info.id, "w2", &err));
+    OK(tk_store_queue_claim(f->s, info.id, "w3", 600, c, 8, &nc, &err));
+    assert_int_equal(nc, 2);
+    assert_string_equal(c[0].domain, "d5.govt.nz");
+    assert_string_equal(c[1].domain, "d6.govt.nz");
+    OK(tk_store_scan_finish(f->s, info.id, false, &fin, &err));
+    assert_int_equal(fin.state, TK_SCAN_RUNNING);
+    assert_int_equal(fin.total, 6);
+    assert_int_equal(fin.done, 2);
+    put_simple(f, info.id, &a[1], 1000);
+    put_simple(f, info.id, &a[2], 1000);
+    put_simple(f, info.id, &c[0], 1000);
+    put_simple(f, info.id, &c[1], 1000);
+    /* w1 died with every domain of its batch kept: after its lease the
+     * batch is found done and closed, and nothing is left to claim. */
+    testutil_store_exec(f, "UPDATE scan_batches SET claimed_at = claimed_at - 601"
+                           " WHERE worker = 'w1'");
+    OK(tk_store_queue_claim(f->s, info.id, "w4", 600, c, 8, &nc, &err));
+    assert_int_equal(nc, 0);
+    assert_int_equal(
+        testutil_store_count(f, "SELECT count(*) FROM scan_batches WHERE done_at IS NOT NULL"), 1);
+    /* w3 never released its batches; the scan is whole all the same. */
+    OK(tk_store_scan_finish(f->s, info.id, false, &fin, &err));
+    assert_int_equal(fin.state, TK_SCAN_COMPLETE);
+    assert_int_equal(fin.done, 6);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 6);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM scan_batches"), 0);
+    assert_int_equal(tk_store_scan_begin(f->s, false, 0, &info, &err), TK_USAGE);
+    assert_int_equal(tk_store_scan_begin(f->s, false, TK_STORE_BATCH_MAX + 1, &info, &err),
+                     TK_USAGE);
+}
+
+static void test_queue_migrated(void **state)
+{
+    struct testutil_store *f = *state;
+    struct tk_store_domain out[8];
+    struct tk_scan_info info, fin;
+    size_t n;
+
+    add(f, "one.govt.nz", "A");
+    add(f, "two.govt.nz", "A");
+    add(f, "three.govt.nz", "A");
+    OK(tk_store_scan_begin(f->s, false, 2, &info, &err));
+    /* A scan interrupted before schema 5: its queue a row per domain. */
+    tk_store_close(f->s);
+    f->s = NULL;
+    testutil_store_unmigrate_5(f);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM scan_queue"), 3);
+    assert_int_equal(testutil_store_open(f), 0);
+    assert_int_equal(tk_store_schema_version(f->s), SCHEMA_VERSION);
+    /* Resumed: each domain a batch of its own. */
+    info = begin(f, true);
+    assert_int_equal(info.batch, 1);
+    assert_int_equal(info.total, 3);
+    OK(tk_store_queue_claim(f->s, info.id, "w1", 600, out, 8, &n, &err));
+    assert_int_equal(n, 3);
+    assert_string_equal(out[0].domain, "one.govt.nz");
+    assert_string_equal(out[2].domain, "two.govt.nz");
+    for (size_t i = 0; i < n; i++)
+        put_simple(f, info.id, &out[i], 1000);
+    OK(tk_store_scan_finish(f->s, info.id, false, &fin, &err));
+    assert_int_equal(fin.state, TK_SCAN_COMPLETE);
+    assert_int_equal(fin.done, 3);
 }
 
 static void test_remove_during_scan(void **state)
@@ -737,8 +841,6 @@ static void test_snapshot_put(void **state)
         testutil_store_count(f, "SELECT count(*) FROM findings WHERE status = 'unknown'"), 1);
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM events WHERE rule IS NULL"), 1);
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM alerts"), 0);
-    assert_int_equal(
-        testutil_store_count(f, "SELECT count(*) FROM scan_queue WHERE done_at IS NOT NULL"), 1);
     assert_int_equal(testutil_store_count(f, "SELECT scanned_at FROM snapshots"), 1234);
     assert_int_equal(
         testutil_store_count(f, f->pg ? "SELECT count(*) FROM snapshots WHERE NOT compliant"
@@ -843,8 +945,6 @@ static void test_snapshot_atomic(void **state)
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 0);
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM findings"), 0);
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM rule_states"), 0);
-    assert_int_equal(
-        testutil_store_count(f, "SELECT count(*) FROM scan_queue WHERE done_at IS NOT NULL"), 0);
     OK(tk_store_scan_finish(f->s, info.id, false, &fin, &err));
     assert_int_equal(fin.done, 0);
     OK(tk_store_rule_states(f->s, out[0].id, rs, &n, &seen, &err));
@@ -1585,6 +1685,8 @@ static void test_pg_skipped(void **state)
         cmocka_unit_test_setup_teardown(test_scan_finish, setup, teardown),                        \
         cmocka_unit_test_setup_teardown(test_queue_claims, setup, teardown),                       \
         cmocka_unit_test_setup_teardown(test_queue_lease_release, setup, teardown),                \
+        cmocka_unit_test_setup_teardown(test_queue_batches, setup, teardown),                      \
+        cmocka_unit_test_setup_teardown(test_queue_migrated, setup, teardown),                     \
         cmocka_unit_test_setup_teardown(test_workers_concurrent, setup, teardown),                 \
         cmocka_unit_test_setup_teardown(test_remove_during_scan, setup, teardown),                 \
         cmocka_unit_test_setup_teardown(test_snapshot_put, setup, teardown),                       \

@@ -389,6 +389,24 @@ void testutil_store_exec(struct testutil_store *f, const char *sql)
     }
 }
 
+void testutil_store_unmigrate_5(struct testutil_store *f)
+{
+    char sql[2048];
+
+    snprintf(sql, sizeof(sql),
+             "CREATE TABLE scan_queue (id INTEGER PRIMARY KEY, scan_id INTEGER NOT NULL,"
+             " domain_id INTEGER NOT NULL, worker TEXT, claimed_at INTEGER, done_at INTEGER,"
+             " UNIQUE (scan_id, domain_id));"
+             " INSERT INTO scan_queue (id, scan_id, domain_id)"
+             " SELECT row_number() OVER (ORDER BY d.name), b.scan_id, d.id"
+             " FROM scan_batches b, domains d WHERE %s"
+             " AND b.done_at IS NULL;"
+             " DROP TABLE scan_batches; ALTER TABLE scans DROP COLUMN batch;"
+             " DELETE FROM schema_migrations WHERE version >= 5",
+             f->pg ? "d.id = ANY (b.domains)" : "d.id IN (SELECT value FROM json_each(b.domains))");
+    testutil_store_exec(f, sql);
+}
+
 void testutil_store_text(struct testutil_store *f, const char *sql, char *out, size_t outlen)
 {
     out[0] = '\0';
