@@ -49,6 +49,15 @@ const struct tk_rule tk_rules[] = {
     {NULL, 0, 0, NULL, NULL, NULL, false},
 };
 
+void tk_judgement_copy(struct tk_judgement *dst, const struct tk_judgement *src)
+{
+    dst->n = src->n;
+    memcpy(dst->findings, src->findings, src->n * sizeof(src->findings[0]));
+    dst->compliant = src->compliant;
+    dst->all_unknown = src->all_unknown;
+    dst->not_probed = src->not_probed;
+}
+
 void tk_judge(const struct tk_observation *obs, struct tk_judgement *out)
 {
     const struct tk_rule *r;

@@ -73,6 +73,10 @@ struct tk_judgement {
 /* tk_judge runs the rules of obs->profile into out. */
 void tk_judge(const struct tk_observation *obs, struct tk_judgement *out);
 
+/* tk_judgement_copy copies src into dst, its findings but not the
+ * unused slots (most of the struct's 29 KB). */
+void tk_judgement_copy(struct tk_judgement *dst, const struct tk_judgement *src);
+
 const char *tk_verdict_name(enum tk_verdict v); /* "pass", "fail", ... */
 const char *tk_level_name(enum tk_level l);     /* "MUST", "SHOULD", "INFO" */
 
