@@ -48,6 +48,10 @@ struct st_sql_text {
 
 #define DOMAIN_COLUMNS                                                                             \
     "d.id, d.name, COALESCE(a.name, ''), d.contact, d.profile, d.selectors, d.bulk"
+/* The same, the agency's name by a look-up of its key. */
+#define DOMAIN_COLUMNS_LOOKUP                                                                      \
+    "d.id, d.name, COALESCE((SELECT a.name FROM agencies a WHERE a.id = d.agency_id), ''),"        \
+    " d.contact, d.profile, d.selectors, d.bulk"
 
 #define EVENT_COLUMNS                                                                              \
     "e.id, e.at, e.scan_id, d.name, COALESCE(a.name, ''), e.kind, COALESCE(e.rule, ''), "          \
@@ -98,37 +102,30 @@ struct st_sql_text {
 #define NOW_SQLITE "CAST(strftime('%s', 'now') AS INTEGER)"
 #define NOW_PG "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)"
 
-/* Domain id has no snapshot in scan $1. A scalar subquery, not NOT
+/* Domain id has no snapshot in scan sc. A scalar subquery, not NOT
  * EXISTS: PostgreSQL made that an anti-join with every snapshot of the
  * scan (a running scan's look few to its statistics), once per batch:
  * 2.7 s to release 157 batches. As a subquery it is a look-up of the
  * key (scan_id, domain_id), at most one row. */
-#define UNKEPT_ID(id)                                                                              \
-    "(SELECT k.id FROM snapshots k WHERE k.scan_id = $1 AND k.domain_id = " id ") IS NULL"
+#define UNKEPT_ID(sc, id)                                                                          \
+    "(SELECT k.id FROM snapshots k WHERE k.scan_id = " sc " AND k.domain_id = " id ") IS NULL"
 
 /* A batch (its domains array a) has a domain with no snapshot in scan
  * $1. A batch is a JSON array in SQLite, an array in PostgreSQL. */
-#define UNKEPT(each, id) "EXISTS (SELECT 1 FROM " each " WHERE " UNKEPT_ID(id) ")"
+#define UNKEPT(each, id) "EXISTS (SELECT 1 FROM " each " WHERE " UNKEPT_ID("$1", id) ")"
 #define UNKEPT_SQLITE(a) UNKEPT("json_each(" a ") j", "j.value")
 #define UNKEPT_PG(a) UNKEPT("unnest(" a ") AS u (id)", "u.id")
 
-/* The domains of scan $1's batches numbered in the JSON array $2 that
- * are left to check (a batch claimed for the first time has all of
- * them), with the batch's number, by batch and name. PostgreSQL looks
- * each one up by its key (OFFSET 0 keeps the look-up a nested loop;
- * joined, it was planned as a walk of every domain). */
-#define LEFT_IN_BATCH(id) "(b.claims = 1 OR " UNKEPT_ID(id) ")"
-#define QUEUE_DOMAINS_SQLITE                                                                       \
-    "SELECT " DOMAIN_COLUMNS ", b.n FROM scan_batches b, json_each(b.domains) j"                   \
-    " JOIN domains d ON d.id = j.value LEFT JOIN agencies a ON a.id = d.agency_id"                 \
-    " WHERE b.scan_id = $1 AND b.n " IDS_SQLITE_IN("$2") " AND " LEFT_IN_BATCH(                    \
-        "j.value") " ORDER BY b.n, d.name"
-#define QUEUE_DOMAINS_PG                                                                           \
-    "SELECT x.*, b.n FROM scan_batches b CROSS JOIN LATERAL unnest(b.domains) AS u (id)"           \
-    " CROSS JOIN LATERAL (SELECT " DOMAIN_COLUMNS " FROM domains d"                                \
-    " LEFT JOIN agencies a ON a.id = d.agency_id WHERE d.id = u.id OFFSET 0) x"                    \
-    " WHERE b.scan_id = $1 AND b.n " IDS_PG_IN("$2") " AND " LEFT_IN_BATCH(                        \
-        "u.id") " ORDER BY b.n, x.name"
+/* The domains a claimed batch has left to check, a JSON array: all of
+ * them the first time it is claimed (claims = 1), else those without a
+ * snapshot in scan $2. */
+#define CLAIM_LEFT_SQLITE                                                                          \
+    "CASE WHEN claims = 1 THEN domains ELSE (SELECT json_group_array(j.value)"                     \
+    " FROM json_each(domains) j WHERE " UNKEPT_ID("$2", "j.value") ") END"
+#define CLAIM_LEFT_PG                                                                              \
+    "CAST(CASE WHEN claims = 1 THEN array_to_json(domains) ELSE (SELECT"                           \
+    " COALESCE(json_agg(u.id), '[]') FROM unnest(domains) AS u (id) WHERE " UNKEPT_ID(             \
+        "$2", "u.id") ") END AS text)"
 
 /* ---- reports: the dialects' differences ---- */
 
@@ -318,7 +315,7 @@ static const struct st_sql_text sql_texts[ST_N] = {
                         " AND COALESCE(claimed_at, 0) < " NOW_SQLITE " - $3"
                         " ORDER BY scan_id, COALESCE(claimed_at, 0), n"
                         " LIMIT $4 / (SELECT batch FROM scans WHERE id = $2))"
-                        " RETURNING n",
+                        " RETURNING n, " CLAIM_LEFT_SQLITE,
                         "UPDATE scan_batches SET worker = $1, claimed_at = " NOW_PG ","
                         " claims = claims + 1 WHERE scan_id = $2 AND n = ANY (ARRAY (SELECT n"
                         " FROM scan_batches WHERE scan_id BETWEEN $2 AND $2 AND done_at IS NULL"
@@ -326,8 +323,14 @@ static const struct st_sql_text sql_texts[ST_N] = {
                         " ORDER BY scan_id, COALESCE(claimed_at, 0), n"
                         " LIMIT $4 / (SELECT batch FROM scans WHERE id = $2)"
                         " FOR UPDATE SKIP LOCKED))"
-                        " RETURNING n"},
-    [ST_QUEUE_DOMAINS] = {QUEUE_DOMAINS_SQLITE, QUEUE_DOMAINS_PG},
+                        " RETURNING n, " CLAIM_LEFT_PG},
+    /* The domains of the JSON array $1, by name. The agency is looked
+     * up by its key for each: joined, PostgreSQL hashed every agency
+     * (1,250 of them) for each claim of 64 domains. */
+    [ST_QUEUE_DOMAINS] = {"SELECT " DOMAIN_COLUMNS_LOOKUP " FROM domains d"
+                          " WHERE d.id " IDS_SQLITE " ORDER BY d.name",
+                          "SELECT " DOMAIN_COLUMNS_LOOKUP " FROM domains d"
+                          " WHERE d.id " IDS_PG " ORDER BY d.name"},
     [ST_QUEUE_CLOSE] = {"UPDATE scan_batches SET done_at = $3"
                         " WHERE scan_id = $1 AND n " IDS_SQLITE_IN("$2"),
                         "UPDATE scan_batches SET done_at = $3"
@@ -820,48 +823,86 @@ enum tk_status tk_store_scan_finish(struct tk_store *s, int64_t scan_id, bool cl
 
 /* ---- the queue ---- */
 
-/* Batch numbers as a JSON array: "[n,n,...]". */
-struct batch_list {
-    size_t n;
-    int64_t at[TK_STORE_BATCH_MAX];
+/* What a claim statement returned: the batches with nothing left (to
+ * close), and the ids of the domains the others have left, one JSON
+ * array of them all. */
+struct claim_rows {
+    size_t nbatches, nempty;
+    int64_t empty[TK_STORE_BATCH_MAX];
+    char ids[TK_STORE_BATCH_MAX * 24 + 4];
+    size_t len;
+    bool bad;
 };
 
-static bool row_batch(void *arg, const struct st_row *r)
+/* ids_inner finds the inside of a JSON array of ids ("[1, 2]"), which
+ * holds only digits, commas and spaces; false when it is not one. */
+static bool ids_inner(const char *text, const char **at, size_t *len)
 {
-    struct batch_list *b = arg;
+    size_t n = strlen(text);
 
-    if (b->n < TK_STORE_BATCH_MAX)
-        b->at[b->n++] = st_col_int(r, 0);
+    if (n < 2 || text[0] != '[' || text[n - 1] != ']')
+        return false;
+    *at = text + 1;
+    *len = n - 2;
+    return strspn(*at, "0123456789, ") == *len;
+}
+
+static bool row_claimed(void *arg, const struct st_row *r)
+{
+    struct claim_rows *c = arg;
+    const char *at;
+    size_t len;
+
+    c->nbatches++;
+    if (!ids_inner(st_col_text(r, 1), &at, &len) || c->len + len + 3 > sizeof(c->ids)) {
+        c->bad = true;
+        return false;
+    }
+    if (strspn(at, " ") == len) {
+        if (c->nempty < TK_STORE_BATCH_MAX)
+            c->empty[c->nempty++] = st_col_int(r, 0);
+        return true;
+    }
+    c->ids[c->len] = c->len == 0 ? '[' : ',';
+    c->len++;
+    memcpy(c->ids + c->len, at, len);
+    c->len += len;
     return true;
 }
 
-static void batch_list_json(const struct batch_list *b, char *out, size_t size)
+/* close_empty closes the claimed batches c found with nothing left. */
+static enum tk_status close_empty(struct tk_store *s, int64_t scan_id, const struct claim_rows *c,
+                                  struct tk_error *err)
 {
+    char json[TK_STORE_BATCH_MAX * 22 + 3];
+    struct st_param q[3];
     size_t len = 0;
 
-    out[len++] = '[';
-    for (size_t i = 0; i < b->n && len + 24 < size; i++)
-        len += (size_t)snprintf(out + len, size - len, "%s%lld", i ? "," : "", (long long)b->at[i]);
-    out[len++] = ']';
-    out[len] = '\0';
+    if (c->nempty == 0)
+        return TK_OK;
+    json[len++] = '[';
+    for (size_t i = 0; i < c->nempty; i++)
+        len += (size_t)snprintf(json + len, sizeof(json) - len, "%s%lld", i ? "," : "",
+                                (long long)c->empty[i]);
+    json[len++] = ']';
+    json[len] = '\0';
+    q[0] = st_int(scan_id);
+    q[1] = st_text(json);
+    q[2] = st_int(st_now());
+    return st_exec(s, ST_QUEUE_CLOSE, q, 3, NULL, err);
 }
 
 struct claim_walk {
     struct walk w;
     struct tk_store_domain *out;
     size_t max, n;
-    struct batch_list *batches; /* the claimed ones; those with a domain leave */
     bool too_many;
 };
 
 static bool row_claim(void *arg, const struct st_row *r)
 {
     struct claim_walk *c = arg;
-    int64_t batch = st_col_int(r, 7);
 
-    for (size_t i = 0; i < c->batches->n; i++)
-        if (c->batches->at[i] == batch)
-            c->batches->at[i] = c->batches->at[--c->batches->n];
     if (c->n == c->max) {
         c->too_many = true;
         return false;
@@ -876,31 +917,38 @@ static bool row_claim(void *arg, const struct st_row *r)
 static enum tk_status claim_batches(struct tk_store *s, const struct st_param *p,
                                     struct claim_walk *c, size_t *claimed, struct tk_error *err)
 {
-    struct batch_list b = {0};
-    char json[TK_STORE_BATCH_MAX * 22 + 3];
-    struct st_param q[3];
+    static const struct claim_rows none;
+    struct claim_rows *rows = malloc(sizeof(*rows));
+    struct st_param q;
     enum tk_status st;
 
     *claimed = 0;
-    if ((st = st_run(s, ST_QUEUE_CLAIM, p, 4, row_batch, &b, NULL, err)) != TK_OK || b.n == 0)
-        return st;
-    *claimed = b.n;
-    batch_list_json(&b, json, sizeof(json));
-    q[0] = p[1];
-    q[1] = st_text(json);
-    c->batches = &b;
-    st = walk_status(st_run(s, ST_QUEUE_DOMAINS, q, 2, row_claim, c, NULL, err), &c->w, s, err);
-    if (st == TK_OK && c->too_many)
-        return tk_error_set(err, TK_LIMIT,
-                            "%s: a batch of scan %lld holds more than the %zu "
-                            "domains asked for",
-                            s->where, (long long)p[1].i, c->max);
-    if (st != TK_OK || b.n == 0)
-        return st;
-    batch_list_json(&b, json, sizeof(json));
-    q[1] = st_text(json);
-    q[2] = st_int(st_now());
-    return st_exec(s, ST_QUEUE_CLOSE, q, 3, NULL, err);
+    if (rows == NULL)
+        return tk_error_set(err, TK_NOMEM, "no memory to claim domains");
+    *rows = none;
+    st = st_run(s, ST_QUEUE_CLAIM, p, 4, row_claimed, rows, NULL, err);
+    *claimed = rows->nbatches;
+    if (st == TK_OK && rows->bad)
+        st = tk_error_set(err, TK_INVALID,
+                          "%s: a batch of scan %lld holds what is not a list "
+                          "of domain ids",
+                          s->where, (long long)p[1].i);
+    if (st == TK_OK && rows->len > 0) {
+        rows->ids[rows->len++] = ']';
+        rows->ids[rows->len] = '\0';
+        q = st_text(rows->ids);
+        st =
+            walk_status(st_run(s, ST_QUEUE_DOMAINS, &q, 1, row_claim, c, NULL, err), &c->w, s, err);
+        if (st == TK_OK && c->too_many)
+            st = tk_error_set(err, TK_LIMIT,
+                              "%s: a batch of scan %lld holds more than the %zu "
+                              "domains asked for",
+                              s->where, (long long)p[1].i, c->max);
+    }
+    if (st == TK_OK)
+        st = close_empty(s, p[1].i, rows, err);
+    free(rows);
+    return st;
 }
 
 /* claim_fits tells a claim that found nothing because no batch fits in
