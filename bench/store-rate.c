@@ -48,6 +48,7 @@ struct snap {
     struct tk_event ev;
     struct tk_snapshot s;
     char json[4096];
+    char digest[TK_STORE_DIGEST_HEX + 1];
 };
 
 static double now_s(void)
@@ -185,7 +186,7 @@ static void scan(struct tk_store *s, int k, unsigned batch)
     static struct tk_store_domain claimed[CLAIM];
     static struct snap snaps[CLAIM];
     static struct tk_snapshot_put puts[CLAIM];
-    static struct tk_rule_states prev[CLAIM];
+    static struct tk_rule_states prev[CLAIM], changed_ids[CLAIM];
     struct tk_alert_target target = {.channel = TK_ALERT_SMTP,
                                      .destination = "monitoring@dia.govt.nz"};
     struct tk_scan_info info;
@@ -210,20 +211,31 @@ static void scan(struct tk_store *s, int k, unsigned batch)
             puts[i] =
                 (struct tk_snapshot_put){.snap = &snaps[i].s, .targets = &target, .ntargets = 1};
         }
-        /* What a scan reads to compare each batch of domains with (the
-         * events are made here from the answer, so only the reading is
-         * timed). */
-        for (size_t i = 0; i < n; i++)
-            prev[i].domain_id = claimed[i].id;
+        /* What a scan reads to compare each batch of domains with: where
+         * each domain's newest content is, and the rule states of those
+         * whose content differs (the events are made here from the
+         * answer, so only the hashing and reading are timed). */
         t = now_s();
         for (size_t i = 0; i < n; i += batch) {
-            size_t m = n - i < batch ? n - i : batch;
+            size_t m = n - i < batch ? n - i : batch, changed = 0;
 
-            if (tk_store_rule_states_many(s, &prev[i], m, &err) != TK_OK)
+            for (size_t k = 0; k < m; k++)
+                prev[i + k].domain_id = claimed[i + k].id;
+            if (tk_store_newest_content(s, &prev[i], m, &err) != TK_OK)
+                die("newest content", &err);
+            for (size_t k = 0; k < m; k++) {
+                struct snap *b = &snaps[i + k];
+
+                if (tk_store_snapshot_digest(&b->s, b->digest, &err) != TK_OK)
+                    die("digest", &err);
+                b->s.digest = b->digest;
+                b->s.prev = prev[i + k].newest;
+                if (strcmp(b->digest, prev[i + k].newest.digest) != 0)
+                    changed_ids[changed++].domain_id = claimed[i + k].id;
+            }
+            if (tk_store_rule_states_many(s, changed_ids, changed, &err) != TK_OK)
                 die("rule states", &err);
         }
-        for (size_t i = 0; i < n; i++)
-            snaps[i].s.prev = prev[i].newest;
         states += now_s() - t;
         total += now_s() - t;
         t = now_s();

@@ -16,8 +16,10 @@
  *	    same status, same evidence       nothing
  *	A domain never seen before gets one new-domain event when the
  *	judgement has at least one definite finding, and no per-rule
- *	events (it has nothing to be compared with). A seen domain whose
- *	name no longer exists gets one gone event and its states are kept
+ *	events (it has nothing to be compared with). A seen domain with
+ *	rule states whose name no longer exists gets one gone event (one
+ *	without, a name that never existed, none: the snapshot of its
+ *	NXDOMAIN makes it "seen" to the store) and its states are kept
  *	as they were, so a name that comes back is compared with what it
  *	was before it went (and the NXDOMAIN judgement, where every record
  *	is "missing", never becomes a regression of every rule). A state
@@ -224,7 +226,7 @@ void tk_changes_compute(const struct tk_rule_state *prev, size_t nprev, bool see
     *nevents = 0;
     if (gone) {
         /* The states stay: the NXDOMAIN judgement is not compared. */
-        if (seen && !changes_gone_mark(states, nstates, true, scan_id))
+        if (seen && *nstates > 0 && !changes_gone_mark(states, nstates, true, scan_id))
             changes_gone(events, nevents);
         return;
     }

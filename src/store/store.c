@@ -622,7 +622,7 @@ static bool digest_text(EVP_MD_CTX *md, const char *s)
 
 /* snapshot_digest is the digest of what a snapshot holds besides its
  * row: the observation and every finding, in order. */
-static bool snapshot_digest(EVP_MD_CTX *md, const struct tk_snapshot *sn, struct st_content *out)
+static bool snapshot_digest(EVP_MD_CTX *md, const struct tk_snapshot *sn, char *out)
 {
     const struct tk_judgement *j = sn->judgement;
     unsigned char h[EVP_MAX_MD_SIZE];
@@ -641,8 +641,32 @@ static bool snapshot_digest(EVP_MD_CTX *md, const struct tk_snapshot *sn, struct
     }
     if (EVP_DigestFinal_ex(md, h, &hlen) != 1 || hlen * 2 != TK_STORE_DIGEST_HEX)
         return false;
-    tk_hex(h, hlen, out->digest);
-    out->digest[TK_STORE_DIGEST_HEX] = '\0';
+    tk_hex(h, hlen, out);
+    out[TK_STORE_DIGEST_HEX] = '\0';
+    return true;
+}
+
+enum tk_status tk_store_snapshot_digest(const struct tk_snapshot *sn,
+                                        char out[TK_STORE_DIGEST_HEX + 1], struct tk_error *err)
+{
+    EVP_MD_CTX *md;
+    bool ok;
+
+    if (sn == NULL || sn->judgement == NULL || sn->observation_json == NULL ||
+        sn->judgement->n > TK_FINDINGS_MAX)
+        return tk_error_set(err, TK_USAGE, "a snapshot without its observation or judgement");
+    md = EVP_MD_CTX_new();
+    ok = md != NULL && snapshot_digest(md, sn, out);
+    EVP_MD_CTX_free(md);
+    return ok ? TK_OK : tk_error_set(err, TK_NOMEM, "cannot hash a snapshot (OpenSSL)");
+}
+
+/* content_digest is sn's digest: the one it came with, else made. */
+static bool content_digest(EVP_MD_CTX *md, const struct tk_snapshot *sn, struct st_content *out)
+{
+    if (sn->digest == NULL || strlen(sn->digest) != TK_STORE_DIGEST_HEX)
+        return snapshot_digest(md, sn, out->digest);
+    memcpy(out->digest, sn->digest, TK_STORE_DIGEST_HEX + 1);
     return true;
 }
 
@@ -657,7 +681,7 @@ static enum tk_status snapshot_contents(const struct tk_snapshot_put *puts, size
     size_t i = 0;
 
     if (md != NULL)
-        for (; i < n && snapshot_digest(md, puts[i].snap, &out[i]); i++) {
+        for (; i < n && content_digest(md, puts[i].snap, &out[i]); i++) {
             const struct tk_content_ref *prev = &puts[i].snap->prev;
 
             out[i].shared = prev->snapshot_id > 0 && strcmp(prev->digest, out[i].digest) == 0

@@ -123,7 +123,17 @@ struct tk_snapshot {
     /* The domain's newest snapshot's content (tk_rule_states.newest);
      * zero: keep this one's content whatever it is. */
     struct tk_content_ref prev;
+    /* NULL, or this one's digest as tk_store_snapshot_digest made it
+     * (not made again). */
+    const char *digest;
 };
+
+/* tk_store_snapshot_digest writes the digest of what sn holds besides
+ * its row (the observation and the findings) into out: equal to the
+ * domain's newest content's, nothing changed, and the rule states (a
+ * fixed point of the same findings) need not be read. */
+enum tk_status tk_store_snapshot_digest(const struct tk_snapshot *sn,
+                                        char out[TK_STORE_DIGEST_HEX + 1], struct tk_error *err);
 
 /* Where alerts go: each new regression gets one alert per channel. */
 enum tk_alert_channel {
@@ -247,6 +257,13 @@ struct tk_rule_states {
  * (bench/scan-store). */
 enum tk_status tk_store_rule_states_many(struct tk_store *s, struct tk_rule_states *out, size_t n,
                                          struct tk_error *err);
+
+/* tk_store_newest_content reads only where the newest snapshots' content
+ * of n domains is (out[i].newest; states and seen are left empty), in
+ * one query: a scan reads the states of only the domains whose content
+ * changed. */
+enum tk_status tk_store_newest_content(struct tk_store *s, struct tk_rule_states *out, size_t n,
+                                       struct tk_error *err);
 
 /* tk_store_snapshot_put keeps one snapshot in one transaction: the
  * observation, the findings, the new rule states, the events, one

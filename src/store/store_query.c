@@ -1117,6 +1117,36 @@ static enum tk_status states_ids(const struct tk_rule_states *out, size_t n, str
     return st == TK_OK ? TK_OK : tk_error_set(err, st, "no memory for %zu domains", n);
 }
 
+/* states_begin empties out[0..n) and writes their ids as a JSON array. */
+static enum tk_status states_begin(struct tk_rule_states *out, size_t n, struct tk_buf *ids,
+                                   struct tk_error *err)
+{
+    if (n > TK_STORE_BATCH_MAX)
+        return tk_error_set(err, TK_USAGE, "rule states of %zu domains at once (at most %d)", n,
+                            TK_STORE_BATCH_MAX);
+    for (size_t i = 0; i < n; i++) {
+        out[i].n = 0, out[i].seen = false;
+        memset(&out[i].newest, 0, sizeof(out[i].newest));
+    }
+    return n == 0 ? TK_OK : states_ids(out, n, ids, err);
+}
+
+enum tk_status tk_store_newest_content(struct tk_store *s, struct tk_rule_states *out, size_t n,
+                                       struct tk_error *err)
+{
+    struct states_walk sw = {.out = out, .n = n};
+    struct tk_buf ids = {0};
+    struct st_param p;
+    enum tk_status st = states_begin(out, n, &ids, err);
+
+    if (st == TK_OK && n > 0) {
+        p = st_text(ids.data);
+        st = st_run(s, ST_NEWEST_CONTENT, &p, 1, row_content, &sw, NULL, err);
+    }
+    tk_buf_free(&ids);
+    return st;
+}
+
 enum tk_status tk_store_rule_states_many(struct tk_store *s, struct tk_rule_states *out, size_t n,
                                          struct tk_error *err)
 {
@@ -1125,16 +1155,7 @@ enum tk_status tk_store_rule_states_many(struct tk_store *s, struct tk_rule_stat
     struct st_param p[2];
     enum tk_status st;
 
-    if (n > TK_STORE_BATCH_MAX)
-        return tk_error_set(err, TK_USAGE, "rule states of %zu domains at once (at most %d)", n,
-                            TK_STORE_BATCH_MAX);
-    for (size_t i = 0; i < n; i++) {
-        out[i].n = 0, out[i].seen = false;
-        memset(&out[i].newest, 0, sizeof(out[i].newest));
-    }
-    if (n == 0)
-        return TK_OK;
-    if ((st = states_ids(out, n, &ids, err)) == TK_OK) {
+    if ((st = states_begin(out, n, &ids, err)) == TK_OK && n > 0) {
         p[0] = st_text(ids.data);
         st = walk_status(st_run(s, ST_RULE_STATES_MANY, p, 1, row_state, &sw, NULL, err), &sw.w, s,
                          err);

@@ -1390,6 +1390,43 @@ static void put_found(struct testutil_store *f, int64_t scan, struct snapbuf *b)
     OK(tk_store_snapshot_put(f->s, scan, &b->snap, NULL, 0, &err));
 }
 
+/* What a scan compares before it reads any rule state: the digest of
+ * what it found, and where its domain's newest content is. */
+static void test_newest_content(void **state)
+{
+    struct testutil_store *f = *state;
+    struct tk_rule_states rs[2];
+    char digest[TK_STORE_DIGEST_HEX + 1], other[TK_STORE_DIGEST_HEX + 1];
+    struct tk_store_domain x, y;
+    struct tk_scan_info s;
+    struct snapbuf b;
+
+    add(f, "x.govt.nz", "A");
+    add(f, "y.govt.nz", "A");
+    x = dom(f, "x.govt.nz");
+    y = dom(f, "y.govt.nz");
+    s = begin(f, false);
+    sb_same(&b, &x, 100, TK_VERDICT_PASS);
+    OK(tk_store_snapshot_digest(&b.snap, digest, &err));
+    assert_int_equal(strlen(digest), TK_STORE_DIGEST_HEX);
+    put_found(f, s.id, &b);
+    rs[0].domain_id = x.id;
+    rs[1].domain_id = y.id;
+    OK(tk_store_newest_content(f->s, rs, 2, &err));
+    assert_true(rs[0].newest.snapshot_id > 0);
+    assert_string_equal(rs[0].newest.digest, digest);
+    assert_int_equal(rs[0].n, 0);
+    assert_int_equal(rs[1].newest.snapshot_id, 0);
+    /* Another verdict, another digest; the same again, the same. */
+    sb_same(&b, &x, 200, TK_VERDICT_FAIL);
+    OK(tk_store_snapshot_digest(&b.snap, other, &err));
+    assert_string_not_equal(other, digest);
+    sb_same(&b, &x, 300, TK_VERDICT_PASS);
+    OK(tk_store_snapshot_digest(&b.snap, other, &err));
+    assert_string_equal(other, digest);
+    assert_int_equal(tk_store_newest_content(f->s, rs, TK_STORE_BATCH_MAX + 1, &err), TK_USAGE);
+}
+
 static void test_snapshot_content_shared(void **state)
 {
     struct testutil_store *f = *state;
@@ -1696,6 +1733,7 @@ static void test_pg_skipped(void **state)
         cmocka_unit_test_setup_teardown(test_snapshot_refused, setup, teardown),                   \
         cmocka_unit_test_setup_teardown(test_rule_states_seen, setup, teardown),                   \
         cmocka_unit_test_setup_teardown(test_rule_states_many, setup, teardown),                   \
+        cmocka_unit_test_setup_teardown(test_newest_content, setup, teardown),                     \
         cmocka_unit_test_setup_teardown(test_events_alerts, setup, teardown),                      \
         cmocka_unit_test_setup_teardown(test_events_filters, setup, teardown),                     \
         cmocka_unit_test_setup_teardown(test_latest_findings, setup, teardown),                    \
