@@ -154,3 +154,16 @@ pg_stop() {
         runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
     fi
 }
+
+# pg_cpu_ms: CPU milliseconds the cluster pg_own started has used so far
+# (the postmaster, the children it reaped, the children alive): a
+# backend's CPU for a connection that has ended is in its parent's.
+pg_cpu_ms() {
+    local pm t=0 p f
+    pm=$(head -n 1 "$PG_DIR/data/postmaster.pid" 2>/dev/null) || { echo 0; return; }
+    for p in $pm $(pgrep -P "$pm"); do
+        read -r -a f <"/proc/$p/stat" 2>/dev/null || continue
+        t=$((t + f[13] + f[14] + f[15] + f[16]))
+    done
+    echo $((t * 1000 / $(getconf CLK_TCK)))
+}
