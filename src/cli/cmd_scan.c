@@ -103,6 +103,7 @@ struct scan_run {
     struct scan_keep *filling, *full, **full_tail;
     size_t nfull;
     unsigned long kept, compliant, events, regressions, failed;
+    double keeper_cpu; /* seconds the keeper used: what storing cost here */
     struct tk_error store_err;
 };
 
@@ -476,6 +477,16 @@ static void scan_keeper_keep(struct scan_run *run)
         run->store_err = t.err;
 }
 
+/* The CPU seconds the calling thread has used. */
+static double scan_thread_cpu(void)
+{
+    struct timespec ts;
+
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* scan_keeper is the keeper thread: claims first (a checker may be
  * waiting for domains), then batches to keep, until the engine is done
  * and every batch kept. */
@@ -506,6 +517,7 @@ static void *scan_keeper(void *arg)
             pthread_cond_timedwait(&run->wake, &run->lock, &until);
         }
     }
+    run->keeper_cpu = scan_thread_cpu();
     pthread_mutex_unlock(&run->lock);
     return NULL;
 }
@@ -659,13 +671,14 @@ static int scan_end(struct scan_run *run, int rc)
                                             &as, &err) != TK_OK)
         fprintf(stderr, "tiaki scan: delivering alerts: %s\n", err.msg);
     printf("scan %lld %s: %lu of %lu domains done; this run kept %lu (%lu compliant), "
-           "%lu change events (%lu regressions); alerts: %lu sent, %lu failed, %lu to retry\n",
+           "%lu change events (%lu regressions); alerts: %lu sent, %lu failed, %lu to retry; "
+           "storing used %.2f s of CPU here\n",
            (long long)run->info.id,
            run->info.state == TK_SCAN_COMPLETE ? "complete"
            : scan_stop                         ? "interrupted"
                                                : "running",
            run->info.done, run->info.total, run->kept, run->compliant, run->events,
-           run->regressions, as.sent, as.failed, as.retrying);
+           run->regressions, as.sent, as.failed, as.retrying, run->keeper_cpu);
     if (run->failed) {
         fprintf(stderr, "tiaki scan: %lu snapshots could not be kept: %s\n", run->failed,
                 run->store_err.msg);
