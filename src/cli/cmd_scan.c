@@ -51,7 +51,7 @@
 #define SCAN_PENDING_MAX 64
 /* Full batches waiting for the keeper before the checkers wait for it:
  * enough to ride out a slow commit, few enough to bound memory (a
- * finished domain takes about 100 KB until it is kept). */
+ * finished domain takes about 30 KB until it is kept). */
 #define SCAN_KEEP_QUEUE_MAX 4
 
 struct scan_options {
@@ -302,15 +302,22 @@ struct scan_pending {
     char *json;
     bool gone;
     struct tk_snapshot snap;
+    struct scan_changes *ch;              /* NULL: nothing changed (or not compared) */
+    char digest[TK_STORE_DIGEST_HEX + 1]; /* of its content; "" if none */
+};
+
+/* What a domain that found something else changes: 70 KB, made only for
+ * those (most domains find what they found before). */
+struct scan_changes {
     struct tk_rule_state states[TK_RULE_STATES_MAX];
     struct tk_event events[TK_EVENTS_MAX];
     struct tk_alert_target targets[TK_ALERT_TARGETS_MAX];
     size_t ntargets;
-    char digest[TK_STORE_DIGEST_HEX + 1]; /* of its content; "" if none */
 };
 
 static void pending_free(struct scan_pending *p)
 {
+    free(p->ch);
     free(p->json);
     free(p->d);
     free(p);
@@ -321,13 +328,15 @@ static void pending_free(struct scan_pending *p)
 static void scan_compare(struct scan_run *run, struct scan_pending *p,
                          const struct tk_rule_states *prev)
 {
-    tk_changes_compute(prev->states, prev->n, prev->seen, &p->j, p->gone, run->info.id, p->states,
-                       &p->snap.nstates, p->events, &p->snap.nevents);
-    p->snap.nstates = tk_changes_set_by(p->states, p->snap.nstates, run->info.id);
+    struct scan_changes *ch = p->ch;
+
+    tk_changes_compute(prev->states, prev->n, prev->seen, &p->j, p->gone, run->info.id, ch->states,
+                       &p->snap.nstates, ch->events, &p->snap.nevents);
+    p->snap.nstates = tk_changes_set_by(ch->states, p->snap.nstates, run->info.id);
     p->snap.prev = prev->newest;
-    p->snap.states = p->states;
-    p->snap.events = p->events;
-    p->ntargets = tk_alert_targets(&tk_cli_config.alerts, p->d->contact, p->targets);
+    p->snap.states = ch->states;
+    p->snap.events = ch->events;
+    ch->ntargets = tk_alert_targets(&tk_cli_config.alerts, p->d->contact, ch->targets);
 }
 
 /* scan_unchanged says whether p found exactly what its domain's newest
@@ -341,7 +350,6 @@ static bool scan_unchanged(struct scan_pending *p, const struct tk_rule_states *
         return false;
     p->snap.prev = newest->newest;
     p->snap.nstates = p->snap.nevents = 0;
-    p->ntargets = 0;
     return true;
 }
 
@@ -373,11 +381,16 @@ static bool scan_states(struct scan_run *run, struct scan_keep *b, struct scan_t
         prev[i].domain_id = b->p[i]->d->id;
     if (tk_store_newest_content(run->store, prev, b->n, &t->err) != TK_OK)
         goto out;
-    for (i = 0; i < b->n; i++)
-        if (!scan_unchanged(b->p[i], &prev[i])) {
-            changed[n] = b->p[i];
-            prev[n++].domain_id = b->p[i]->d->id;
+    for (i = 0; i < b->n; i++) {
+        if (scan_unchanged(b->p[i], &prev[i]))
+            continue;
+        if ((b->p[i]->ch = malloc(sizeof(*b->p[i]->ch))) == NULL) {
+            tk_error_set(&t->err, TK_NOMEM, "no memory to compare %zu domains", b->n);
+            goto out;
         }
+        changed[n] = b->p[i];
+        prev[n++].domain_id = b->p[i]->d->id;
+    }
     if (tk_store_rule_states_many(run->store, prev, n, &t->err) != TK_OK)
         goto out;
     for (i = 0; i < n; i++)
@@ -398,7 +411,7 @@ static void scan_count(struct scan_tally *t, const struct scan_pending *p)
     t->compliant += p->j.compliant;
     t->events += p->snap.nevents;
     for (i = 0; i < p->snap.nevents; i++)
-        t->regressions += p->events[i].kind == TK_EVENT_REGRESSION;
+        t->regressions += p->snap.events[i].kind == TK_EVENT_REGRESSION;
 }
 
 /* scan_keep_batch keeps b's snapshots in one transaction (each one
@@ -412,8 +425,9 @@ static void scan_keep_batch(struct scan_run *run, struct scan_keep *b, struct sc
     for (i = 0; i < n; i++) {
         struct scan_pending *p = b->p[i];
 
-        puts[i] = (struct tk_snapshot_put){
-            .snap = &p->snap, .targets = p->targets, .ntargets = p->ntargets};
+        puts[i] = (struct tk_snapshot_put){.snap = &p->snap,
+                                           .targets = p->ch ? p->ch->targets : NULL,
+                                           .ntargets = p->ch ? p->ch->ntargets : 0};
     }
     if (n > 0 && tk_store_snapshot_put_batch(run->store, run->info.id, puts, n, &t->err) == TK_OK) {
         for (i = 0; i < n; i++)
@@ -546,10 +560,9 @@ static bool scan_hand_over(struct scan_run *run)
 static void scan_result(void *arg, const struct tk_observation *obs, const struct tk_judgement *j)
 {
     struct scan_run *run = arg;
-    /* Not calloc, nor a copy of the whole judgement: most of the struct
-     * (about 100 KB) is slots a domain does not use, and zeroing and
-     * copying them cost more than keeping the snapshot. Counts say what
-     * is set. */
+    /* Not calloc, nor a copy of the whole judgement: most of its 29 KB
+     * is slots a domain does not use, and zeroing and copying them cost
+     * more than keeping the snapshot. Counts say what is set. */
     struct scan_pending *p = malloc(sizeof(*p));
     size_t len = 0;
 
@@ -560,7 +573,7 @@ static void scan_result(void *arg, const struct tk_observation *obs, const struc
     p->d = obs->tag;
     tk_judgement_copy(&p->j, j);
     p->gone = tk_observation_gone(obs);
-    p->ntargets = 0;
+    p->ch = NULL;
     memset(&p->snap, 0, sizeof(p->snap));
     p->json = tk_show_domain_json(obs, j, &len);
     p->snap.domain = p->d;
@@ -571,8 +584,6 @@ static void scan_result(void *arg, const struct tk_observation *obs, const struc
     p->snap.observation_json = p->json ? p->json : "{}";
     p->snap.observation_len = p->json ? len : 2;
     p->snap.judgement = &p->j;
-    p->snap.states = p->states;
-    p->snap.events = p->events;
     /* Hashed here, on the checker's thread, not the keeper's. */
     if (tk_store_snapshot_digest(&p->snap, p->digest, &(struct tk_error){0}) != TK_OK)
         p->digest[0] = '\0';
