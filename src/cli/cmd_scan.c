@@ -103,7 +103,9 @@ struct scan_run {
     struct scan_keep *filling, *full, **full_tail;
     size_t nfull;
     unsigned long kept, compliant, events, regressions, failed;
-    double keeper_cpu; /* seconds the keeper used: what storing cost here */
+    /* CPU seconds storing used in this process: the keeper's, and the
+     * checkers' hashing of what they found */
+    double keeper_cpu, hash_cpu;
     struct tk_error store_err;
 };
 
@@ -565,6 +567,7 @@ static void scan_result(void *arg, const struct tk_observation *obs, const struc
      * more than keeping the snapshot. Counts say what is set. */
     struct scan_pending *p = malloc(sizeof(*p));
     size_t len = 0;
+    double hashing;
 
     if (p == NULL) {
         free(obs->tag);
@@ -585,10 +588,13 @@ static void scan_result(void *arg, const struct tk_observation *obs, const struc
     p->snap.observation_len = p->json ? len : 2;
     p->snap.judgement = &p->j;
     /* Hashed here, on the checker's thread, not the keeper's. */
+    hashing = scan_thread_cpu();
     if (tk_store_snapshot_digest(&p->snap, p->digest, &(struct tk_error){0}) != TK_OK)
         p->digest[0] = '\0';
     p->snap.digest = p->digest[0] ? p->digest : NULL;
+    hashing = scan_thread_cpu() - hashing;
     pthread_mutex_lock(&run->lock);
+    run->hash_cpu += hashing;
     if (run->filling == NULL) {
         run->failed++;
         tk_error_set(&run->store_err, TK_NOMEM, "no memory for finished domains");
@@ -689,7 +695,7 @@ static int scan_end(struct scan_run *run, int rc)
            : scan_stop                         ? "interrupted"
                                                : "running",
            run->info.done, run->info.total, run->kept, run->compliant, run->events,
-           run->regressions, as.sent, as.failed, as.retrying, run->keeper_cpu);
+           run->regressions, as.sent, as.failed, as.retrying, run->keeper_cpu + run->hash_cpu);
     if (run->failed) {
         fprintf(stderr, "tiaki scan: %lu snapshots could not be kept: %s\n", run->failed,
                 run->store_err.msg);
