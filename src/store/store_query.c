@@ -314,14 +314,14 @@ static const struct st_sql_text sql_texts[ST_N] = {
                         " FROM scan_batches WHERE scan_id BETWEEN $2 AND $2 AND done_at IS NULL"
                         " AND COALESCE(claimed_at, 0) < " NOW_SQLITE " - $3"
                         " ORDER BY scan_id, COALESCE(claimed_at, 0), n"
-                        " LIMIT $4 / (SELECT batch FROM scans WHERE id = $2))"
+                        " LIMIT COALESCE($4 / (SELECT batch FROM scans WHERE id = $2), 0))"
                         " RETURNING n, " CLAIM_LEFT_SQLITE,
                         "UPDATE scan_batches SET worker = $1, claimed_at = " NOW_PG ","
                         " claims = claims + 1 WHERE scan_id = $2 AND n = ANY (ARRAY (SELECT n"
                         " FROM scan_batches WHERE scan_id BETWEEN $2 AND $2 AND done_at IS NULL"
                         " AND COALESCE(claimed_at, 0) < " NOW_PG " - $3"
                         " ORDER BY scan_id, COALESCE(claimed_at, 0), n"
-                        " LIMIT $4 / (SELECT batch FROM scans WHERE id = $2)"
+                        " LIMIT COALESCE($4 / (SELECT batch FROM scans WHERE id = $2), 0)"
                         " FOR UPDATE SKIP LOCKED))"
                         " RETURNING n, " CLAIM_LEFT_PG},
     /* The domains of the JSON array $1, by name. The agency is looked

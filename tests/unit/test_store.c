@@ -752,6 +752,9 @@ static void test_queue_batches(void **state)
     assert_int_equal(fin.done, 6);
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 6);
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM scan_batches"), 0);
+    /* No such scan: nothing to claim. */
+    OK(tk_store_queue_claim(f->s, 9999, "w1", 600, c, 8, &nc, &err));
+    assert_int_equal(nc, 0);
     assert_int_equal(tk_store_scan_begin(f->s, false, 0, &info, &err), TK_USAGE);
     assert_int_equal(tk_store_scan_begin(f->s, false, TK_STORE_BATCH_MAX + 1, &info, &err),
                      TK_USAGE);
