@@ -14,6 +14,10 @@ fmt() { LC_ALL=C awk -v x="$1" -v d="${2:-0}" 'BEGIN {
 # calc EXPR: floating-point arithmetic.
 calc() { LC_ALL=C awk "BEGIN { printf \"%.6f\", $1 }"; }
 
+# median X...: the middle of the numbers given (the lower of the two
+# middle ones for an even count).
+median() { printf '%s\n' "$@" | LC_ALL=C sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
 now_ns() { date +%s%N; }
 
 section() { printf '\n== %s\n' "$*"; }

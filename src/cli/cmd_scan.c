@@ -327,8 +327,7 @@ static void pending_free(struct scan_pending *p)
     free(p);
 }
 
-/* scan_compare works out a domain's events from its rule states, and
- * names its newest snapshot's content (kept again only if it changed). */
+/* scan_compare works out a domain's events from its rule states. */
 static void scan_compare(struct scan_run *run, struct scan_pending *p,
                          const struct tk_rule_states *prev)
 {
@@ -337,7 +336,6 @@ static void scan_compare(struct scan_run *run, struct scan_pending *p,
     tk_changes_compute(prev->states, prev->n, prev->seen, &p->j, p->gone, run->info.id, ch->states,
                        &p->snap.nstates, ch->events, &p->snap.nevents);
     p->snap.nstates = tk_changes_set_by(ch->states, p->snap.nstates, run->info.id);
-    p->snap.prev = prev->newest;
     p->snap.states = ch->states;
     p->snap.events = ch->events;
     ch->ntargets = tk_alert_targets(&tk_cli_config.alerts, p->d->contact, ch->targets);
@@ -349,10 +347,10 @@ static void scan_compare(struct scan_run *run, struct scan_pending *p,
  * the changed domains' states are read. */
 static bool scan_unchanged(struct scan_pending *p, const struct tk_rule_states *newest)
 {
+    p->snap.prev = newest->newest;
     if (p->digest[0] == '\0' || newest->newest.snapshot_id <= 0 ||
         strcmp(p->digest, newest->newest.digest) != 0)
         return false;
-    p->snap.prev = newest->newest;
     p->snap.nstates = p->snap.nevents = 0;
     return true;
 }

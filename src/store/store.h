@@ -251,16 +251,17 @@ struct tk_rule_states {
 };
 
 /* tk_store_rule_states_many reads the rule states of n domains (at most
- * TK_STORE_BATCH_MAX, each once), and where their newest snapshots'
- * content is, in two queries: a scan compares a batch of domains at
- * once, where a query per domain cost as much as keeping the snapshots
- * (bench/scan-store). */
+ * TK_STORE_BATCH_MAX, each once) in one query (and a query per domain
+ * that has none, to tell whether it was ever seen): a scan compares a
+ * batch of domains at once, where a query per domain cost as much as
+ * keeping the snapshots (bench/scan-store). out[i].newest is left
+ * empty: tk_store_newest_content reads it. */
 enum tk_status tk_store_rule_states_many(struct tk_store *s, struct tk_rule_states *out, size_t n,
                                          struct tk_error *err);
 
-/* tk_store_newest_content reads only where the newest snapshots' content
- * of n domains is (out[i].newest; states and seen are left empty), in
- * one query: a scan reads the states of only the domains whose content
+/* tk_store_newest_content reads where the newest snapshots' content of
+ * n domains is (out[i].newest; states and seen are left empty), in one
+ * query: a scan reads the states of only the domains whose content
  * changed. */
 enum tk_status tk_store_newest_content(struct tk_store *s, struct tk_rule_states *out, size_t n,
                                        struct tk_error *err);

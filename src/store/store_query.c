@@ -1159,8 +1159,6 @@ enum tk_status tk_store_rule_states_many(struct tk_store *s, struct tk_rule_stat
         p[0] = st_text(ids.data);
         st = walk_status(st_run(s, ST_RULE_STATES_MANY, p, 1, row_state, &sw, NULL, err), &sw.w, s,
                          err);
-        if (st == TK_OK)
-            st = st_run(s, ST_NEWEST_CONTENT, p, 1, row_content, &sw, NULL, err);
     }
     tk_buf_free(&ids);
     /* A state is only ever written by a definite snapshot; a domain

@@ -1387,7 +1387,7 @@ static void put_found(struct testutil_store *f, int64_t scan, struct snapbuf *b)
 
     assert_non_null(rs);
     rs->domain_id = b->d.id;
-    OK(tk_store_rule_states_many(f->s, rs, 1, &err));
+    OK(tk_store_newest_content(f->s, rs, 1, &err));
     b->snap.prev = rs->newest;
     free(rs);
     OK(tk_store_snapshot_put(f->s, scan, &b->snap, NULL, 0, &err));
