@@ -8,9 +8,12 @@
  *	Begins a scan in the store (or resumes the one an interruption
  *	left running), then claims domains from its queue a batch at a time
  *	and checks them with the engine (cli/engine.h); each finished domain
- *	is judged, compared with its previous rule states (change events)
- *	and kept in one transaction, with one pending alert per regression
- *	and target. At the end the alerts that are due are delivered.
+ *	is judged and hashed on the checker's thread, then handed to the
+ *	keeper, the one thread that uses the store while the engine runs:
+ *	it claims ahead, compares the domains that found something new with
+ *	their rule states (change events) and keeps a batch of snapshots in
+ *	one transaction, with one pending alert per regression and target.
+ *	At the end the alerts that are due are delivered.
  *
  *	With --worker the process joins the running scan instead of
  *	beginning one: with PostgreSQL any number of workers on any number
