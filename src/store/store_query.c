@@ -870,26 +870,37 @@ static bool row_claimed(void *arg, const struct st_row *r)
     return true;
 }
 
+/* ids_json writes ids[0..n) into b as a JSON array, NUL-terminated: the
+ * one text parameter both dialects can take a list of keys apart from. */
+static enum tk_status ids_json(struct tk_buf *b, const int64_t *ids, size_t n)
+{
+    enum tk_status st = tk_buf_append(b, "[", 1);
+
+    for (size_t i = 0; st == TK_OK && i < n; i++)
+        st = tk_buf_printf(b, "%s%lld", i ? "," : "", (long long)ids[i]);
+    return st == TK_OK ? tk_buf_append(b, "]", 2) /* with its NUL */ : st;
+}
+
 /* close_empty closes the claimed batches c found with nothing left. */
 static enum tk_status close_empty(struct tk_store *s, int64_t scan_id, const struct claim_rows *c,
                                   struct tk_error *err)
 {
-    char json[TK_STORE_BATCH_MAX * 22 + 3];
+    struct tk_buf json = {0};
     struct st_param q[3];
-    size_t len = 0;
+    enum tk_status st;
 
     if (c->nempty == 0)
         return TK_OK;
-    json[len++] = '[';
-    for (size_t i = 0; i < c->nempty; i++)
-        len += (size_t)snprintf(json + len, sizeof(json) - len, "%s%lld", i ? "," : "",
-                                (long long)c->empty[i]);
-    json[len++] = ']';
-    json[len] = '\0';
-    q[0] = st_int(scan_id);
-    q[1] = st_text(json);
-    q[2] = st_int(st_now());
-    return st_exec(s, ST_QUEUE_CLOSE, q, 3, NULL, err);
+    if (ids_json(&json, c->empty, c->nempty) != TK_OK)
+        st = tk_error_set(err, TK_NOMEM, "no memory to close %zu batches", c->nempty);
+    else {
+        q[0] = st_int(scan_id);
+        q[1] = st_text(json.data);
+        q[2] = st_int(st_now());
+        st = st_exec(s, ST_QUEUE_CLOSE, q, 3, NULL, err);
+    }
+    tk_buf_free(&json);
+    return st;
 }
 
 struct claim_walk {
@@ -1097,23 +1108,24 @@ static bool row_exists(void *arg, const struct st_row *r)
     return false;
 }
 
-/* states_ids writes the domains' ids as a JSON array. */
+/* states_ids writes the domains' ids (n at most TK_STORE_BATCH_MAX) as a
+ * JSON array. */
 static enum tk_status states_ids(const struct tk_rule_states *out, size_t n, struct tk_buf *b,
                                  struct tk_error *err)
 {
-    enum tk_status st = tk_buf_append(b, "[", 1);
+    int64_t ids[TK_STORE_BATCH_MAX];
+    enum tk_status st;
 
-    for (size_t i = 0; st == TK_OK && i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (out[i].domain_id <= 0)
             return tk_error_set(err, TK_USAGE, "rule states of no domain");
         for (size_t k = 0; k < i; k++)
             if (out[k].domain_id == out[i].domain_id)
                 return tk_error_set(err, TK_USAGE, "rule states of domain %lld asked twice",
                                     (long long)out[i].domain_id);
-        st = tk_buf_printf(b, "%s%lld", i ? "," : "", (long long)out[i].domain_id);
+        ids[i] = out[i].domain_id;
     }
-    if (st == TK_OK)
-        st = tk_buf_append(b, "]", 2); /* with its NUL */
+    st = ids_json(b, ids, n);
     return st == TK_OK ? TK_OK : tk_error_set(err, st, "no memory for %zu domains", n);
 }
 
