@@ -186,7 +186,7 @@ static void scan(struct tk_store *s, int k, unsigned batch)
     static struct tk_store_domain claimed[CLAIM];
     static struct snap snaps[CLAIM];
     static struct tk_snapshot_put puts[CLAIM];
-    static struct tk_rule_states prev[CLAIM], changed_ids[CLAIM];
+    static struct tk_rule_states changed_ids[CLAIM];
     struct tk_alert_target target = {.channel = TK_ALERT_SMTP,
                                      .destination = "monitoring@dia.govt.nz"};
     struct tk_scan_info info;
@@ -211,26 +211,22 @@ static void scan(struct tk_store *s, int k, unsigned batch)
             puts[i] =
                 (struct tk_snapshot_put){.snap = &snaps[i].s, .targets = &target, .ntargets = 1};
         }
-        /* What a scan reads to compare each batch of domains with: where
-         * each domain's newest content is, and the rule states of those
-         * whose content differs (the events are made here from the
+        /* What a scan reads to compare each batch of domains with: the
+         * rule states of those whose content differs from their newest
+         * (which the claim read; the events are made here from the
          * answer, so only the hashing and reading are timed). */
         t = now_s();
         for (size_t i = 0; i < n; i += batch) {
             size_t m = n - i < batch ? n - i : batch, changed = 0;
 
-            for (size_t k = 0; k < m; k++)
-                prev[i + k].domain_id = claimed[i + k].id;
-            if (tk_store_newest_content(s, &prev[i], m, &err) != TK_OK)
-                die("newest content", &err);
             for (size_t k = 0; k < m; k++) {
                 struct snap *b = &snaps[i + k];
 
                 if (tk_store_snapshot_digest(&b->s, b->digest, &err) != TK_OK)
                     die("digest", &err);
                 b->s.digest = b->digest;
-                b->s.prev = prev[i + k].newest;
-                if (strcmp(b->digest, prev[i + k].newest.digest) != 0)
+                b->s.prev = claimed[i + k].newest;
+                if (strcmp(b->digest, claimed[i + k].newest.digest) != 0)
                     changed_ids[changed++].domain_id = claimed[i + k].id;
             }
             if (tk_store_rule_states_many(s, changed_ids, changed, &err) != TK_OK)
@@ -247,6 +243,9 @@ static void scan(struct tk_store *s, int k, unsigned batch)
 
             if (st != TK_OK)
                 die("snapshot", &err);
+            /* Its batch kept whole, as a scan closes it. */
+            if (tk_store_queue_close(s, info.id, &claimed[i].batch, 1, &err) != TK_OK)
+                die("close", &err);
         }
         total += now_s() - t;
         kept += n;

@@ -58,6 +58,11 @@
  * enough to ride out a slow commit, few enough to bound memory (a
  * finished domain takes about 30 KB until it is kept). */
 #define SCAN_KEEP_QUEUE_MAX 4
+/* Claimed batches the keeper follows to close each when its last domain
+ * is kept: a few claims' worth in flight (each claim is one batch unless
+ * the scan's batches are smaller than ours). Past this a batch is left
+ * to the release at the end, which looks for what is left in it. */
+#define SCAN_OPEN_BATCHES_MAX 1024
 
 struct scan_options {
     struct engine_options e;
@@ -80,6 +85,12 @@ struct scan_keep {
     struct scan_pending *p[SCAN_PENDING_MAX];
     size_t n;
     struct scan_keep *next;
+};
+
+/* A claimed batch and how many of its claimed domains are not kept. */
+struct scan_open_batch {
+    int64_t n;
+    size_t left;
 };
 
 /* While the engine runs, one thread (the keeper) does all the store's
@@ -112,6 +123,9 @@ struct scan_run {
      * checkers' hashing of what they found */
     double keeper_cpu, hash_cpu;
     struct tk_error store_err;
+    /* the keeper's own: batches claimed and not closed yet */
+    struct scan_open_batch open[SCAN_OPEN_BATCHES_MAX];
+    size_t nopen;
 };
 
 static volatile sig_atomic_t scan_stop;
@@ -345,14 +359,14 @@ static void scan_compare(struct scan_run *run, struct scan_pending *p,
 }
 
 /* scan_unchanged says whether p found exactly what its domain's newest
- * snapshot found: then its rule states are those findings' already, so
- * there is nothing to compare, no event and no state to write, and only
- * the changed domains' states are read. */
-static bool scan_unchanged(struct scan_pending *p, const struct tk_rule_states *newest)
+ * snapshot found (as claimed): then its rule states are those findings'
+ * already, so there is nothing to compare, no event and no state to
+ * write, and only the changed domains' states are read. */
+static bool scan_unchanged(struct scan_pending *p)
 {
-    p->snap.prev = newest->newest;
-    if (p->digest[0] == '\0' || newest->newest.snapshot_id <= 0 ||
-        strcmp(p->digest, newest->newest.digest) != 0)
+    p->snap.prev = p->d->newest;
+    if (p->digest[0] == '\0' || p->d->newest.snapshot_id <= 0 ||
+        strcmp(p->digest, p->d->newest.digest) != 0)
         return false;
     p->snap.nstates = p->snap.nevents = 0;
     return true;
@@ -365,47 +379,44 @@ struct scan_tally {
 };
 
 /* scan_states compares the domains of b with what they found before:
- * where each domain's newest content is, for all of them in one query,
- * then the rule states of those that found something else, in another.
- * False when the store fails (the batch is not kept, t->err says why). */
+ * the rule states of those that found something else than their newest
+ * content (as claimed), in one query. False when the store fails (the
+ * batch is not kept, t->err says why). */
 static bool scan_states(struct scan_run *run, struct scan_keep *b, struct scan_tally *t)
 {
-    /* Not calloc: the store sets what it reads, and zeroing the unused
-     * states (15 KB a domain) was a tenth of what storing cost. */
-    struct tk_rule_states *prev = malloc(b->n * sizeof(*prev));
     struct scan_pending *changed[SCAN_PENDING_MAX];
+    struct tk_rule_states *prev = NULL;
     size_t i, n = 0;
     bool ok = false;
 
-    if (prev == NULL) {
-        tk_error_set(&t->err, TK_NOMEM, "no memory to compare %zu domains", b->n);
-        t->failed += b->n;
-        return false;
-    }
-    for (i = 0; i < b->n; i++)
-        prev[i].domain_id = b->p[i]->d->id;
-    if (tk_store_newest_content(run->store, prev, b->n, &t->err) != TK_OK)
-        goto out;
     for (i = 0; i < b->n; i++) {
-        if (scan_unchanged(b->p[i], &prev[i]))
+        if (scan_unchanged(b->p[i]))
             continue;
-        if ((b->p[i]->ch = malloc(sizeof(*b->p[i]->ch))) == NULL) {
-            tk_error_set(&t->err, TK_NOMEM, "no memory to compare %zu domains", b->n);
-            goto out;
-        }
-        changed[n] = b->p[i];
-        prev[n++].domain_id = b->p[i]->d->id;
+        if ((b->p[i]->ch = malloc(sizeof(*b->p[i]->ch))) == NULL)
+            goto nomem;
+        changed[n++] = b->p[i];
     }
-    if (tk_store_rule_states_many(run->store, prev, n, &t->err) != TK_OK)
-        goto out;
+    if (n == 0)
+        return true;
+    /* Not calloc: the store sets what it reads, and zeroing the unused
+     * states (15 KB a domain) was a tenth of what storing cost. */
+    if ((prev = malloc(n * sizeof(*prev))) == NULL)
+        goto nomem;
     for (i = 0; i < n; i++)
-        scan_compare(run, changed[i], &prev[i]);
-    ok = true;
-out:
+        prev[i].domain_id = changed[i]->d->id;
+    if (tk_store_rule_states_many(run->store, prev, n, &t->err) == TK_OK) {
+        for (i = 0; i < n; i++)
+            scan_compare(run, changed[i], &prev[i]);
+        ok = true;
+    }
     free(prev);
     if (!ok)
         t->failed += b->n;
     return ok;
+nomem:
+    tk_error_set(&t->err, TK_NOMEM, "no memory to compare %zu domains", b->n);
+    t->failed += b->n;
+    return false;
 }
 
 static void scan_count(struct scan_tally *t, const struct scan_pending *p)
@@ -419,13 +430,57 @@ static void scan_count(struct scan_tally *t, const struct scan_pending *p)
         t->regressions += p->snap.events[i].kind == TK_EVENT_REGRESSION;
 }
 
+/* scan_open_find is the open batch n, or NULL. */
+static struct scan_open_batch *scan_open_find(struct scan_run *run, int64_t n)
+{
+    for (size_t i = 0; i < run->nopen; i++)
+        if (run->open[i].n == n)
+            return &run->open[i];
+    return NULL;
+}
+
+/* scan_open_claimed follows the batches of the domains just claimed. A
+ * batch with no room to follow it is left to the release; so are all
+ * its domains, as the table only fills up while this runs. */
+static void scan_open_claimed(struct scan_run *run, const struct tk_store_domain *d, size_t n)
+{
+    struct scan_open_batch *o;
+
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].batch <= 0)
+            continue;
+        if ((o = scan_open_find(run, d[i].batch)) == NULL) {
+            if (run->nopen == SCAN_OPEN_BATCHES_MAX)
+                continue;
+            o = &run->open[run->nopen++];
+            *o = (struct scan_open_batch){.n = d[i].batch};
+        }
+        o->left++;
+    }
+}
+
+/* scan_open_kept counts a kept domain of batch n; when it was the last
+ * one, the batch joins done[] to be closed. */
+static void scan_open_kept(struct scan_run *run, int64_t n, int64_t *done, size_t *ndone)
+{
+    struct scan_open_batch *o = scan_open_find(run, n);
+
+    if (o == NULL || --o->left > 0)
+        return;
+    done[(*ndone)++] = n;
+    *o = run->open[--run->nopen];
+}
+
 /* scan_keep_batch keeps b's snapshots in one transaction (each one
  * whole); when the batch fails, one by one, so one bad snapshot costs
- * only itself. The keeper's; the lock is not held. */
+ * only itself. Batches whose last domain it kept are closed. The
+ * keeper's; the lock is not held. */
 static void scan_keep_batch(struct scan_run *run, struct scan_keep *b, struct scan_tally *t)
 {
     struct tk_snapshot_put puts[SCAN_PENDING_MAX];
-    size_t i, n = scan_states(run, b, t) ? b->n : 0;
+    int64_t done[SCAN_PENDING_MAX];
+    bool kept[SCAN_PENDING_MAX] = {false};
+    size_t i, ndone = 0, n = scan_states(run, b, t) ? b->n : 0;
 
     for (i = 0; i < n; i++) {
         struct scan_pending *p = b->p[i];
@@ -436,15 +491,23 @@ static void scan_keep_batch(struct scan_run *run, struct scan_keep *b, struct sc
     }
     if (n > 0 && tk_store_snapshot_put_batch(run->store, run->info.id, puts, n, &t->err) == TK_OK) {
         for (i = 0; i < n; i++)
-            scan_count(t, b->p[i]);
+            kept[i] = true;
     } else {
         for (i = 0; i < n; i++)
-            if (tk_store_snapshot_put(run->store, run->info.id, puts[i].snap, puts[i].targets,
-                                      puts[i].ntargets, &t->err) == TK_OK)
-                scan_count(t, b->p[i]);
-            else
-                t->failed++;
+            kept[i] = tk_store_snapshot_put(run->store, run->info.id, puts[i].snap, puts[i].targets,
+                                            puts[i].ntargets, &t->err) == TK_OK;
     }
+    for (i = 0; i < n; i++) {
+        if (!kept[i]) {
+            t->failed++;
+            continue;
+        }
+        scan_count(t, b->p[i]);
+        scan_open_kept(run, b->p[i]->d->batch, done, &ndone);
+    }
+    /* Not closed, a batch is closed by the release at the end. */
+    if (ndone > 0)
+        (void)tk_store_queue_close(run->store, run->info.id, done, ndone, &(struct tk_error){0});
     for (i = 0; i < b->n; i++)
         pending_free(b->p[i]);
     free(b);
@@ -466,6 +529,7 @@ static void scan_keeper_claim(struct scan_run *run)
     /* The scan's own batch (a worker joins a scan others began). */
     st = tk_store_queue_claim(run->store, run->info.id, run->worker, run->o->lease_s, run->ready,
                               want, &n, &err);
+    scan_open_claimed(run, run->ready, n);
     pthread_mutex_lock(&run->lock);
     if (st != TK_OK)
         run->store_err = err;

@@ -47,6 +47,20 @@
 
 struct tk_store;
 
+/* Where a domain's newest snapshot's content (its observation and
+ * findings) is kept, and the content's digest (SHA-256, hex). Read with
+ * the domain when it is claimed and handed back with its next
+ * snapshot, which keeps no content of its own when it found the same:
+ * scans every few hours mostly do, and keeping it again was most of
+ * what storing a snapshot cost (bench/scan-store). The domain's row
+ * says where (kept there with each new content), so finding it is no
+ * search of the domain's snapshots. */
+#define TK_STORE_DIGEST_HEX 64
+struct tk_content_ref {
+    int64_t snapshot_id; /* 0: none */
+    char digest[TK_STORE_DIGEST_HEX + 1];
+};
+
 /* One inventory domain. */
 struct tk_store_domain {
     int64_t id;
@@ -56,6 +70,13 @@ struct tk_store_domain {
     enum tk_profile profile;                /* TK_PROFILE_UNSET: infer */
     char selectors[TK_STORE_SELECTORS_MAX]; /* space-separated */
     bool bulk;
+    /* Set by tk_store_queue_claim only (zero otherwise): the batch of
+     * the queue it came in (for tk_store_queue_close; 0: none, one of a
+     * scan begun before schema 6 numbered its first 0), and where its
+     * newest snapshot's content is (for tk_snapshot.prev), read with
+     * the domain rather than by a query of its own. */
+    int64_t batch;
+    struct tk_content_ref newest;
 };
 
 /* The newest definite (pass, fail or warn) status of one rule of one
@@ -91,18 +112,6 @@ struct tk_event {
 };
 
 #define TK_EVENTS_MAX (TK_FINDINGS_MAX + 2)
-
-/* Where a domain's newest snapshot's content (its observation and
- * findings) is kept, and the content's digest (SHA-256, hex). Read with
- * the domain's rule states and handed back with its next snapshot,
- * which keeps no content of its own when it found the same: scans every
- * few hours mostly do, and keeping it again was most of what storing a
- * snapshot cost (bench/scan-store). */
-#define TK_STORE_DIGEST_HEX 64
-struct tk_content_ref {
-    int64_t snapshot_id; /* 0: none */
-    char digest[TK_STORE_DIGEST_HEX + 1];
-};
 
 /* One domain's result in one scan, ready to keep. */
 struct tk_snapshot {
@@ -228,6 +237,14 @@ enum tk_status tk_store_queue_claim(struct tk_store *s, int64_t scan_id, const c
                                     unsigned lease_s, struct tk_store_domain *out, size_t max,
                                     size_t *n, struct tk_error *err);
 
+/* tk_store_queue_close closes n batches of the scan (the batch of each
+ * of their domains as claimed) whose every claimed domain the caller
+ * has kept a snapshot of, so that nothing need look for what is left in
+ * them: a worker closes each batch as it finishes it, and its release
+ * at the end finds nothing to do. */
+enum tk_status tk_store_queue_close(struct tk_store *s, int64_t scan_id, const int64_t *batches,
+                                    size_t n, struct tk_error *err);
+
 /* tk_store_queue_release gives back worker's batches of the scan: one
  * with a snapshot of every domain is closed, any other can be claimed
  * again at once (an interrupted worker's). */
@@ -254,15 +271,15 @@ struct tk_rule_states {
  * TK_STORE_BATCH_MAX, each once) in one query (and a query per domain
  * that has none, to tell whether it was ever seen): a scan compares a
  * batch of domains at once, where a query per domain cost as much as
- * keeping the snapshots (bench/scan-store). out[i].newest is left
- * empty: tk_store_newest_content reads it. */
+ * keeping the snapshots (bench/scan-store). A scan reads the states of
+ * only the domains whose content changed. out[i].newest is left empty. */
 enum tk_status tk_store_rule_states_many(struct tk_store *s, struct tk_rule_states *out, size_t n,
                                          struct tk_error *err);
 
 /* tk_store_newest_content reads where the newest snapshots' content of
  * n domains is (out[i].newest; states and seen are left empty), in one
- * query: a scan reads the states of only the domains whose content
- * changed. */
+ * query, for a caller that did not claim them (a claim reads it with
+ * each domain, tk_store_domain.newest). */
 enum tk_status tk_store_newest_content(struct tk_store *s, struct tk_rule_states *out, size_t n,
                                        struct tk_error *err);
 

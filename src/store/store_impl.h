@@ -292,7 +292,7 @@ enum tk_status st_pg_open(const char *url, const char *where, struct tk_store **
 
 /* The newest schema version this tiaki knows (both back ends have as
  * many migrations). */
-#define ST_SCHEMA_VERSION 5
+#define ST_SCHEMA_VERSION 6
 
 /* st_now is the wall clock in Unix seconds. */
 int64_t st_now(void);

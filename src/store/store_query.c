@@ -52,6 +52,8 @@ struct st_sql_text {
 #define DOMAIN_COLUMNS_LOOKUP                                                                      \
     "d.id, d.name, COALESCE((SELECT a.name FROM agencies a WHERE a.id = d.agency_id), ''),"        \
     " d.contact, d.profile, d.selectors, d.bulk"
+/* Where a domain's newest content is (0 and '': nowhere yet). */
+#define NEWEST_COLUMNS "COALESCE(d.newest_content, 0), COALESCE(d.newest_digest, '')"
 
 #define EVENT_COLUMNS                                                                              \
     "e.id, e.at, e.scan_id, d.name, COALESCE(a.name, ''), e.kind, COALESCE(e.rule, ''), "          \
@@ -274,14 +276,15 @@ static const struct st_sql_text sql_texts[ST_N] = {
     [ST_SCAN_INSERT] = {"INSERT INTO scans (state, started, total, done, batch)"
                         " VALUES ('running', $1, 0, 0, $2) RETURNING id",
                         NULL},
-    /* Batches of $2 domains in name order; each row says how many. */
+    /* Batches of $2 domains in name order, numbered from 1 (0 is no
+     * batch, tk_store_domain.batch); each row says how many. */
     [ST_QUEUE_FILL] = {"INSERT INTO scan_batches (scan_id, n, domains)"
-                       " SELECT $1, k / $2, json_group_array(id) FROM (SELECT id,"
+                       " SELECT $1, k / $2 + 1, json_group_array(id) FROM (SELECT id,"
                        " row_number() OVER (ORDER BY name) - 1 AS k FROM domains"
                        " WHERE removed_at IS NULL) GROUP BY k / $2"
                        " RETURNING json_array_length(domains)",
                        "INSERT INTO scan_batches (scan_id, n, domains)"
-                       " SELECT $1, k / $2, array_agg(id ORDER BY k) FROM (SELECT id,"
+                       " SELECT $1, k / $2 + 1, array_agg(id ORDER BY k) FROM (SELECT id,"
                        " row_number() OVER (ORDER BY name) - 1 AS k FROM domains"
                        " WHERE removed_at IS NULL) d GROUP BY k / $2"
                        " RETURNING cardinality(domains)"},
@@ -324,12 +327,13 @@ static const struct st_sql_text sql_texts[ST_N] = {
                         " LIMIT COALESCE($4 / (SELECT batch FROM scans WHERE id = $2), 0)"
                         " FOR UPDATE SKIP LOCKED))"
                         " RETURNING n, " CLAIM_LEFT_PG},
-    /* The domains of the JSON array $1, by name. The agency is looked
-     * up by its key for each: joined, PostgreSQL hashed every agency
-     * (1,250 of them) for each claim of 64 domains. */
-    [ST_QUEUE_DOMAINS] = {"SELECT " DOMAIN_COLUMNS_LOOKUP " FROM domains d"
+    /* The domains of the JSON array $1, by name, and where each one's
+     * newest content is. The agency is looked up by its key for each:
+     * joined, PostgreSQL hashed every agency (1,250 of them) for each
+     * claim of 64 domains. */
+    [ST_QUEUE_DOMAINS] = {"SELECT " DOMAIN_COLUMNS_LOOKUP ", " NEWEST_COLUMNS " FROM domains d"
                           " WHERE d.id " IDS_SQLITE " ORDER BY d.name",
-                          "SELECT " DOMAIN_COLUMNS_LOOKUP " FROM domains d"
+                          "SELECT " DOMAIN_COLUMNS_LOOKUP ", " NEWEST_COLUMNS " FROM domains d"
                           " WHERE d.id " IDS_PG " ORDER BY d.name"},
     [ST_QUEUE_CLOSE] = {"UPDATE scan_batches SET done_at = $3"
                         " WHERE scan_id = $1 AND n " IDS_SQLITE_IN("$2"),
@@ -357,17 +361,13 @@ static const struct st_sql_text sql_texts[ST_N] = {
                          " ON CONFLICT (event_id, channel, destination) DO NOTHING",
                          NULL},
     [ST_SCAN_BUMP] = {"UPDATE scans SET done = done + $2 WHERE id = $1", NULL},
-    /* For each domain of the JSON array $1, the snapshot holding its
-     * newest snapshot's content, and the digest of that content. */
-    [ST_NEWEST_CONTENT] = {"SELECT s.domain_id, COALESCE(s.content_id, s.id), s.digest"
-                           " FROM json_each($1) j JOIN snapshots s ON s.id = (SELECT x.id"
-                           " FROM snapshots x WHERE x.domain_id = j.value"
-                           " ORDER BY x.scanned_at DESC, x.id DESC LIMIT 1)",
-                           "SELECT s.domain_id, s.content, s.digest"
-                           " FROM json_array_elements_text(CAST($1 AS json)) j CROSS JOIN LATERAL"
-                           " (SELECT x.domain_id, COALESCE(x.content_id, x.id) AS content,"
-                           " x.digest FROM snapshots x WHERE x.domain_id = CAST(j.value AS BIGINT)"
-                           " ORDER BY x.scanned_at DESC, x.id DESC LIMIT 1) s"},
+    /* For each domain of the JSON array $1 that has a snapshot, the
+     * snapshot holding its newest snapshot's content, and the digest of
+     * that content. */
+    [ST_NEWEST_CONTENT] = {"SELECT d.id, " NEWEST_COLUMNS " FROM domains d WHERE d.id " IDS_SQLITE
+                           " AND d.newest_content IS NOT NULL",
+                           "SELECT d.id, " NEWEST_COLUMNS " FROM domains d WHERE d.id " IDS_PG
+                           " AND d.newest_content IS NOT NULL"},
     [ST_LATEST_FINDINGS] = {LATEST_FINDINGS(RULE_POS_SQLITE("f.rule", "$2")),
                             LATEST_FINDINGS(RULE_POS_PG("f.rule", "$2"))},
     [ST_EVENTS] = {"SELECT " EVENT_COLUMNS " FROM events e" EVENT_JOIN
@@ -825,12 +825,14 @@ enum tk_status tk_store_scan_finish(struct tk_store *s, int64_t scan_id, bool cl
 
 /* What a claim statement returned: the batches with nothing left (to
  * close), and the ids of the domains the others have left, one JSON
- * array of them all. */
+ * array of them all, and each one's batch. */
 struct claim_rows {
     size_t nbatches, nempty;
     int64_t empty[TK_STORE_BATCH_MAX];
     char ids[TK_STORE_BATCH_MAX * 24 + 4];
     size_t len;
+    size_t nleft;
+    int64_t left_id[TK_STORE_BATCH_MAX], left_batch[TK_STORE_BATCH_MAX];
     bool bad;
 };
 
@@ -845,6 +847,34 @@ static bool ids_inner(const char *text, const char **at, size_t *len)
     *at = text + 1;
     *len = n - 2;
     return strspn(*at, "0123456789, ") == *len;
+}
+
+/* claim_left notes the batch of each id of the list at[0..len) (ids_inner
+ * checked it); false when there are more than a claim can take. */
+static bool claim_left(struct claim_rows *c, const char *at, size_t len, int64_t batch)
+{
+    const char *end = at + len;
+
+    while (at < end) {
+        at += strspn(at, ", ");
+        if (at == end)
+            break;
+        if (c->nleft == TK_STORE_BATCH_MAX)
+            return false;
+        c->left_id[c->nleft] = strtoll(at, NULL, 10);
+        c->left_batch[c->nleft++] = batch;
+        at += strspn(at, "0123456789");
+    }
+    return true;
+}
+
+/* claim_batch_of is the batch a claimed domain came in (0: not one). */
+static int64_t claim_batch_of(const struct claim_rows *c, int64_t id)
+{
+    for (size_t i = 0; i < c->nleft; i++)
+        if (c->left_id[i] == id)
+            return c->left_batch[i];
+    return 0;
 }
 
 static bool row_claimed(void *arg, const struct st_row *r)
@@ -862,6 +892,10 @@ static bool row_claimed(void *arg, const struct st_row *r)
         if (c->nempty < TK_STORE_BATCH_MAX)
             c->empty[c->nempty++] = st_col_int(r, 0);
         return true;
+    }
+    if (!claim_left(c, at, len, st_col_int(r, 0))) {
+        c->bad = true;
+        return false;
     }
     c->ids[c->len] = c->len == 0 ? '[' : ',';
     c->len++;
@@ -881,18 +915,18 @@ static enum tk_status ids_json(struct tk_buf *b, const int64_t *ids, size_t n)
     return st == TK_OK ? tk_buf_append(b, "]", 2) /* with its NUL */ : st;
 }
 
-/* close_empty closes the claimed batches c found with nothing left. */
-static enum tk_status close_empty(struct tk_store *s, int64_t scan_id, const struct claim_rows *c,
+/* queue_close closes batches ns[0..n) of the scan. */
+static enum tk_status queue_close(struct tk_store *s, int64_t scan_id, const int64_t *ns, size_t n,
                                   struct tk_error *err)
 {
     struct tk_buf json = {0};
     struct st_param q[3];
     enum tk_status st;
 
-    if (c->nempty == 0)
+    if (n == 0)
         return TK_OK;
-    if (ids_json(&json, c->empty, c->nempty) != TK_OK)
-        st = tk_error_set(err, TK_NOMEM, "no memory to close %zu batches", c->nempty);
+    if (ids_json(&json, ns, n) != TK_OK)
+        st = tk_error_set(err, TK_NOMEM, "no memory to close %zu batches", n);
     else {
         q[0] = st_int(scan_id);
         q[1] = st_text(json.data);
@@ -903,23 +937,48 @@ static enum tk_status close_empty(struct tk_store *s, int64_t scan_id, const str
     return st;
 }
 
+enum tk_status tk_store_queue_close(struct tk_store *s, int64_t scan_id, const int64_t *batches,
+                                    size_t n, struct tk_error *err)
+{
+    if (n > TK_STORE_BATCH_MAX)
+        return tk_error_set(err, TK_USAGE, "%zu batches to close at once (at most %d)", n,
+                            TK_STORE_BATCH_MAX);
+    return queue_close(s, scan_id, batches, n, err);
+}
+
+/* content_ref_read reads NEWEST_COLUMNS from column col on into out. */
+static void content_ref_read(const struct st_row *r, int col, struct tk_content_ref *out)
+{
+    memset(out, 0, sizeof(*out));
+    /* A digest that does not fit is none this tiaki made: no sharing. */
+    if (tk_strlcpy(out->digest, st_col_text(r, col + 1), sizeof(out->digest)))
+        out->snapshot_id = st_col_int(r, col);
+    else
+        out->digest[0] = '\0';
+}
+
 struct claim_walk {
     struct walk w;
     struct tk_store_domain *out;
     size_t max, n;
     bool too_many;
+    const struct claim_rows *rows;
 };
 
 static bool row_claim(void *arg, const struct st_row *r)
 {
     struct claim_walk *c = arg;
+    struct tk_store_domain *d = &c->out[c->n];
 
     if (c->n == c->max) {
         c->too_many = true;
         return false;
     }
-    if (row_domain(&c->w, r, &c->out[c->n]))
-        c->n++;
+    if (!row_domain(&c->w, r, d))
+        return true;
+    d->batch = claim_batch_of(c->rows, d->id);
+    content_ref_read(r, 7, &d->newest);
+    c->n++;
     return true;
 }
 
@@ -948,6 +1007,7 @@ static enum tk_status claim_batches(struct tk_store *s, const struct st_param *p
         rows->ids[rows->len++] = ']';
         rows->ids[rows->len] = '\0';
         q = st_text(rows->ids);
+        c->rows = rows;
         st =
             walk_status(st_run(s, ST_QUEUE_DOMAINS, &q, 1, row_claim, c, NULL, err), &c->w, s, err);
         if (st == TK_OK && c->too_many)
@@ -957,7 +1017,8 @@ static enum tk_status claim_batches(struct tk_store *s, const struct st_param *p
                               s->where, (long long)p[1].i, c->max);
     }
     if (st == TK_OK)
-        st = close_empty(s, p[1].i, rows, err);
+        st = queue_close(s, p[1].i, rows->empty, rows->nempty, err);
+    c->rows = NULL;
     free(rows);
     return st;
 }
@@ -1096,9 +1157,8 @@ static bool row_content(void *arg, const struct st_row *r)
     struct states_walk *sw = arg;
     struct tk_rule_states *d = states_of(sw, st_col_int(r, 0));
 
-    /* A digest that does not fit is none this tiaki made: no sharing. */
-    if (d != NULL && tk_strlcpy(d->newest.digest, st_col_text(r, 2), sizeof(d->newest.digest)))
-        d->newest.snapshot_id = st_col_int(r, 1);
+    if (d != NULL)
+        content_ref_read(r, 1, &d->newest);
     return true;
 }
 

@@ -95,6 +95,7 @@ struct sqlite_store {
     /* Keeping snapshots: the snapshot row, and the findings and rule
      * states of one snapshot in one statement each (by row count). */
     sqlite3_stmt *snap_insert;
+    sqlite3_stmt *newest_update; /* where a domain's newest content is */
     sqlite3_stmt *findings[TK_FINDINGS_MAX + 1];
     sqlite3_stmt *states[TK_RULE_STATES_MAX + 1];
     /* Keeping DMARC records and their auth results: statements of 1 to
@@ -348,6 +349,14 @@ static const char *const migrations[] = {
     " SELECT scan_id, id, json_array(domain_id), claimed_at, claimed_at IS NOT NULL"
     " FROM scan_queue WHERE done_at IS NULL;"
     " DROP TABLE scan_queue;",
+    /* 6: a domain's row says where its newest snapshot's content is
+     * (store.h, struct tk_content_ref), kept with each new content; a
+     * claim reads it with the domain. Filled from the snapshots. */
+    "ALTER TABLE domains ADD COLUMN newest_content INTEGER;"
+    " ALTER TABLE domains ADD COLUMN newest_digest TEXT;"
+    " UPDATE domains SET (newest_content, newest_digest) = (SELECT COALESCE(s.content_id, s.id),"
+    " s.digest FROM snapshots s WHERE s.domain_id = domains.id"
+    " ORDER BY s.scanned_at DESC, s.id DESC LIMIT 1);",
 };
 
 #define MIGRATIONS_N ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -532,6 +541,7 @@ static void sq_close(struct tk_store *s)
         sqlite3_finalize(q->dmarc_auth[i]);
     }
     sqlite3_finalize(q->snap_insert);
+    sqlite3_finalize(q->newest_update);
     sqlite3_finalize(q->tx_begin);
     sqlite3_finalize(q->tx_commit);
     sqlite3_finalize(q->tx_rollback);
@@ -699,6 +709,27 @@ static enum tk_status sq_put_snapshot(struct sqlite_store *q, int64_t scan_id,
     return TK_OK;
 }
 
+/* sq_put_newest says in the domain's row that snapshot id holds its
+ * newest content (one with content of its own; one that shares names
+ * what the row did already). */
+static enum tk_status sq_put_newest(struct sqlite_store *q, const struct tk_snapshot *sn,
+                                    const struct st_content *c, int64_t id, struct tk_error *err)
+{
+    enum tk_status st;
+    int rc;
+
+    if (q->newest_update == NULL &&
+        (st = sq_prepare(q,
+                         "UPDATE domains SET newest_content = ?1, newest_digest = ?2"
+                         " WHERE id = ?3",
+                         &q->newest_update, err)) != TK_OK)
+        return st;
+    if ((rc = sqlite3_bind_int64(q->newest_update, 1, id)) == SQLITE_OK &&
+        (rc = sq_bind_str(q->newest_update, 2, c->digest)) == SQLITE_OK)
+        rc = sqlite3_bind_int64(q->newest_update, 3, sn->domain->id);
+    return sq_run_stmt(q, q->newest_update, rc, "keeping where a domain's content is", err);
+}
+
 /* sq_put_one keeps one snapshot; *done is 1 when it is new (the scan's
  * count goes up once per batch). */
 static enum tk_status sq_put_one(struct sqlite_store *q, int64_t scan_id,
@@ -712,7 +743,8 @@ static enum tk_status sq_put_one(struct sqlite_store *q, int64_t scan_id,
     *done = 0;
     if ((st = sq_put_snapshot(q, scan_id, sn, c, &id, err)) != TK_OK || id == 0)
         return st; /* id 0: kept already (a claim finished twice) */
-    if ((c->shared == 0 && (st = sq_put_findings(q, id, sn->judgement, err)) != TK_OK) ||
+    if ((c->shared == 0 && ((st = sq_put_newest(q, sn, c, id, err)) != TK_OK ||
+                            (st = sq_put_findings(q, id, sn->judgement, err)) != TK_OK)) ||
         (st = sq_put_states(q, sn, err)) != TK_OK ||
         (st = st_put_events(&q->base, scan_id, pu, now, err)) != TK_OK)
         return st;

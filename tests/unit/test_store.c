@@ -46,7 +46,7 @@
 #define PG_SCHEMA "tiaki_test_store"
 /* Migrations of the store: 1 the monitoring, 2 the reports, 3 the DKIM
  * selectors seen in them. */
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 
 /* ---- fixtures ---- */
 
@@ -716,10 +716,16 @@ static void test_queue_batches(void **state)
     assert_int_equal(na, 3);
     assert_string_equal(a[0].domain, "d0.govt.nz");
     assert_string_equal(a[2].domain, "d2.govt.nz");
+    /* Each domain says which batch it came in, numbered from 1. */
+    for (size_t i = 0; i < na; i++)
+        assert_int_equal(a[i].batch, 1);
     OK(tk_store_queue_claim(f->s, info.id, "w2", 600, b, 8, &nb, &err));
     assert_int_equal(nb, 4);
     assert_string_equal(b[0].domain, "d3.govt.nz");
     assert_string_equal(b[3].domain, "d6.govt.nz");
+    assert_int_equal(b[0].batch, 2);
+    assert_int_equal(b[2].batch, 2);
+    assert_int_equal(b[3].batch, 3);
     put_simple(f, info.id, &a[0], 1000);
     put_simple(f, info.id, &b[0], 1000);
     /* Removed while its batch is out: it leaves the batch. */
@@ -730,6 +736,8 @@ static void test_queue_batches(void **state)
     assert_int_equal(nc, 2);
     assert_string_equal(c[0].domain, "d5.govt.nz");
     assert_string_equal(c[1].domain, "d6.govt.nz");
+    assert_int_equal(c[0].batch, 2);
+    assert_int_equal(c[1].batch, 3);
     OK(tk_store_scan_finish(f->s, info.id, false, &fin, &err));
     assert_int_equal(fin.state, TK_SCAN_RUNNING);
     assert_int_equal(fin.total, 6);
@@ -757,6 +765,51 @@ static void test_queue_batches(void **state)
     assert_int_equal(nc, 0);
     assert_int_equal(tk_store_scan_begin(f->s, false, 0, &info, &err), TK_USAGE);
     assert_int_equal(tk_store_scan_begin(f->s, false, TK_STORE_BATCH_MAX + 1, &info, &err),
+                     TK_USAGE);
+}
+
+/* A worker closes each batch when it has kept all it claimed of it:
+ * nobody claims it again, and the release at the end has nothing left
+ * to look through. */
+static void test_queue_close(void **state)
+{
+    struct testutil_store *f = *state;
+    struct tk_store_domain a[4], b[4];
+    struct tk_scan_info info, fin;
+    int64_t many[TK_STORE_BATCH_MAX + 1] = {0};
+    size_t na, nb;
+
+    add(f, "p.govt.nz", "A");
+    add(f, "q.govt.nz", "A");
+    add(f, "r.govt.nz", "A");
+    add(f, "s.govt.nz", "A");
+    OK(tk_store_scan_begin(f->s, false, 2, &info, &err));
+    OK(tk_store_queue_claim(f->s, info.id, "w1", 600, a, 2, &na, &err));
+    assert_int_equal(na, 2);
+    put_simple(f, info.id, &a[0], 1000);
+    put_simple(f, info.id, &a[1], 1000);
+    OK(tk_store_queue_close(f->s, info.id, &a[0].batch, 1, &err));
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM scan_batches"
+                                             " WHERE done_at IS NOT NULL AND n = 1"),
+                     1);
+    /* Its lease long past, the closed batch is still nobody's to claim. */
+    testutil_store_exec(f, "UPDATE scan_batches SET claimed_at = claimed_at - 601");
+    OK(tk_store_queue_claim(f->s, info.id, "w2", 600, b, 4, &nb, &err));
+    assert_int_equal(nb, 2);
+    assert_string_equal(b[0].domain, "r.govt.nz");
+    assert_int_equal(b[0].batch, 2);
+    /* A batch its worker kept but did not close: the release finds it
+     * done. */
+    put_simple(f, info.id, &b[0], 1000);
+    put_simple(f, info.id, &b[1], 1000);
+    OK(tk_store_queue_release(f->s, info.id, "w2", &err));
+    assert_int_equal(
+        testutil_store_count(f, "SELECT count(*) FROM scan_batches WHERE done_at IS NULL"), 0);
+    OK(tk_store_scan_finish(f->s, info.id, false, &fin, &err));
+    assert_int_equal(fin.state, TK_SCAN_COMPLETE);
+    assert_int_equal(fin.done, 4);
+    OK(tk_store_queue_close(f->s, info.id, NULL, 0, &err));
+    assert_int_equal(tk_store_queue_close(f->s, info.id, many, TK_STORE_BATCH_MAX + 1, &err),
                      TK_USAGE);
 }
 
@@ -1393,16 +1446,34 @@ static void put_found(struct testutil_store *f, int64_t scan, struct snapbuf *b)
     OK(tk_store_snapshot_put(f->s, scan, &b->snap, NULL, 0, &err));
 }
 
+/* newest_of is where d's newest content is, as tk_store_newest_content
+ * reads it. */
+static struct tk_content_ref newest_of(struct testutil_store *f, const struct tk_store_domain *d)
+{
+    struct tk_rule_states *rs = calloc(1, sizeof(*rs));
+    struct tk_content_ref ref;
+
+    assert_non_null(rs);
+    rs->domain_id = d->id;
+    OK(tk_store_newest_content(f->s, rs, 1, &err));
+    assert_int_equal(rs->n, 0);
+    ref = rs->newest;
+    free(rs);
+    return ref;
+}
+
 /* What a scan compares before it reads any rule state: the digest of
- * what it found, and where its domain's newest content is. */
+ * what it found, and where its domain's newest content is, as a claim
+ * reads it with the domain and as tk_store_newest_content does. */
 static void test_newest_content(void **state)
 {
     struct testutil_store *f = *state;
-    struct tk_rule_states rs[2];
     char digest[TK_STORE_DIGEST_HEX + 1], other[TK_STORE_DIGEST_HEX + 1];
-    struct tk_store_domain x, y;
+    struct tk_store_domain x, y, out[2];
+    struct tk_content_ref first, ref;
     struct tk_scan_info s;
     struct snapbuf b;
+    size_t n;
 
     add(f, "x.govt.nz", "A");
     add(f, "y.govt.nz", "A");
@@ -1413,21 +1484,59 @@ static void test_newest_content(void **state)
     OK(tk_store_snapshot_digest(&b.snap, digest, &err));
     assert_int_equal(strlen(digest), TK_STORE_DIGEST_HEX);
     put_found(f, s.id, &b);
-    rs[0].domain_id = x.id;
-    rs[1].domain_id = y.id;
-    OK(tk_store_newest_content(f->s, rs, 2, &err));
-    assert_true(rs[0].newest.snapshot_id > 0);
-    assert_string_equal(rs[0].newest.digest, digest);
-    assert_int_equal(rs[0].n, 0);
-    assert_int_equal(rs[1].newest.snapshot_id, 0);
-    /* Another verdict, another digest; the same again, the same. */
-    sb_same(&b, &x, 200, TK_VERDICT_FAIL);
+    first = newest_of(f, &x);
+    assert_true(first.snapshot_id > 0);
+    assert_string_equal(first.digest, digest);
+    /* Never kept: nowhere. */
+    assert_int_equal(newest_of(f, &y).snapshot_id, 0);
+    /* A claim reads the same with each domain. */
+    OK(tk_store_scan_finish(f->s, s.id, true, NULL, &err));
+    s = begin(f, false);
+    OK(tk_store_queue_claim(f->s, s.id, "w", 600, out, 2, &n, &err));
+    assert_int_equal(n, 2);
+    assert_string_equal(out[0].domain, "x.govt.nz");
+    assert_int_equal(out[0].newest.snapshot_id, first.snapshot_id);
+    assert_string_equal(out[0].newest.digest, digest);
+    assert_int_equal(out[1].newest.snapshot_id, 0);
+    assert_string_equal(out[1].newest.digest, "");
+    /* Found the same: the content stays where it was. */
+    sb_same(&b, &out[0], 200, TK_VERDICT_PASS);
+    b.snap.prev = out[0].newest;
+    OK(tk_store_snapshot_put(f->s, s.id, &b.snap, NULL, 0, &err));
+    ref = newest_of(f, &x);
+    assert_int_equal(ref.snapshot_id, first.snapshot_id);
+    /* Another verdict, another digest, and the new snapshot holds it. */
+    OK(tk_store_scan_finish(f->s, s.id, true, NULL, &err));
+    s = begin(f, false);
+    sb_same(&b, &x, 300, TK_VERDICT_FAIL);
     OK(tk_store_snapshot_digest(&b.snap, other, &err));
     assert_string_not_equal(other, digest);
-    sb_same(&b, &x, 300, TK_VERDICT_PASS);
+    put_found(f, s.id, &b);
+    ref = newest_of(f, &x);
+    assert_true(ref.snapshot_id > first.snapshot_id);
+    assert_string_equal(ref.digest, other);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots s JOIN domains d"
+                                             " ON d.newest_content = s.id"
+                                             " WHERE s.content_id IS NULL AND s.observation <> ''"),
+                     1);
+    /* The same findings, the same digest. */
+    sb_same(&b, &x, 400, TK_VERDICT_PASS);
     OK(tk_store_snapshot_digest(&b.snap, other, &err));
     assert_string_equal(other, digest);
-    assert_int_equal(tk_store_newest_content(f->s, rs, TK_STORE_BATCH_MAX + 1, &err), TK_USAGE);
+    /* A store from before schema 6 learns it from the snapshots. */
+    tk_store_close(f->s);
+    f->s = NULL;
+    testutil_store_unmigrate_6(f);
+    assert_int_equal(testutil_store_open(f), 0);
+    assert_int_equal(tk_store_schema_version(f->s), SCHEMA_VERSION);
+    assert_int_equal(newest_of(f, &x).snapshot_id, ref.snapshot_id);
+    assert_string_equal(newest_of(f, &x).digest, ref.digest);
+    assert_int_equal(newest_of(f, &y).snapshot_id, 0);
+    {
+        struct tk_rule_states rs[1];
+
+        assert_int_equal(tk_store_newest_content(f->s, rs, TK_STORE_BATCH_MAX + 1, &err), TK_USAGE);
+    }
 }
 
 static void test_snapshot_content_shared(void **state)
@@ -1737,6 +1846,7 @@ static void test_pg_skipped(void **state)
         cmocka_unit_test_setup_teardown(test_rule_states_seen, setup, teardown),                   \
         cmocka_unit_test_setup_teardown(test_rule_states_many, setup, teardown),                   \
         cmocka_unit_test_setup_teardown(test_newest_content, setup, teardown),                     \
+        cmocka_unit_test_setup_teardown(test_queue_close, setup, teardown),                        \
         cmocka_unit_test_setup_teardown(test_events_alerts, setup, teardown),                      \
         cmocka_unit_test_setup_teardown(test_events_filters, setup, teardown),                     \
         cmocka_unit_test_setup_teardown(test_latest_findings, setup, teardown),                    \

@@ -389,9 +389,18 @@ void testutil_store_exec(struct testutil_store *f, const char *sql)
     }
 }
 
+void testutil_store_unmigrate_6(struct testutil_store *f)
+{
+    testutil_store_exec(f, "ALTER TABLE domains DROP COLUMN newest_content;"
+                           " ALTER TABLE domains DROP COLUMN newest_digest;"
+                           " DELETE FROM schema_migrations WHERE version >= 6");
+}
+
 void testutil_store_unmigrate_5(struct testutil_store *f)
 {
     char sql[2048];
+
+    testutil_store_unmigrate_6(f);
 
     snprintf(sql, sizeof(sql),
              "CREATE TABLE scan_queue (id INTEGER PRIMARY KEY, scan_id INTEGER NOT NULL,"

@@ -70,6 +70,10 @@ void testutil_store_exec(struct testutil_store *f, const char *sql);
 void testutil_store_text(struct testutil_store *f, const char *sql, char *out, size_t outlen);
 long long testutil_store_count(struct testutil_store *f, const char *sql);
 
+/* testutil_store_unmigrate_6 takes f's store (closed) back to schema 5:
+ * domains without where their newest content is. */
+void testutil_store_unmigrate_6(struct testutil_store *f);
+
 /* testutil_store_unmigrate_5 takes f's store (closed) back to schema 4:
  * the queue of one row per domain (scan_queue) in place of batches, the
  * open batches' domains as rows no worker has claimed. */
