@@ -237,15 +237,14 @@ static void scan(struct tk_store *s, int k, unsigned batch)
         t = now_s();
         for (size_t i = 0; i < n; i += batch) {
             size_t m = n - i < batch ? n - i : batch;
+            /* Its batch kept whole, and closed with it, as a scan does. */
             enum tk_status st =
                 batch == 1 ? tk_store_snapshot_put(s, info.id, &snaps[i].s, &target, 1, &err)
-                           : tk_store_snapshot_put_batch(s, info.id, &puts[i], m, &err);
+                           : tk_store_snapshot_put_batch(s, info.id, &puts[i], m, &claimed[i].batch,
+                                                         1, &err);
 
             if (st != TK_OK)
                 die("snapshot", &err);
-            /* Its batch kept whole, as a scan closes it. */
-            if (tk_store_queue_close(s, info.id, &claimed[i].batch, 1, &err) != TK_OK)
-                die("close", &err);
         }
         total += now_s() - t;
         kept += n;

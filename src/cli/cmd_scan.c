@@ -459,28 +459,50 @@ static void scan_open_claimed(struct scan_run *run, const struct tk_store_domain
     }
 }
 
-/* scan_open_kept counts a kept domain of batch n; when it was the last
- * one, the batch joins done[] to be closed. */
-static void scan_open_kept(struct scan_run *run, int64_t n, int64_t *done, size_t *ndone)
+/* scan_open_finishing fills done[] with the open batches whose last
+ * domains b holds: kept with them, they are closed in the same
+ * transaction. */
+static size_t scan_open_finishing(struct scan_run *run, const struct scan_keep *b, int64_t *done)
+{
+    struct scan_open_batch *o;
+    size_t i, k, mine, ndone = 0;
+
+    for (i = 0; i < b->n; i++) {
+        int64_t n = b->p[i]->d->batch;
+
+        for (k = 0; k < i && b->p[k]->d->batch != n; k++)
+            ;
+        if (k < i || (o = scan_open_find(run, n)) == NULL)
+            continue; /* counted at its first domain, or not followed */
+        for (mine = 0, k = i; k < b->n; k++)
+            mine += b->p[k]->d->batch == n;
+        if (mine == o->left)
+            done[ndone++] = n;
+    }
+    return ndone;
+}
+
+/* scan_open_kept counts a kept domain of its batch; the batch is no
+ * longer followed after its last (closed, or left to the release). */
+static void scan_open_kept(struct scan_run *run, int64_t n)
 {
     struct scan_open_batch *o = scan_open_find(run, n);
 
-    if (o == NULL || --o->left > 0)
-        return;
-    done[(*ndone)++] = n;
-    *o = run->open[--run->nopen];
+    if (o != NULL && --o->left == 0)
+        *o = run->open[--run->nopen];
 }
 
 /* scan_keep_batch keeps b's snapshots in one transaction (each one
- * whole); when the batch fails, one by one, so one bad snapshot costs
- * only itself. Batches whose last domain it kept are closed. The
- * keeper's; the lock is not held. */
+ * whole), and closes the batches of the queue whose last domains they
+ * are; when that fails, one by one, so one bad snapshot costs only
+ * itself (and the batches are left to the release). The keeper's; the
+ * lock is not held. */
 static void scan_keep_batch(struct scan_run *run, struct scan_keep *b, struct scan_tally *t)
 {
     struct tk_snapshot_put puts[SCAN_PENDING_MAX];
     int64_t done[SCAN_PENDING_MAX];
     bool kept[SCAN_PENDING_MAX] = {false};
-    size_t i, ndone = 0, n = scan_states(run, b, t) ? b->n : 0;
+    size_t i, ndone, n = scan_states(run, b, t) ? b->n : 0;
 
     for (i = 0; i < n; i++) {
         struct scan_pending *p = b->p[i];
@@ -489,7 +511,9 @@ static void scan_keep_batch(struct scan_run *run, struct scan_keep *b, struct sc
                                            .targets = p->ch ? p->ch->targets : NULL,
                                            .ntargets = p->ch ? p->ch->ntargets : 0};
     }
-    if (n > 0 && tk_store_snapshot_put_batch(run->store, run->info.id, puts, n, &t->err) == TK_OK) {
+    ndone = scan_open_finishing(run, b, done);
+    if (n > 0 && tk_store_snapshot_put_batch(run->store, run->info.id, puts, n, done, ndone,
+                                             &t->err) == TK_OK) {
         for (i = 0; i < n; i++)
             kept[i] = true;
     } else {
@@ -503,11 +527,8 @@ static void scan_keep_batch(struct scan_run *run, struct scan_keep *b, struct sc
             continue;
         }
         scan_count(t, b->p[i]);
-        scan_open_kept(run, b->p[i]->d->batch, done, &ndone);
+        scan_open_kept(run, b->p[i]->d->batch);
     }
-    /* Not closed, a batch is closed by the release at the end. */
-    if (ndone > 0)
-        (void)tk_store_queue_close(run->store, run->info.id, done, ndone, &(struct tk_error){0});
     for (i = 0; i < b->n; i++)
         pending_free(b->p[i]);
     free(b);

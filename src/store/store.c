@@ -694,6 +694,7 @@ static enum tk_status snapshot_contents(const struct tk_snapshot_put *puts, size
 
 enum tk_status tk_store_snapshot_put_batch(struct tk_store *s, int64_t scan_id,
                                            const struct tk_snapshot_put *puts, size_t n,
+                                           const int64_t *close, size_t nclose,
                                            struct tk_error *err)
 {
     struct st_content content[TK_STORE_BATCH_MAX];
@@ -706,6 +707,9 @@ enum tk_status tk_store_snapshot_put_batch(struct tk_store *s, int64_t scan_id,
     if (n > TK_STORE_BATCH_MAX)
         return tk_error_set(err, TK_USAGE, "%zu snapshots in one batch (at most %d)", n,
                             TK_STORE_BATCH_MAX);
+    if (nclose > TK_STORE_BATCH_MAX || (nclose > 0 && close == NULL))
+        return tk_error_set(err, TK_USAGE, "%zu batches to close at once (at most %d)", nclose,
+                            TK_STORE_BATCH_MAX);
     for (size_t i = 0; i < n; i++) {
         if ((st = check_put(&puts[i], err)) != TK_OK)
             return st;
@@ -717,7 +721,7 @@ enum tk_status tk_store_snapshot_put_batch(struct tk_store *s, int64_t scan_id,
     }
     if ((st = snapshot_contents(puts, n, content, err)) != TK_OK)
         return st;
-    return s->be->snapshot_put(s, scan_id, puts, content, n, err);
+    return s->be->snapshot_put(s, scan_id, puts, content, n, close, nclose, err);
 }
 
 enum tk_status tk_store_snapshot_put(struct tk_store *s, int64_t scan_id,
@@ -727,7 +731,7 @@ enum tk_status tk_store_snapshot_put(struct tk_store *s, int64_t scan_id,
 {
     struct tk_snapshot_put p = {.snap = snap, .targets = targets, .ntargets = ntargets};
 
-    return tk_store_snapshot_put_batch(s, scan_id, &p, 1, err);
+    return tk_store_snapshot_put_batch(s, scan_id, &p, 1, NULL, 0, err);
 }
 
 enum tk_status st_tx_end(struct tk_store *s, enum tk_status st, struct tk_error *err)

@@ -71,8 +71,9 @@ struct tk_store_domain {
     char selectors[TK_STORE_SELECTORS_MAX]; /* space-separated */
     bool bulk;
     /* Set by tk_store_queue_claim only (zero otherwise): the batch of
-     * the queue it came in (for tk_store_queue_close; 0: none, one of a
-     * scan begun before schema 6 numbered its first 0), and where its
+     * the queue it came in (to close, tk_store_snapshot_put_batch; 0:
+     * none, one of a scan begun before schema 6 numbered its first 0),
+     * and where its
      * newest snapshot's content is (for tk_snapshot.prev), read with
      * the domain rather than by a query of its own. */
     int64_t batch;
@@ -237,14 +238,6 @@ enum tk_status tk_store_queue_claim(struct tk_store *s, int64_t scan_id, const c
                                     unsigned lease_s, struct tk_store_domain *out, size_t max,
                                     size_t *n, struct tk_error *err);
 
-/* tk_store_queue_close closes n batches of the scan (the batch of each
- * of their domains as claimed) whose every claimed domain the caller
- * has kept a snapshot of, so that nothing need look for what is left in
- * them: a worker closes each batch as it finishes it, and its release
- * at the end finds nothing to do. */
-enum tk_status tk_store_queue_close(struct tk_store *s, int64_t scan_id, const int64_t *batches,
-                                    size_t n, struct tk_error *err);
-
 /* tk_store_queue_release gives back worker's batches of the scan: one
  * with a snapshot of every domain is closed, any other can be claimed
  * again at once (an interrupted worker's). */
@@ -306,14 +299,19 @@ struct tk_snapshot_put {
 /* tk_store_snapshot_put_batch keeps n snapshots (at most
  * TK_STORE_BATCH_MAX) in one transaction, each exactly as
  * tk_store_snapshot_put keeps one (a snapshot kept already is skipped).
- * A domain is in a batch once (TK_USAGE otherwise). All of them are
- * kept or none: after an error the caller may keep them one by one to
- * find the one that fails. A commit per snapshot is what makes storing
- * slow (bench/scan-store: on SQLite a batch of 64 keeps three to four
- * times as many snapshots a second as one at a time), so a scan hands
- * its finished domains over in batches. */
+ * A domain is in a batch once (TK_USAGE otherwise). In the same
+ * transaction it closes the queue's batches close[0..nclose) (at most
+ * TK_STORE_BATCH_MAX; may be none): those of the caller's claims whose
+ * last domains these snapshots are, so that neither a later claim nor
+ * the caller's release at the end looks for what is left in them. All
+ * of it is done or none: after an error the caller may keep them one by
+ * one to find the one that fails. A commit per snapshot is what makes
+ * storing slow (bench/scan-store: on SQLite a batch of 64 keeps three
+ * to four times as many snapshots a second as one at a time), so a scan
+ * hands its finished domains over in batches. */
 enum tk_status tk_store_snapshot_put_batch(struct tk_store *s, int64_t scan_id,
                                            const struct tk_snapshot_put *puts, size_t n,
+                                           const int64_t *close, size_t nclose,
                                            struct tk_error *err);
 
 /* tk_store_scan_finish marks the scan complete when every domain is

@@ -238,11 +238,12 @@ struct st_backend {
     enum tk_status (*commit)(struct tk_store *s, struct tk_error *err);
     void (*rollback)(struct tk_store *s);
     /* keep n snapshots (already checked) in one transaction, each
-     * whole; content[i] says how puts[i]'s content is kept */
+     * whole, and close the queue's batches close[0..nclose) in it;
+     * content[i] says how puts[i]'s content is kept */
     enum tk_status (*snapshot_put)(struct tk_store *s, int64_t scan_id,
                                    const struct tk_snapshot_put *puts,
-                                   const struct st_content *content, size_t n,
-                                   struct tk_error *err);
+                                   const struct st_content *content, size_t n, const int64_t *close,
+                                   size_t nclose, struct tk_error *err);
     /* keep a batch of the open DMARC report's records and their auth
      * results (within the report's transaction). The back end may still
      * be writing when it returns, and reading b until its next call
@@ -293,6 +294,11 @@ enum tk_status st_pg_open(const char *url, const char *where, struct tk_store **
 /* The newest schema version this tiaki knows (both back ends have as
  * many migrations). */
 #define ST_SCHEMA_VERSION 6
+
+/* st_queue_close closes the scan's batches ns[0..n) (a claim's that is
+ * found empty, or one a worker kept the last domain of). */
+enum tk_status st_queue_close(struct tk_store *s, int64_t scan_id, const int64_t *ns, size_t n,
+                              struct tk_error *err);
 
 /* st_now is the wall clock in Unix seconds. */
 int64_t st_now(void);

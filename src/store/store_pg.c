@@ -104,6 +104,7 @@ enum pg_column {
     C_T_DOMAIN,
     C_T_CHANNEL,
     C_T_DESTINATION,
+    C_CLOSE, /* the queue's batches to close */
     C_N
 };
 
@@ -116,7 +117,7 @@ static const unsigned pg_column_type[C_N] = {
     [C_S_DOMAIN] = PG_INT8OID,  [C_S_AT] = PG_INT8OID,      [C_S_COMPLIANT] = PG_BOOLOID,
     [C_S_UNKNOWN] = PG_BOOLOID, [C_S_CONTENT] = PG_INT8OID, [C_F_DOMAIN] = PG_INT8OID,
     [C_R_DOMAIN] = PG_INT8OID,  [C_R_SCAN] = PG_INT8OID,    [C_E_DOMAIN] = PG_INT8OID,
-    [C_E_AT] = PG_INT8OID,      [C_T_DOMAIN] = PG_INT8OID,
+    [C_E_AT] = PG_INT8OID,      [C_T_DOMAIN] = PG_INT8OID,  [C_CLOSE] = PG_INT8OID,
 };
 
 /* The whole batch is one statement of data-modifying CTEs: the
@@ -126,7 +127,8 @@ static const unsigned pg_column_type[C_N] = {
  * the domains' newest content now is (only for those with a content of
  * their own: one that shares names what its domain's row did already),
  * their findings, rule states (an unchanged one is not written), events
- * in the order given, the alerts of regressions and the scan's count. */
+ * in the order given, the alerts of regressions, the queue's batches
+ * the caller finished and the scan's count. */
 static const char pg_put_sql[] =
     "WITH v AS (SELECT * FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::boolean[],"
     " $7::boolean[], $8::text[], $9::text[], $10::bigint[]) WITH ORDINALITY AS v (domain_id,"
@@ -167,7 +169,8 @@ static const char pg_put_sql[] =
     " FROM e JOIN unnest($31::bigint[], $32::text[], $33::text[])"
     " AS t (domain_id, channel, destination) ON t.domain_id = e.domain_id"
     " WHERE e.kind = 'regression'"
-    " ON CONFLICT (event_id, channel, destination) DO NOTHING)"
+    " ON CONFLICT (event_id, channel, destination) DO NOTHING),"
+    " b AS (UPDATE scan_batches SET done_at = $2 WHERE scan_id = $1 AND n = ANY ($34::bigint[]))"
     " UPDATE scans SET done = done + (SELECT count(*) FROM s) WHERE id = $1";
 
 #define PG_PUT_PARAMS (2 + C_N)
@@ -882,7 +885,8 @@ static enum tk_status cols_targets(struct pg_array *c, const struct tk_snapshot_
 
 /* pg_put_columns fills every column of the batch. */
 static enum tk_status pg_put_columns(struct pg_array *c, const struct tk_snapshot_put *puts,
-                                     const struct st_content *content, size_t n)
+                                     const struct st_content *content, size_t n,
+                                     const int64_t *close, size_t nclose)
 {
     enum tk_status st = TK_OK;
 
@@ -896,6 +900,8 @@ static enum tk_status pg_put_columns(struct pg_array *c, const struct tk_snapsho
             (st = cols_states(c, sn)) == TK_OK && (st = cols_events(c, sn)) == TK_OK)
             st = cols_targets(c, &puts[i]);
     }
+    for (size_t i = 0; st == TK_OK && i < nclose; i++)
+        st = arr_int8(&c[C_CLOSE], close[i]);
     for (int i = 0; st == TK_OK && i < C_N; i++)
         arr_finish(&c[i]);
     return st;
@@ -904,7 +910,7 @@ static enum tk_status pg_put_columns(struct pg_array *c, const struct tk_snapsho
 static enum tk_status pg_snapshot_put(struct tk_store *s, int64_t scan_id,
                                       const struct tk_snapshot_put *puts,
                                       const struct st_content *content, size_t n,
-                                      struct tk_error *err)
+                                      const int64_t *close, size_t nclose, struct tk_error *err)
 {
     struct pg_store *q = pgs(s);
     struct pg_array c[C_N];
@@ -922,7 +928,7 @@ static enum tk_status pg_snapshot_put(struct tk_store *s, int64_t scan_id,
         q->put_prepared = true;
     }
     memset(c, 0, sizeof(c));
-    st = pg_put_columns(c, puts, content, n);
+    st = pg_put_columns(c, puts, content, n, close, nclose);
     if (st != TK_OK) {
         st = tk_error_set(err, st, "no memory for %zu snapshots", n);
     } else {

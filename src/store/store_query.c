@@ -915,9 +915,8 @@ static enum tk_status ids_json(struct tk_buf *b, const int64_t *ids, size_t n)
     return st == TK_OK ? tk_buf_append(b, "]", 2) /* with its NUL */ : st;
 }
 
-/* queue_close closes batches ns[0..n) of the scan. */
-static enum tk_status queue_close(struct tk_store *s, int64_t scan_id, const int64_t *ns, size_t n,
-                                  struct tk_error *err)
+enum tk_status st_queue_close(struct tk_store *s, int64_t scan_id, const int64_t *ns, size_t n,
+                              struct tk_error *err)
 {
     struct tk_buf json = {0};
     struct st_param q[3];
@@ -935,15 +934,6 @@ static enum tk_status queue_close(struct tk_store *s, int64_t scan_id, const int
     }
     tk_buf_free(&json);
     return st;
-}
-
-enum tk_status tk_store_queue_close(struct tk_store *s, int64_t scan_id, const int64_t *batches,
-                                    size_t n, struct tk_error *err)
-{
-    if (n > TK_STORE_BATCH_MAX)
-        return tk_error_set(err, TK_USAGE, "%zu batches to close at once (at most %d)", n,
-                            TK_STORE_BATCH_MAX);
-    return queue_close(s, scan_id, batches, n, err);
 }
 
 /* content_ref_read reads NEWEST_COLUMNS from column col on into out. */
@@ -1017,7 +1007,7 @@ static enum tk_status claim_batches(struct tk_store *s, const struct st_param *p
                               s->where, (long long)p[1].i, c->max);
     }
     if (st == TK_OK)
-        st = queue_close(s, p[1].i, rows->empty, rows->nempty, err);
+        st = st_queue_close(s, p[1].i, rows->empty, rows->nempty, err);
     c->rows = NULL;
     free(rows);
     return st;

@@ -755,7 +755,7 @@ static enum tk_status sq_put_one(struct sqlite_store *q, int64_t scan_id,
 static enum tk_status sq_snapshot_put(struct tk_store *s, int64_t scan_id,
                                       const struct tk_snapshot_put *puts,
                                       const struct st_content *content, size_t n,
-                                      struct tk_error *err)
+                                      const int64_t *close, size_t nclose, struct tk_error *err)
 {
     int64_t now = st_now(), done = 0, one;
     enum tk_status st = sq_begin(s, err);
@@ -770,6 +770,8 @@ static enum tk_status sq_snapshot_put(struct tk_store *s, int64_t scan_id,
 
         st = sq_query(s, ST_SCAN_BUMP, p, 2, NULL, NULL, NULL, err);
     }
+    if (st == TK_OK)
+        st = st_queue_close(s, scan_id, close, nclose, err);
     if (st != TK_OK) {
         sq_rollback(s);
         return st;

@@ -603,7 +603,7 @@ static void *worker_main(void *arg)
             sb_state(&b[i], "SPF-HARDFAIL", TK_VERDICT_PASS, w->name, w->scan_id);
             puts[i] = (struct tk_snapshot_put){.snap = &b[i].snap};
         }
-        if ((w->st = tk_store_snapshot_put_batch(s, w->scan_id, puts, n, &e)) != TK_OK)
+        if ((w->st = tk_store_snapshot_put_batch(s, w->scan_id, puts, n, NULL, 0, &e)) != TK_OK)
             break;
     }
     tk_store_close(s);
@@ -768,7 +768,7 @@ static void test_queue_batches(void **state)
                      TK_USAGE);
 }
 
-/* A worker closes each batch when it has kept all it claimed of it:
+/* A worker closes each batch with the snapshots of its last domains:
  * nobody claims it again, and the release at the end has nothing left
  * to look through. */
 static void test_queue_close(void **state)
@@ -777,8 +777,11 @@ static void test_queue_close(void **state)
     struct tk_store_domain a[4], b[4];
     struct tk_scan_info info, fin;
     int64_t many[TK_STORE_BATCH_MAX + 1] = {0};
+    struct snapbuf *sb = calloc(2, sizeof(*sb));
+    struct tk_snapshot_put puts[2];
     size_t na, nb;
 
+    assert_non_null(sb);
     add(f, "p.govt.nz", "A");
     add(f, "q.govt.nz", "A");
     add(f, "r.govt.nz", "A");
@@ -786,9 +789,17 @@ static void test_queue_close(void **state)
     OK(tk_store_scan_begin(f->s, false, 2, &info, &err));
     OK(tk_store_queue_claim(f->s, info.id, "w1", 600, a, 2, &na, &err));
     assert_int_equal(na, 2);
-    put_simple(f, info.id, &a[0], 1000);
-    put_simple(f, info.id, &a[1], 1000);
-    OK(tk_store_queue_close(f->s, info.id, &a[0].batch, 1, &err));
+    for (size_t i = 0; i < 2; i++) {
+        sb_init(&sb[i], &a[i], 1000);
+        sb_finding(&sb[i], "SPF-HARDFAIL", TK_VERDICT_PASS, "\"v=spf1 -all\"");
+        puts[i] = (struct tk_snapshot_put){.snap = &sb[i].snap};
+    }
+    /* Too many batches to close: refused, and nothing is kept. */
+    assert_int_equal(
+        tk_store_snapshot_put_batch(f->s, info.id, puts, 2, many, TK_STORE_BATCH_MAX + 1, &err),
+        TK_USAGE);
+    assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 0);
+    OK(tk_store_snapshot_put_batch(f->s, info.id, puts, 2, &a[0].batch, 1, &err));
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM scan_batches"
                                              " WHERE done_at IS NOT NULL AND n = 1"),
                      1);
@@ -802,15 +813,15 @@ static void test_queue_close(void **state)
      * done. */
     put_simple(f, info.id, &b[0], 1000);
     put_simple(f, info.id, &b[1], 1000);
+    assert_int_equal(
+        testutil_store_count(f, "SELECT count(*) FROM scan_batches WHERE done_at IS NULL"), 1);
     OK(tk_store_queue_release(f->s, info.id, "w2", &err));
     assert_int_equal(
         testutil_store_count(f, "SELECT count(*) FROM scan_batches WHERE done_at IS NULL"), 0);
     OK(tk_store_scan_finish(f->s, info.id, false, &fin, &err));
     assert_int_equal(fin.state, TK_SCAN_COMPLETE);
     assert_int_equal(fin.done, 4);
-    OK(tk_store_queue_close(f->s, info.id, NULL, 0, &err));
-    assert_int_equal(tk_store_queue_close(f->s, info.id, many, TK_STORE_BATCH_MAX + 1, &err),
-                     TK_USAGE);
+    free(sb);
 }
 
 static void test_queue_migrated(void **state)
@@ -997,7 +1008,7 @@ static void test_snapshot_atomic(void **state)
     assert_int_not_equal(tk_store_snapshot_put(f->s, info.id, &b[2].snap, NULL, 0, &err), TK_OK);
     assert_non_null(strstr(err.msg, "boom"));
     /* A batch whose last one fails: none of the batch. */
-    assert_int_not_equal(tk_store_snapshot_put_batch(f->s, info.id, puts, 3, &err), TK_OK);
+    assert_int_not_equal(tk_store_snapshot_put_batch(f->s, info.id, puts, 3, NULL, 0, &err), TK_OK);
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 0);
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM findings"), 0);
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM rule_states"), 0);
@@ -1006,7 +1017,7 @@ static void test_snapshot_atomic(void **state)
     OK(tk_store_rule_states(f->s, out[0].id, rs, &n, &seen, &err));
     assert_int_equal(n, 0);
     /* The store works on after the failure. */
-    OK(tk_store_snapshot_put_batch(f->s, info.id, puts, 2, &err));
+    OK(tk_store_snapshot_put_batch(f->s, info.id, puts, 2, NULL, 0, &err));
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 2);
     OK(tk_store_scan_finish(f->s, info.id, false, &fin, &err));
     assert_int_equal(fin.done, 2);
@@ -1036,20 +1047,21 @@ static void test_snapshot_batch(void **state)
         sb_state(&b[i], "SPF-HARDFAIL", TK_VERDICT_PASS, "\"v=spf1 -all\"", info.id);
         puts[i] = (struct tk_snapshot_put){.snap = &b[i].snap};
     }
-    OK(tk_store_snapshot_put_batch(f->s, info.id, puts, n, &err));
+    OK(tk_store_snapshot_put_batch(f->s, info.id, puts, n, NULL, 0, &err));
     /* Again, with the first ten kept already: the rest are new. */
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM snapshots"), 100);
-    OK(tk_store_snapshot_put_batch(f->s, info.id, puts, 10, &err));
+    OK(tk_store_snapshot_put_batch(f->s, info.id, puts, 10, NULL, 0, &err));
     OK(tk_store_scan_finish(f->s, info.id, false, &fin, &err));
     assert_int_equal(fin.state, TK_SCAN_COMPLETE);
     assert_int_equal(fin.done, 100);
     assert_int_equal(testutil_store_count(f, "SELECT count(*) FROM findings"), 100);
-    assert_int_equal(tk_store_snapshot_put_batch(f->s, info.id, puts, TK_STORE_BATCH_MAX + 1, &err),
-                     TK_USAGE);
+    assert_int_equal(
+        tk_store_snapshot_put_batch(f->s, info.id, puts, TK_STORE_BATCH_MAX + 1, NULL, 0, &err),
+        TK_USAGE);
     puts[1] = puts[0];
-    assert_int_equal(tk_store_snapshot_put_batch(f->s, info.id, puts, 2, &err), TK_USAGE);
+    assert_int_equal(tk_store_snapshot_put_batch(f->s, info.id, puts, 2, NULL, 0, &err), TK_USAGE);
     assert_non_null(strstr(err.msg, "twice in one batch"));
-    OK(tk_store_snapshot_put_batch(f->s, info.id, puts, 0, &err));
+    OK(tk_store_snapshot_put_batch(f->s, info.id, puts, 0, NULL, 0, &err));
 }
 
 static void test_snapshot_refused(void **state)
