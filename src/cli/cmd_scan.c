@@ -12,7 +12,8 @@
  *	keeper, the one thread that uses the store while the engine runs:
  *	it claims ahead, compares the domains that found something new with
  *	their rule states (change events) and keeps a batch of snapshots in
- *	one transaction, with one pending alert per regression and target.
+ *	one transaction, with one pending alert per regression and target,
+ *	closing the queue's batches whose last domains it keeps.
  *	At the end the alerts that are due are delivered.
  *
  *	With --worker the process joins the running scan instead of
