@@ -28,6 +28,7 @@
  *	be resumed) or other workers are still at it, 2 for a usage error,
  *	3 when the store or the resolver failed.
  */
+#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -164,7 +165,8 @@ static void scan_usage(FILE *out)
                  "      --batch N             domains to a batch of a new scan's queue; a\n"
                  "                            worker claims a batch at a time (default 128)\n"
                  "      --lease SECONDS       a claim not finished in this time is taken over\n"
-                 "                            by another worker (default 300)\n"
+                 "                            by another worker (default 300); one of a\n"
+                 "                            worker of this host that is gone, at once\n"
                  "      --no-alerts           keep alerts pending; do not deliver them now\n");
     engine_usage(out);
     fprintf(out, "  -q, --quiet               no progress line on stderr\n"
@@ -743,21 +745,79 @@ static int scan_join(struct scan_run *run)
     return 3;
 }
 
+/* What scan_dead_worker needs: this host's name, the workers found. */
+struct scan_dead {
+    const char *host;
+    char workers[16][TK_STORE_WORKER_MAX];
+    size_t n;
+};
+
+/* scan_dead_worker notes a worker of this host ("host:pid", as
+ * cmd_scan_main names it) whose process is gone: killed, it left claims
+ * that would otherwise wait out their lease. A pid that is in use again
+ * looks alive, which only means waiting, as before. */
+static bool scan_dead_worker(void *arg, const char *worker)
+{
+    struct scan_dead *d = arg;
+    const char *colon = strrchr(worker, ':');
+    size_t hostlen = strlen(d->host);
+    char *end;
+    long pid;
+
+    if (colon == NULL || (size_t)(colon - worker) != hostlen ||
+        strncmp(worker, d->host, hostlen) != 0)
+        return true;
+    pid = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 ||
+        errno != ESRCH)
+        return true;
+    tk_strlcpy(d->workers[d->n++], worker, sizeof(d->workers[0]));
+    return d->n < sizeof(d->workers) / sizeof(d->workers[0]);
+}
+
+/* scan_take_back releases the claims of the scan's workers that ran on
+ * this host and are gone, so that they are checked now rather than
+ * after the lease (a scan killed and started again, say). Workers of
+ * other hosts are left to their lease: only this host can tell whether
+ * its processes live. */
+static void scan_take_back(struct scan_run *run)
+{
+    struct scan_dead *d = calloc(1, sizeof(*d));
+    struct tk_error err = {0};
+    char host[TK_STORE_WORKER_MAX];
+
+    if (d == NULL)
+        return;
+    tk_strlcpy(host, run->worker, sizeof(host));
+    host[strcspn(host, ":")] = '\0'; /* run->worker is "host:pid" */
+    d->host = host;
+    if (tk_store_queue_workers(run->store, run->info.id, scan_dead_worker, d, &err) == TK_OK)
+        for (size_t i = 0; i < d->n; i++)
+            if (tk_store_queue_release(run->store, run->info.id, d->workers[i], &err) == TK_OK)
+                fprintf(stderr, "tiaki scan: took back the claims of %s (no such process)\n",
+                        d->workers[i]);
+    free(d);
+}
+
 static int scan_begin(struct scan_run *run)
 {
     struct tk_error err = {0};
+    int rc;
 
     if (run->o->inventory && cli_inventory_import(run->store, run->o->inventory, true) != 0)
         return 2;
-    if (run->o->worker)
-        return scan_join(run);
-    if (tk_store_scan_begin(run->store, !run->o->fresh, run->o->batch, &run->info, &err) != TK_OK) {
+    if (run->o->worker) {
+        if ((rc = scan_join(run)) >= 0)
+            return rc;
+    } else if (tk_store_scan_begin(run->store, !run->o->fresh, run->o->batch, &run->info, &err) !=
+               TK_OK) {
         fprintf(stderr, "tiaki scan: %s\n", err.msg);
         return 3;
-    }
-    if (run->info.done > 0)
+    } else if (run->info.done > 0) {
         fprintf(stderr, "tiaki scan: resuming scan %lld (%lu of %lu domains done)\n",
                 (long long)run->info.id, run->info.done, run->info.total);
+    }
+    scan_take_back(run);
     return -1;
 }
 

@@ -238,6 +238,12 @@ enum tk_status tk_store_queue_claim(struct tk_store *s, int64_t scan_id, const c
                                     unsigned lease_s, struct tk_store_domain *out, size_t max,
                                     size_t *n, struct tk_error *err);
 
+/* tk_store_queue_workers calls each (until it returns false) with each
+ * worker holding a claim on a batch of the scan that is not closed. */
+enum tk_status tk_store_queue_workers(struct tk_store *s, int64_t scan_id,
+                                      bool (*each)(void *arg, const char *worker), void *arg,
+                                      struct tk_error *err);
+
 /* tk_store_queue_release gives back worker's batches of the scan: one
  * with a snapshot of every domain is closed, any other can be claimed
  * again at once (an interrupted worker's). */

@@ -349,6 +349,10 @@ static const struct st_sql_text sql_texts[ST_N] = {
          " done_at = CASE WHEN " UNKEPT_PG(
              "scan_batches.domains") " THEN NULL ELSE CAST($3 AS BIGINT) END"
                                      " WHERE scan_id = $1 AND worker = $2 AND done_at IS NULL"},
+    /* The workers holding a claim on an open batch of scan $1. */
+    [ST_QUEUE_WORKERS] = {"SELECT DISTINCT worker FROM scan_batches WHERE scan_id = $1"
+                          " AND done_at IS NULL AND worker IS NOT NULL ORDER BY worker",
+                          NULL},
     [ST_RULE_STATES_MANY] = {RULE_STATES_MANY(IDS_SQLITE), RULE_STATES_MANY(IDS_PG)},
     [ST_DOMAIN_SEEN] = {"SELECT 1 FROM snapshots WHERE domain_id = $1 AND NOT all_unknown LIMIT 1",
                         NULL},
@@ -1068,6 +1072,28 @@ enum tk_status tk_store_queue_release(struct tk_store *s, int64_t scan_id, const
     if (worker == NULL || worker[0] == '\0')
         return tk_error_set(err, TK_USAGE, "no worker to release the claims of");
     return st_exec(s, ST_QUEUE_RELEASE, p, 3, NULL, err);
+}
+
+struct workers_walk {
+    bool (*each)(void *arg, const char *worker);
+    void *arg;
+};
+
+static bool row_worker(void *arg, const struct st_row *r)
+{
+    struct workers_walk *w = arg;
+
+    return w->each(w->arg, st_col_text(r, 0));
+}
+
+enum tk_status tk_store_queue_workers(struct tk_store *s, int64_t scan_id,
+                                      bool (*each)(void *arg, const char *worker), void *arg,
+                                      struct tk_error *err)
+{
+    struct workers_walk w = {.each = each, .arg = arg};
+    struct st_param p = st_int(scan_id);
+
+    return st_run(s, ST_QUEUE_WORKERS, &p, 1, row_worker, &w, NULL, err);
 }
 
 /* ---- rule states ---- */

@@ -11,7 +11,9 @@
 #     webhook (alert_receiver.py), listed by `tiaki changes` and counted by
 #     `tiaki report`; a scan after that adds nothing and alerts nothing;
 #   - SIGKILL at several points of a scan: every kept snapshot is whole,
-#     nothing is half-written, and the resumed scan completes;
+#     nothing is half-written, and the resumed scan completes; a scan
+#     killed holding claims and started again at once takes them back
+#     (its process is gone) rather than wait out their lease;
 #   - PostgreSQL only: two workers share one scan (no domain twice), and a
 #     worker killed holding claims has them reclaimed after its lease.
 set -euo pipefail
@@ -181,6 +183,30 @@ kill_suite() {
     run_tiaki "$b-resume" scan "${R[@]}" --lease 1 "${C[@]}"
     expect_rc "$b-resume" 0 "$b: the scan killed four times is resumed and completes"
     check "$b: after SIGKILL every snapshot is whole" store_whole "$b" "$db"
+    takeback "$b" "$db"
+}
+
+# takeback BACKEND DB: a scan killed while it holds claims and started
+# again at once (default lease, 300 s) takes its claims back, as their
+# process is gone, and completes.
+takeback() {
+    local b=$1 db=$2 pid
+    local C=(--config "$TMP/tiaki.conf" --db "$db")
+    local OPEN="SELECT count(*) FROM scan_batches WHERE worker IS NOT NULL AND done_at IS NULL"
+    "$TIAKI" scan --new "${R[@]}" -j 1 --batch 1 "${C[@]}" >/dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 1 200); do
+        [ "$(db_count "$b" "$db" "$OPEN")" -gt 0 ] && break
+        sleep 0.02
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    check "$b: the killed scan left claims" test "$(db_count "$b" "$db" "$OPEN")" -gt 0
+    run_tiaki "$b-takeback" scan "${R[@]}" "${C[@]}"
+    expect_rc "$b-takeback" 0 "$b: a scan killed holding claims is started again and completes at once"
+    check "$b: ...having taken back the claims of the killed process" \
+        grep -q "took back the claims of .*:$pid (no such process)" "$TMP/$b-takeback.err"
+    check "$b: ...and every snapshot is whole" store_whole "$b" "$db"
 }
 
 # db_count BACKEND DB SQL: the number SQL selects.

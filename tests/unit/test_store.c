@@ -688,6 +688,15 @@ static void test_queue_lease_release(void **state)
     assert_int_equal(n, 2);
 }
 
+static bool worker_each(void *arg, const char *worker)
+{
+    struct rows *rw = arg;
+
+    if (rw->n < 64)
+        tk_strlcpy(rw->line[rw->n++], worker, sizeof(rw->line[0]));
+    return true;
+}
+
 static void test_queue_batches(void **state)
 {
     struct testutil_store *f = *state;
@@ -726,6 +735,15 @@ static void test_queue_batches(void **state)
     assert_int_equal(b[0].batch, 2);
     assert_int_equal(b[2].batch, 2);
     assert_int_equal(b[3].batch, 3);
+    /* Who holds claims, once each. */
+    {
+        struct rows rw = {0};
+
+        OK(tk_store_queue_workers(f->s, info.id, worker_each, &rw, &err));
+        assert_int_equal(rw.n, 2);
+        assert_string_equal(rw.line[0], "w1");
+        assert_string_equal(rw.line[1], "w2");
+    }
     put_simple(f, info.id, &a[0], 1000);
     put_simple(f, info.id, &b[0], 1000);
     /* Removed while its batch is out: it leaves the batch. */
