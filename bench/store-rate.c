@@ -5,11 +5,13 @@
  *	store-rate URL SNAPSHOTS BATCH SCANS
  * DESCRIPTION
  *	Puts SNAPSHOTS synthetic domains in the inventory of the store at
- *	URL, then runs SCANS scans over them as `tiaki scan` does: claim
- *	domains from the queue (256 at a time), read each one's rule states
- *	(what its new findings are compared with), keep one snapshot per
- *	domain (tk_store_snapshot_put when BATCH is 1, else
- *	tk_store_snapshot_put_batch with BATCH at a time), finish the scan.
+ *	URL, then runs SCANS scans over them as `tiaki scan` does: claim a
+ *	batch of BATCH domains from the queue (which reads where each one's
+ *	newest content is), hash each snapshot and read the rule states of
+ *	those whose content changed (what their new findings are compared
+ *	with), keep one snapshot per domain (tk_store_snapshot_put when BATCH
+ *	is 1, else tk_store_snapshot_put_batch, which closes the batch),
+ *	finish the scan.
  *	A snapshot is what a scan makes of one domain: an observation of
  *	about 3 KB of JSON, 14 findings (the email profile's rules), the
  *	rule states it set and its events. The first scan finds every domain new (one

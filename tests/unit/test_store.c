@@ -1462,20 +1462,6 @@ static void sb_same(struct snapbuf *b, const struct tk_store_domain *d, int64_t 
     sb_finding(b, "DMARC-REJECT", TK_VERDICT_PASS, "p=reject");
 }
 
-/* put_found keeps b as a scan does: compared with the domain's newest
- * snapshot, whose content it names. */
-static void put_found(struct testutil_store *f, int64_t scan, struct snapbuf *b)
-{
-    struct tk_rule_states *rs = calloc(1, sizeof(*rs));
-
-    assert_non_null(rs);
-    rs->domain_id = b->d.id;
-    OK(tk_store_newest_content(f->s, rs, 1, &err));
-    b->snap.prev = rs->newest;
-    free(rs);
-    OK(tk_store_snapshot_put(f->s, scan, &b->snap, NULL, 0, &err));
-}
-
 /* newest_of is where d's newest content is, as tk_store_newest_content
  * reads it. */
 static struct tk_content_ref newest_of(struct testutil_store *f, const struct tk_store_domain *d)
@@ -1490,6 +1476,14 @@ static struct tk_content_ref newest_of(struct testutil_store *f, const struct tk
     ref = rs->newest;
     free(rs);
     return ref;
+}
+
+/* put_found keeps b as a scan does: compared with the domain's newest
+ * snapshot, whose content it names. */
+static void put_found(struct testutil_store *f, int64_t scan, struct snapbuf *b)
+{
+    b->snap.prev = newest_of(f, &b->d);
+    OK(tk_store_snapshot_put(f->s, scan, &b->snap, NULL, 0, &err));
 }
 
 /* What a scan compares before it reads any rule state: the digest of
